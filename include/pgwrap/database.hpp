@@ -1,0 +1,183 @@
+#pragma once
+/// @file
+/// A database: one PostgreSQL connection, opened lazily, and the query API.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "pgwrap/error.hpp"
+#include "pgwrap/fields.hpp"
+#include "pgwrap/identifier.hpp"
+#include "pgwrap/result.hpp"
+#include "pgwrap/sql.hpp"
+#include "pgwrap/types.hpp"
+
+namespace pgwrap {
+
+namespace detail {
+// Names the argument (from 1) that could not be encoded.
+[[noreturn]] void throw_argument_error(std::size_t index, const char* why);
+
+/// The call's arguments encoded as parameters, in place (the parameter
+/// pointers may point into `scratch`, so this object never moves).
+template <std::size_t N>
+class bound_params {
+ public:
+  template <typename... Args>
+  explicit bound_params(const Args&... args) {
+    std::size_t i = 0;
+    try {
+      ((refs_[i] = codec<codec_type<Args>>::encode(args, scratch_[i]), ++i), ...);
+    } catch (const conversion_error& e) {
+      throw_argument_error(i, e.what());
+    }
+  }
+  bound_params(const bound_params&) = delete;
+  bound_params& operator=(const bound_params&) = delete;
+
+  [[nodiscard]] std::span<const param_ref> refs() const noexcept { return refs_; }
+
+ private:
+  std::array<param_ref, N> refs_{};
+  std::array<std::string, N> scratch_;
+};
+}  // namespace detail
+
+class transaction;
+
+/// A connection to a PostgreSQL database, with psycopgwrap's query API.
+/**
+ * The connection is opened on first use (or by connect()) and closed by
+ * close() or the destructor. Transactions work as in psycopg2: unless
+ * autocommit is on, the first statement begins a transaction that lasts
+ * until commit() or rollback(); closing or destroying a database with
+ * uncommitted work rolls it back, never commits it.
+ *
+ * SQL takes `%s` for each argument and `%%` for a literal percent sign;
+ * values are always sent as parameters, never spliced into the text. A
+ * string literal is checked at compile time; SQL built at run time must be
+ * wrapped in pgwrap::runtime_sql and is checked when the call runs.
+ *
+ * Thread safety: a database is not thread-safe; use one per thread (or guard
+ * it with a mutex). Objects it returns (results, rows) are independent of it.
+ *
+ * Exceptions: connection_error when connecting fails or the connection is
+ * lost, sql_error (or a subclass) when the server rejects a statement,
+ * usage_error for API misuse, conversion_error for values that cannot be
+ * sent. Nothing is sent when an argument cannot be encoded.
+ */
+class database {
+ public:
+  /// Conninfo from the environment, resolved when connecting: DATABASE_URL
+  /// when set, else libpq's defaults (PG* variables, ~/.pgpass, service files).
+  database();
+  /// A key=value or postgresql:// URI conninfo; "" means libpq's defaults.
+  explicit database(std::string conninfo);
+  ~database();
+  database(database&&) noexcept;
+  database& operator=(database&&) noexcept;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  /// Connects now with a new conninfo (closing any open connection first,
+  /// which rolls back its uncommitted work).
+  void connect(std::string conninfo);
+  /// Connects now, if not connected yet.
+  void connect();
+  /// Rolls back uncommitted work and closes the connection. Using the
+  /// database afterwards is a usage_error until connect() is called.
+  void close() noexcept;
+  /// True while a connection is open.
+  [[nodiscard]] bool is_connected() const noexcept;
+
+  /// Runs a query and returns all its rows.
+  template <typename... Args>
+  result query(sql_string<Args...> sql, const Args&... args) {
+    const detail::bound_params<sizeof...(Args)> params(args...);
+    return run(sql.text(), params.refs());
+  }
+
+  /// The first row, or std::nullopt when there is none (psycopg's
+  /// fetchone). Add LIMIT 1 when more rows may match: they are fetched too.
+  template <typename... Args>
+  std::optional<row> queryone(sql_string<Args...> sql, const Args&... args) {
+    return first_row(query(sql, args...));
+  }
+
+  /// Runs a statement; returns the number of rows it affected.
+  template <typename... Args>
+  std::int64_t execute(sql_string<Args...> sql, const Args&... args) {
+    return query(sql, args...).affected_rows();
+  }
+
+  /// The first column of the only row, as T. No row or more than one row is
+  /// an unexpected_rows error; NULL needs T = std::optional<U>.
+  template <decodable T, typename... Args>
+  T scalar(sql_string<Args...> sql, const Args&... args) {
+    return exactly_one_row(query(sql, args...))[0].template as<T>();
+  }
+
+  /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
+  /// Table and column names are quoted identifiers; values are parameters.
+  std::int64_t insert(const ident& table, const fields& values);
+  /// The same with RETURNING: returns the inserted row's `columns`.
+  row insert(const ident& table, const fields& values, const returning& columns);
+
+  /// Commits the current transaction; nothing to do when none is open.
+  /**
+   * Throws sql_error with SQLSTATE 25P02 when the transaction had failed
+   * (the server then rolled it back instead), and usage_error while a
+   * pgwrap::transaction guard is active (commit through the guard).
+   */
+  void commit();
+  /// Rolls back the current transaction; nothing to do when none is open.
+  /// Also acknowledges a connection lost during a transaction.
+  void rollback();
+
+  /// In autocommit mode every statement commits on its own; no implicit
+  /// transaction begins. Changing it inside a transaction is a usage_error.
+  void set_autocommit(bool on);
+  [[nodiscard]] bool autocommit() const noexcept;
+  /// True while a transaction is open (implicit or through a guard).
+  [[nodiscard]] bool in_transaction() const noexcept;
+
+  /// Receives the server's notices and warnings (RAISE NOTICE, "relation
+  /// already exists, skipping", ...), one message per call, without the
+  /// trailing newline. By default they are dropped, not printed to stderr as
+  /// libpq would. The handler must not throw; pass nullptr to drop again.
+  void on_notice(std::function<void(std::string_view message)> handler);
+
+ private:
+  friend class transaction;
+  struct impl;
+
+  result run(std::string_view sql, std::span<const param_ref> params);
+  static std::optional<row> first_row(const result& r);
+  static row exactly_one_row(const result& r);
+  impl& state() const;
+
+  std::unique_ptr<impl> impl_;
+};
+
+/// A query returned a number of rows the call does not allow.
+class unexpected_rows : public error {
+ public:
+  using error::error;
+};
+
+/// The process-wide default database (psycopgwrap's module-level one).
+/**
+ * Created on first call, connected on first use with the conninfo from the
+ * environment (see database()), or with db().connect("...") beforehand.
+ * Like any database it is not thread-safe.
+ */
+database& db();
+
+}  // namespace pgwrap

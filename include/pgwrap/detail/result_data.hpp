@@ -1,0 +1,49 @@
+#pragma once
+// The shared state behind result, row and field: one PGresult, owned.
+// Its members are defined in src/result.cpp, the only place libpq is seen.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_result;  // libpq's PGresult
+
+namespace pgwrap::detail {
+
+class result_data {
+ public:
+  /// Takes ownership of `res`; `query` is kept for error messages.
+  result_data(pg_result* res, std::string query);
+  ~result_data();
+  result_data(const result_data&) = delete;
+  result_data& operator=(const result_data&) = delete;
+
+  [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+  [[nodiscard]] std::size_t columns() const noexcept { return names_.size(); }
+  [[nodiscard]] const std::vector<std::string_view>& column_names() const noexcept { return names_; }
+  [[nodiscard]] const std::string& query() const noexcept { return query_; }
+
+  [[nodiscard]] std::string_view value(std::size_t row, std::size_t column) const noexcept;
+  [[nodiscard]] bool is_null(std::size_t row, std::size_t column) const noexcept;
+  [[nodiscard]] std::uint32_t type_oid(std::size_t column) const noexcept;
+  [[nodiscard]] std::int64_t affected_rows() const noexcept;
+
+  /// Index of the first column called `name` (exact, case-sensitive match);
+  /// throws usage_error listing the columns there are when none is.
+  [[nodiscard]] std::size_t column_index(std::string_view name) const;
+  /// Throws usage_error when `column` is out of range.
+  void check_column(std::int64_t column) const;
+
+  // Conversion failures, with the column and its PostgreSQL type named.
+  [[noreturn]] void throw_unexpected_null(std::size_t column) const;
+  [[noreturn]] void throw_conversion_error(std::size_t column, const char* why) const;
+
+ private:
+  pg_result* res_;
+  std::size_t rows_;
+  std::vector<std::string_view> names_;  // views into res_
+  std::string query_;
+};
+
+}  // namespace pgwrap::detail

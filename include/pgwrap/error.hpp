@@ -1,0 +1,139 @@
+#pragma once
+/// @file
+/// The exceptions pgwrap throws.
+/**
+ * The hierarchy is shallow on purpose: a class exists only where a caller can
+ * act on it differently (retry a serialization failure, report a duplicate
+ * key to the user, reconnect after a lost connection). Everything else from
+ * the server is a plain `sql_error`, and `sqlstate()` tells the rest.
+ *
+ *     error                         client-side text in what()
+ *     ├─ connection_error           could not connect, or the connection was lost
+ *     ├─ usage_error                the program used the API wrongly
+ *     ├─ conversion_error           a value did not fit the C++ type asked for
+ *     │  └─ unexpected_null         NULL read into a type that cannot hold it
+ *     └─ sql_error                  the server rejected a statement
+ *        ├─ integrity_violation (23): unique_, foreign_key_, not_null_, check_violation
+ *        ├─ transaction_rollback (40): serialization_failure, deadlock_detected
+ *        ├─ syntax_error_or_access_rule_violation (42): syntax_error,
+ *        │     undefined_table, undefined_column, insufficient_privilege
+ *        ├─ data_exception (22), insufficient_resources (53)
+ *        └─ operator_intervention (57): query_canceled
+ *
+ * The server's own text (which may quote user data, e.g. a duplicate key) is
+ * kept apart in `server_message()`, `detail()` and `hint()`; `what()` is the
+ * primary message plus the SQLSTATE. No message ever contains a password.
+ */
+
+#include <stdexcept>
+#include <string>
+
+namespace pgwrap {
+
+/// Root of everything pgwrap throws.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Connecting failed (bad conninfo, server unreachable, authentication), or
+/// the connection was lost while in use. The database object must reconnect.
+class connection_error : public error {
+ public:
+  using error::error;
+};
+
+/// The API was used in a way it does not allow: wrong number of arguments
+/// for the placeholders, an unknown column name, use after close(), ...
+class usage_error : public error {
+ public:
+  using error::error;
+};
+
+/// A value could not be converted: a result read as a C++ type that cannot
+/// hold it (out of range, not a number), or a parameter PostgreSQL cannot
+/// take (a string with a NUL byte). The message names the column or
+/// parameter and the types involved.
+class conversion_error : public error {
+ public:
+  using error::error;
+};
+
+/// A NULL was read into a type that has no NULL (use std::optional<T>).
+class unexpected_null : public conversion_error {
+ public:
+  using conversion_error::conversion_error;
+};
+
+/// The server reported an error for a statement.
+class sql_error : public error {
+ public:
+  /// Everything the server said about the error, plus the statement sent.
+  struct info {
+    std::string sqlstate;        ///< five-character SQLSTATE, e.g. "23505"
+    std::string message;         ///< the server's primary message
+    std::string detail;          ///< optional secondary message
+    std::string hint;            ///< optional suggestion
+    std::string query;           ///< the SQL text sent (values travel apart, as parameters)
+    std::string schema;          ///< for integrity errors: the object involved, if known
+    std::string table;
+    std::string column;
+    std::string constraint;
+  };
+
+  explicit sql_error(info i);
+
+  [[nodiscard]] const std::string& sqlstate() const noexcept { return info_.sqlstate; }
+  [[nodiscard]] const std::string& server_message() const noexcept { return info_.message; }
+  [[nodiscard]] const std::string& detail() const noexcept { return info_.detail; }
+  [[nodiscard]] const std::string& hint() const noexcept { return info_.hint; }
+  [[nodiscard]] const std::string& query() const noexcept { return info_.query; }
+  [[nodiscard]] const std::string& schema_name() const noexcept { return info_.schema; }
+  [[nodiscard]] const std::string& table_name() const noexcept { return info_.table; }
+  [[nodiscard]] const std::string& column_name() const noexcept { return info_.column; }
+  [[nodiscard]] const std::string& constraint_name() const noexcept { return info_.constraint; }
+
+ private:
+  info info_;
+};
+
+#define PGWRAP_SQL_ERROR_CLASS(name, base) \
+  class name : public base {               \
+   public:                                 \
+    using base::base;                      \
+  }
+
+/// SQLSTATE class 23: a constraint rejected the change.
+PGWRAP_SQL_ERROR_CLASS(integrity_violation, sql_error);
+PGWRAP_SQL_ERROR_CLASS(unique_violation, integrity_violation);       // 23505
+PGWRAP_SQL_ERROR_CLASS(foreign_key_violation, integrity_violation);  // 23503
+PGWRAP_SQL_ERROR_CLASS(not_null_violation, integrity_violation);     // 23502
+PGWRAP_SQL_ERROR_CLASS(check_violation, integrity_violation);        // 23514
+
+/// SQLSTATE class 40: the transaction was rolled back; running it again may succeed.
+class transaction_rollback : public sql_error {
+ public:
+  using sql_error::sql_error;
+  [[nodiscard]] static constexpr bool is_retryable() noexcept { return true; }
+};
+PGWRAP_SQL_ERROR_CLASS(serialization_failure, transaction_rollback);  // 40001
+PGWRAP_SQL_ERROR_CLASS(deadlock_detected, transaction_rollback);      // 40P01
+
+/// SQLSTATE class 42: the statement is wrong or not allowed.
+PGWRAP_SQL_ERROR_CLASS(syntax_error_or_access_rule_violation, sql_error);
+PGWRAP_SQL_ERROR_CLASS(syntax_error, syntax_error_or_access_rule_violation);            // 42601
+PGWRAP_SQL_ERROR_CLASS(undefined_table, syntax_error_or_access_rule_violation);         // 42P01
+PGWRAP_SQL_ERROR_CLASS(undefined_column, syntax_error_or_access_rule_violation);        // 42703
+PGWRAP_SQL_ERROR_CLASS(insufficient_privilege, syntax_error_or_access_rule_violation);  // 42501
+
+/// SQLSTATE class 22: a value was invalid for its type (division by zero, bad input syntax, ...).
+PGWRAP_SQL_ERROR_CLASS(data_exception, sql_error);
+/// SQLSTATE class 53: the server ran out of something (disk, memory, connections).
+PGWRAP_SQL_ERROR_CLASS(insufficient_resources, sql_error);
+/// SQLSTATE class 57: an operator or timeout stopped the statement.
+PGWRAP_SQL_ERROR_CLASS(operator_intervention, sql_error);
+PGWRAP_SQL_ERROR_CLASS(query_canceled, operator_intervention);  // 57014
+
+#undef PGWRAP_SQL_ERROR_CLASS
+
+}  // namespace pgwrap

@@ -1,0 +1,14 @@
+#pragma once
+/// @file
+/// pgwrap: a C++20 PostgreSQL client. Include this one header.
+
+#include "pgwrap/database.hpp"     // IWYU pragma: export
+#include "pgwrap/error.hpp"        // IWYU pragma: export
+#include "pgwrap/fields.hpp"       // IWYU pragma: export
+#include "pgwrap/identifier.hpp"   // IWYU pragma: export
+#include "pgwrap/result.hpp"       // IWYU pragma: export
+#include "pgwrap/row.hpp"          // IWYU pragma: export
+#include "pgwrap/sql.hpp"          // IWYU pragma: export
+#include "pgwrap/transaction.hpp"  // IWYU pragma: export
+#include "pgwrap/types.hpp"        // IWYU pragma: export
+#include "pgwrap/version.hpp"      // IWYU pragma: export

@@ -1,0 +1,53 @@
+#pragma once
+/// @file
+/// The rows a query returned.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "pgwrap/row.hpp"
+
+namespace pgwrap {
+
+/// What one query returned: iterate it, index it, ask its columns.
+/**
+ * Every query gets its own result (psycopgwrap's "every query has its own
+ * cursor"): results are independent of each other and of the database
+ * object, so another query may run while one is alive or being iterated.
+ * A result is cheap to copy (copies share the data) and frees its memory
+ * when the last copy, row or field iterator referring to it is gone.
+ */
+class result {
+ public:
+  using iterator = detail::index_iterator<result, row>;
+
+  explicit result(std::shared_ptr<const detail::result_data> data) noexcept : data_(std::move(data)) {}
+
+  [[nodiscard]] std::size_t size() const noexcept { return data_->rows(); }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  /// Row `i` (from 0); throws usage_error when out of range.
+  [[nodiscard]] row operator[](std::size_t i) const;
+  [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+  [[nodiscard]] iterator end() const noexcept { return {this, size()}; }
+
+  /// The column names, in order.
+  [[nodiscard]] const std::vector<std::string_view>& columns() const noexcept {
+    return data_->column_names();
+  }
+  /// Rows inserted, updated, deleted or selected, as the server reported
+  /// them; 0 for statements without a count.
+  [[nodiscard]] std::int64_t affected_rows() const noexcept { return data_->affected_rows(); }
+  /// The SQL text that was sent (with $n for the parameters).
+  [[nodiscard]] const std::string& query() const noexcept { return data_->query(); }
+
+ private:
+  friend class detail::index_iterator<result, row>;
+  [[nodiscard]] row make(std::size_t i) const noexcept { return {data_, i}; }
+
+  std::shared_ptr<const detail::result_data> data_;
+};
+
+}  // namespace pgwrap

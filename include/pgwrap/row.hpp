@@ -1,0 +1,142 @@
+#pragma once
+/// @file
+/// A row of a result and its fields.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <string_view>
+
+#include "pgwrap/detail/result_data.hpp"
+#include "pgwrap/error.hpp"
+#include "pgwrap/types.hpp"
+
+namespace pgwrap {
+
+/// One value of a row: `row["id"]` or `row[0]`.
+/**
+ * A field is a view: it stays valid while the row or result it came from lives.
+ */
+class field {
+ public:
+  [[nodiscard]] bool is_null() const noexcept { return data_->is_null(row_, column_); }
+  /// The column's name.
+  [[nodiscard]] std::string_view name() const noexcept { return data_->column_names()[column_]; }
+  /// The column's position in the row, from 0.
+  [[nodiscard]] std::size_t index() const noexcept { return column_; }
+  /// The PostgreSQL type OID of the column (see pgwrap::oid).
+  [[nodiscard]] std::uint32_t type_oid() const noexcept { return data_->type_oid(column_); }
+  /// The server's text for the value; empty for NULL.
+  [[nodiscard]] std::string_view text() const noexcept { return data_->value(row_, column_); }
+
+  /// The value as T. NULL gives std::nullopt when T is a std::optional.
+  /**
+   * Throws unexpected_null for NULL into a non-optional T, and
+   * conversion_error when the value does not fit T (out of range, not a
+   * number, ...); both name the column and its type.
+   */
+  template <decodable T>
+  [[nodiscard]] T as() const {
+    if (is_null()) {
+      if constexpr (detail::is_optional<T>::value) {
+        return std::nullopt;
+      } else {
+        data_->throw_unexpected_null(column_);
+      }
+    }
+    try {
+      return codec<T>::decode(text());
+    } catch (const conversion_error& e) {
+      data_->throw_conversion_error(column_, e.what());
+    }
+  }
+
+ private:
+  friend class row;
+  field(const detail::result_data* data, std::size_t row, std::size_t column) noexcept
+      : data_(data), row_(row), column_(column) {}
+
+  const detail::result_data* data_;
+  std::size_t row_;
+  std::size_t column_;
+};
+
+namespace detail {
+/// A random-access iterator over positions 0..n of a container whose
+/// `make(i)` builds the element by value (rows of a result, fields of a row).
+template <typename Owner, typename Value>
+class index_iterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using iterator_concept = std::random_access_iterator_tag;
+  using value_type = Value;
+  using difference_type = std::ptrdiff_t;
+  using reference = Value;
+  using pointer = void;
+
+  index_iterator() = default;
+  index_iterator(const Owner* owner, std::size_t i) noexcept : owner_(owner), i_(i) {}
+
+  Value operator*() const { return owner_->make(i_); }
+  Value operator[](difference_type n) const { return owner_->make(i_ + n); }
+  index_iterator& operator++() noexcept { ++i_; return *this; }
+  index_iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
+  index_iterator& operator--() noexcept { --i_; return *this; }
+  index_iterator operator--(int) noexcept { auto t = *this; --i_; return t; }
+  index_iterator& operator+=(difference_type n) noexcept { i_ += n; return *this; }
+  index_iterator& operator-=(difference_type n) noexcept { i_ -= n; return *this; }
+  friend index_iterator operator+(index_iterator it, difference_type n) noexcept { return it += n; }
+  friend index_iterator operator+(difference_type n, index_iterator it) noexcept { return it += n; }
+  friend index_iterator operator-(index_iterator it, difference_type n) noexcept { return it -= n; }
+  friend difference_type operator-(const index_iterator& a, const index_iterator& b) noexcept {
+    return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+  }
+  friend bool operator==(const index_iterator& a, const index_iterator& b) noexcept { return a.i_ == b.i_; }
+  friend auto operator<=>(const index_iterator& a, const index_iterator& b) noexcept { return a.i_ <=> b.i_; }
+
+ private:
+  const Owner* owner_ = nullptr;
+  std::size_t i_ = 0;
+};
+}  // namespace detail
+
+/// One row of a result. It shares ownership of the result's data, so a row
+/// (e.g. from queryone) stays valid after the result object is gone.
+class row {
+ public:
+  using iterator = detail::index_iterator<row, field>;
+
+  /// The field at `column` (from 0); throws usage_error when out of range.
+  template <std::integral I>  // any integer: row[0] must not be read as row[nullptr]
+  [[nodiscard]] field operator[](I column) const {
+    data_->check_column(static_cast<std::int64_t>(column));
+    return make(static_cast<std::size_t>(column));
+  }
+  /// The field of the first column called `name` (case-sensitive); throws
+  /// usage_error naming the columns there are when there is none.
+  [[nodiscard]] field operator[](std::string_view name) const {
+    return make(data_->column_index(name));
+  }
+  [[nodiscard]] field operator[](const char* name) const { return (*this)[std::string_view(name)]; }
+
+  /// Number of fields.
+  [[nodiscard]] std::size_t size() const noexcept { return data_->columns(); }
+  /// This row's position in its result, from 0.
+  [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+  [[nodiscard]] iterator end() const noexcept { return {this, size()}; }
+
+ private:
+  friend class result;
+  friend class detail::index_iterator<row, field>;
+  row(std::shared_ptr<const detail::result_data> data, std::size_t index) noexcept
+      : data_(std::move(data)), index_(index) {}
+  [[nodiscard]] field make(std::size_t column) const noexcept { return {data_.get(), index_, column}; }
+
+  std::shared_ptr<const detail::result_data> data_;
+  std::size_t index_;
+};
+
+}  // namespace pgwrap

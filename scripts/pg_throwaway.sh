@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for pgwrap development and tests.
+#
+#   scripts/pg_throwaway.sh start    start one (no-op if already running)
+#   scripts/pg_throwaway.sh stop     stop it and delete everything it made
+#   scripts/pg_throwaway.sh env      print `export ...` lines for eval
+#   scripts/pg_throwaway.sh status   exit 0 if running, 1 if not
+#
+# The cluster lives in a private temp dir (data/, server.log, and the Unix
+# socket) so it never clashes with a system server or another checkout.
+# Environment:
+#   PGWRAP_PG_STATE     state file (default: <repo root>/.pgwrap-pg)
+#   PGWRAP_PG_TCP_PORT  also listen on 127.0.0.1:<port> (default: no TCP)
+#   PGWRAP_PG_BINDIR    directory holding initdb/pg_ctl (default: autodetect)
+set -euo pipefail
+
+readonly PROG=pg_throwaway
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly REPO_ROOT
+readonly STATE_FILE=${PGWRAP_PG_STATE:-$REPO_ROOT/.pgwrap-pg}
+readonly DEFAULT_PORT=5432
+
+die() { echo "$PROG: $*" >&2; exit 1; }
+note() { echo "$PROG: $*" >&2; }
+
+# PostgreSQL refuses to run as root, so as root the server runs as `postgres`
+# and that is also the cluster's superuser; otherwise it is all the current user.
+if [[ $(id -u) -eq 0 ]]; then
+    SERVER_USER=postgres
+else
+    SERVER_USER=$(id -un)
+fi
+readonly SERVER_USER
+
+# Debian keeps initdb/pg_ctl off PATH under /usr/lib/postgresql/<ver>/bin;
+# elsewhere (Homebrew, Fedora) they are usually on PATH.
+find_bindir() {
+    if [[ -n ${PGWRAP_PG_BINDIR:-} ]]; then
+        echo "$PGWRAP_PG_BINDIR"; return
+    fi
+    local d
+    d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -n $d && -x $d/pg_ctl ]]; then
+        echo "$d"; return
+    fi
+    if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v pg_ctl)"; return
+    fi
+    die "cannot find initdb/pg_ctl (install postgresql, or set PGWRAP_PG_BINDIR)"
+}
+
+# Run a server program as SERVER_USER, from a directory that user can enter
+# (the server user may not be allowed into the caller's cwd). fd 9 is closed
+# so the server never inherits the lock taken in lock().
+as_server() {
+    local dir=$1; shift
+    if [[ $(id -u) -eq 0 ]]; then
+        (cd "$dir" && exec 9<&- && exec runuser -u "$SERVER_USER" -- "$@")
+    else
+        (cd "$dir" && exec 9<&- && exec "$@")
+    fi
+}
+
+# --- state file: simple KEY=VALUE lines, parsed (never sourced) ------------
+
+STATE_DIR='' STATE_PORT='' STATE_SUPERUSER='' STATE_BINDIR='' STATE_PID=''
+
+read_state() {
+    [[ -f $STATE_FILE ]] || return 1
+    local key value
+    while IFS='=' read -r key value; do
+        case $key in
+            dir) STATE_DIR=$value ;;
+            port) STATE_PORT=$value ;;
+            superuser) STATE_SUPERUSER=$value ;;
+            bindir) STATE_BINDIR=$value ;;
+            pid) STATE_PID=$value ;;
+        esac
+    done <"$STATE_FILE"
+    [[ -n $STATE_DIR ]]
+}
+
+write_state() {
+    local tmp=$STATE_FILE.tmp.$$
+    {
+        echo "# pgwrap throwaway PostgreSQL server; managed by scripts/pg_throwaway.sh"
+        echo "dir=$1"
+        echo "port=$2"
+        echo "superuser=$SERVER_USER"
+        echo "bindir=$3"
+        echo "pid=$4"
+    } >"$tmp"
+    mv -f "$tmp" "$STATE_FILE"
+}
+
+is_running() {
+    read_state || return 1
+    [[ -d $STATE_DIR/data && -n $STATE_BINDIR ]] || return 1
+    as_server "$STATE_DIR" "$STATE_BINDIR/pg_ctl" status -D "$STATE_DIR/data" >/dev/null 2>&1
+}
+
+# Only ever rm -rf a directory that looks like one we made.
+is_our_dir() {
+    [[ $(basename "$1") == pgwrap-pg.* && -d $1 ]]
+}
+
+# True if $1 is a live postgres process (guards against a reused pid).
+is_postgres_pid() {
+    [[ $1 =~ ^[0-9]+$ ]] || return 1
+    local comm
+    comm=$(ps -o comm= -p "$1" 2>/dev/null || true)
+    [[ $comm == postgres* || $comm == postmaster* ]]
+}
+
+# Stop the server in $1 by any means: pg_ctl first, then signals to the
+# postmaster (from postmaster.pid or the pid saved in the state), so a
+# half-broken data dir still gets cleaned up.
+kill_server() {
+    local dir=$1 bindir=$2 saved_pid=$3 pid
+    if [[ -n $bindir && -f $dir/data/postmaster.pid ]]; then
+        as_server "$dir" "$bindir/pg_ctl" stop -D "$dir/data" -m fast -w -t 30 >/dev/null 2>&1 || true
+    fi
+    for pid in "$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)" "$saved_pid"; do
+        is_postgres_pid "$pid" || continue
+        kill -QUIT "$pid" 2>/dev/null || true   # immediate shutdown
+        for _ in $(seq 50); do is_postgres_pid "$pid" || break; sleep 0.1; done
+        if is_postgres_pid "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
+}
+
+remove_dir() {
+    if is_our_dir "$1"; then
+        rm -rf -- "$1"
+    elif [[ -e $1 ]]; then
+        note "not deleting $1: does not look like a pgwrap-pg temp dir"
+    fi
+}
+
+# --- commands ---------------------------------------------------------------
+
+cmd_stop() {
+    read_state || return 0
+    kill_server "$STATE_DIR" "$STATE_BINDIR" "$STATE_PID"
+    remove_dir "$STATE_DIR"
+    rm -f -- "$STATE_FILE"
+}
+
+cmd_start() {
+    if is_running; then
+        echo "$PROG: already running in $STATE_DIR (port $STATE_PORT)"
+        return 0
+    fi
+    # A state file without a live server (reboot, crash, wiped /tmp): clear it.
+    if [[ -f $STATE_FILE ]]; then
+        note "cleaning up stale state from $STATE_FILE"
+        cmd_stop
+    fi
+
+    local port=$DEFAULT_PORT listen=''
+    if [[ -n ${PGWRAP_PG_TCP_PORT:-} ]]; then
+        if [[ ! $PGWRAP_PG_TCP_PORT =~ ^[0-9]{1,5}$ ]] || ((10#$PGWRAP_PG_TCP_PORT < 1 || 10#$PGWRAP_PG_TCP_PORT > 65535)); then
+            die "PGWRAP_PG_TCP_PORT must be a port number, got '$PGWRAP_PG_TCP_PORT'"
+        fi
+        # The port also names the socket file, so both use the same number.
+        port=$((10#$PGWRAP_PG_TCP_PORT)) listen=127.0.0.1
+    fi
+
+    id "$SERVER_USER" >/dev/null 2>&1 || die "user '$SERVER_USER' does not exist (install postgresql first)"
+    # Globals, not locals: the EXIT trap below must still see them.
+    bindir=$(find_bindir)
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/pgwrap-pg.XXXXXX")
+    # The path goes unquoted into postgresql.conf, a conninfo string and eval
+    # output, and a Unix socket path is limited to 107 bytes.
+    if [[ ! $dir =~ ^[A-Za-z0-9._/+-]+$ ]] || ((${#dir} + 20 > 107)); then
+        rmdir "$dir"
+        die "temp dir '$dir' has odd characters or is too long for a socket path; set TMPDIR=/tmp"
+    fi
+    # Undo a half-done start: no server or temp dir is left behind.
+    trap 'kill_server "$dir" "$bindir" ""; remove_dir "$dir"' EXIT
+    if [[ $(id -u) -eq 0 ]]; then
+        chown "$SERVER_USER": "$dir"
+    fi
+
+    if ! as_server "$dir" "$bindir/initdb" -D "$dir/data" --auth=trust --encoding=UTF8 --locale=C \
+        -U "$SERVER_USER" --no-sync >"$dir/initdb.log" 2>&1; then
+        tail -n 30 "$dir/initdb.log" >&2 || true
+        die "initdb failed"
+    fi
+
+    # Speed over durability: the data is thrown away anyway.
+    as_server "$dir" tee -a "$dir/data/postgresql.conf" >/dev/null <<EOF
+
+# --- pgwrap throwaway server ---
+listen_addresses = '$listen'
+port = $port
+unix_socket_directories = '$dir'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 100
+EOF
+
+    if ! as_server "$dir" "$bindir/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 60 >/dev/null 2>&1; then
+        echo "--- tail of $dir/server.log ---" >&2
+        tail -n 40 "$dir/server.log" >&2 || true
+        die "server failed to start"
+    fi
+
+    local pid
+    pid=$(head -n 1 "$dir/data/postmaster.pid")
+    write_state "$dir" "$port" "$bindir" "$pid"
+    trap - EXIT
+
+    local where="socket in $dir, port $port"
+    [[ -n $listen ]] && where+=", TCP 127.0.0.1:$port"
+    echo "$PROG: PostgreSQL running ($where, superuser $SERVER_USER); state in $STATE_FILE"
+}
+
+cmd_env() {
+    is_running || die "no throwaway server running (state file $STATE_FILE); run: scripts/pg_throwaway.sh start"
+    cat <<EOF
+export PGHOST=$STATE_DIR
+export PGPORT=$STATE_PORT
+export PGUSER=$STATE_SUPERUSER
+export PGDATABASE=postgres
+export PGWRAP_TEST_DSN='host=$STATE_DIR port=$STATE_PORT user=$STATE_SUPERUSER dbname=postgres'
+EOF
+}
+
+cmd_status() {
+    if is_running; then
+        echo "running: socket in $STATE_DIR, port $STATE_PORT, superuser $STATE_SUPERUSER"
+    else
+        echo "not running"
+        return 1
+    fi
+}
+
+usage() {
+    echo "usage: $0 start|stop|env|status" >&2
+    exit 2
+}
+
+# Serialize start/stop of the same state file (e.g. two shells racing):
+# lock the script itself, so no extra lock file is left behind.
+lock() {
+    if command -v flock >/dev/null 2>&1; then
+        exec 9<"${BASH_SOURCE[0]}"
+        flock 9
+    fi
+}
+
+main() {
+    [[ $# -eq 1 ]] || usage
+    case $1 in
+        start) lock; cmd_start ;;
+        stop) lock; cmd_stop ;;
+        env) cmd_env ;;
+        status) cmd_status ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"

@@ -1,0 +1,87 @@
+// sql_error, and the one table that maps a SQLSTATE to its exception class:
+// the exact code first, then its two-character class, else plain sql_error.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "internal.hpp"
+#include "pgwrap/error.hpp"
+
+namespace pgwrap {
+
+namespace {
+std::string describe(const sql_error::info& i) {
+  std::string text = i.message.empty() ? std::string("unknown server error") : i.message;
+  if (!i.sqlstate.empty()) text += " (SQLSTATE " + i.sqlstate + ")";
+  return text;
+}
+}  // namespace
+
+sql_error::sql_error(info i) : error(describe(i)), info_(std::move(i)) {}
+
+namespace detail {
+namespace {
+using raise_fn = void (*)(sql_error::info&&);
+
+template <typename E>
+[[noreturn]] void raise(sql_error::info&& i) {
+  throw E(std::move(i));
+}
+
+struct sqlstate_entry {
+  std::string_view code;  // five characters for a condition, two for a class
+  raise_fn raise;
+};
+
+constexpr sqlstate_entry sqlstate_table[] = {
+    {"23505", raise<unique_violation>},
+    {"23503", raise<foreign_key_violation>},
+    {"23502", raise<not_null_violation>},
+    {"23514", raise<check_violation>},
+    {"40001", raise<serialization_failure>},
+    {"40P01", raise<deadlock_detected>},
+    {"42601", raise<syntax_error>},
+    {"42P01", raise<undefined_table>},
+    {"42703", raise<undefined_column>},
+    {"42501", raise<insufficient_privilege>},
+    {"57014", raise<query_canceled>},
+    {"23", raise<integrity_violation>},
+    {"40", raise<transaction_rollback>},
+    {"42", raise<syntax_error_or_access_rule_violation>},
+    {"22", raise<data_exception>},
+    {"53", raise<insufficient_resources>},
+    {"57", raise<operator_intervention>},
+};
+
+std::string field_text(const PGresult* res, int code) {
+  const char* v = PQresultErrorField(res, code);
+  return v ? std::string(v) : std::string();
+}
+}  // namespace
+
+void throw_sql_error(const PGresult* res, std::string_view query) {
+  sql_error::info i{
+      .sqlstate = field_text(res, PG_DIAG_SQLSTATE),
+      .message = field_text(res, PG_DIAG_MESSAGE_PRIMARY),
+      .detail = field_text(res, PG_DIAG_MESSAGE_DETAIL),
+      .hint = field_text(res, PG_DIAG_MESSAGE_HINT),
+      .query = std::string(query),
+      .schema = field_text(res, PG_DIAG_SCHEMA_NAME),
+      .table = field_text(res, PG_DIAG_TABLE_NAME),
+      .column = field_text(res, PG_DIAG_COLUMN_NAME),
+      .constraint = field_text(res, PG_DIAG_CONSTRAINT_NAME),
+  };
+  if (i.message.empty()) {
+    // Errors raised by libpq itself carry no fields, only the whole text.
+    i.message = PQresultErrorMessage(res);
+    while (!i.message.empty() && i.message.back() == '\n') i.message.pop_back();
+  }
+  for (const auto& entry : sqlstate_table) {
+    if (std::string_view(i.sqlstate).starts_with(entry.code)) entry.raise(std::move(i));
+  }
+  throw sql_error(std::move(i));
+}
+}  // namespace detail
+
+}  // namespace pgwrap

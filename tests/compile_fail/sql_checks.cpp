@@ -1,0 +1,45 @@
+// Snippets that must not compile, each beside a twin that must: the twin
+// proves the failure comes from the mistake, not from an unrelated error.
+// tests/compile_fail/CMakeLists.txt compiles this file once per case, with
+// PGWRAP_CASE_<name> defined, and again with PGWRAP_EXPECT_FAILURE too.
+#include <pgwrap/pgwrap.hpp>
+#include <string>
+
+#ifdef PGWRAP_EXPECT_FAILURE
+#define PGWRAP_PICK(bad, good) bad
+#else
+#define PGWRAP_PICK(bad, good) good
+#endif
+
+void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
+  (void)built_at_run_time;
+#if defined(PGWRAP_CASE_too_few_arguments)
+  db.execute(PGWRAP_PICK("SELECT %s, %s", "SELECT %s"), 1);
+#elif defined(PGWRAP_CASE_too_many_arguments)
+  db.execute(PGWRAP_PICK("SELECT %s", "SELECT %s, %s"), 1, 2);
+#elif defined(PGWRAP_CASE_no_arguments_for_a_placeholder)
+  db.execute(PGWRAP_PICK("SELECT %s", "SELECT 1"));
+#elif defined(PGWRAP_CASE_unknown_directive)
+  db.execute(PGWRAP_PICK("SELECT 7 % 2", "SELECT 7 %% 2"));
+#elif defined(PGWRAP_CASE_percent_at_end)
+  db.execute(PGWRAP_PICK("SELECT 7 %", "SELECT 7 %%"));
+#elif defined(PGWRAP_CASE_unterminated_literal)
+  db.execute(PGWRAP_PICK("SELECT 'it''s", "SELECT 'it''s'"));
+#elif defined(PGWRAP_CASE_unterminated_escape_string)
+  db.execute(PGWRAP_PICK("SELECT E'it\\'s", "SELECT E'it\\'s'"));
+#elif defined(PGWRAP_CASE_unterminated_identifier)
+  db.execute(PGWRAP_PICK("SELECT 1 AS \"a", "SELECT 1 AS \"a\""));
+#elif defined(PGWRAP_CASE_unterminated_dollar_quote)
+  db.execute(PGWRAP_PICK("SELECT $x$ body $y$", "SELECT $x$ body $x$"));
+#elif defined(PGWRAP_CASE_unterminated_comment)
+  db.execute(PGWRAP_PICK("SELECT 1 /* a /* b */", "SELECT 1 /* a /* b */ */"));
+#elif defined(PGWRAP_CASE_dollar_placeholder)
+  db.execute(PGWRAP_PICK("SELECT $1", "SELECT %s"), 1);
+#elif defined(PGWRAP_CASE_malformed_named_directive)
+  db.execute(PGWRAP_PICK("SELECT %(id", "SELECT %%(id"));
+#elif defined(PGWRAP_CASE_runtime_text_without_opt_in)
+  db.execute(PGWRAP_PICK(built_at_run_time, pgwrap::runtime_sql(built_at_run_time)));
+#else
+#error "no PGWRAP_CASE_ given"
+#endif
+}

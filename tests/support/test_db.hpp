@@ -1,0 +1,66 @@
+#pragma once
+// Shared by the integration tests: where the test server is, and a fixture
+// that gives each test its own schema, so tests can run in parallel.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <pgwrap/pgwrap.hpp>
+#include <string>
+
+namespace pgwrap::test {
+
+/// PGWRAP_TEST_DSN, else "" (libpq's PG* variables, as ./dev test sets them).
+inline std::string dsn() {
+  const char* d = std::getenv("PGWRAP_TEST_DSN");
+  return d ? d : "";
+}
+
+/// True when the environment names a server at all. With none, the
+/// integration tests skip; with one that cannot be reached, they fail.
+inline bool server_configured() {
+  return std::getenv("PGWRAP_TEST_DSN") != nullptr || std::getenv("PGHOST") != nullptr ||
+         std::getenv("DATABASE_URL") != nullptr;
+}
+
+/// A fixture with `db` connected to a fresh schema (first on its search_path)
+/// and `admin`, an autocommit connection for checks from outside.
+class db_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!server_configured()) GTEST_SKIP() << "no test server: set PGWRAP_TEST_DSN or run ./dev test";
+    admin.connect(dsn());
+    admin.set_autocommit(true);
+    static int counter = 0;
+    schema = "pgwrap_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    admin.execute(pgwrap::runtime_sql("CREATE SCHEMA " + pgwrap::quote_identifier(schema)));
+    db = connect();
+  }
+
+  void TearDown() override {
+    if (schema.empty()) return;
+    db.close();
+    admin.execute(pgwrap::runtime_sql("DROP SCHEMA " + pgwrap::quote_identifier(schema) + " CASCADE"));
+  }
+
+  /// The test DSN with this test's schema first on the search_path, set as
+  /// a connection option so that it survives reconnects.
+  std::string schema_dsn() const {
+    const std::string base = dsn();
+    const std::string option = "options=-csearch_path%3D" + schema;  // schema is [a-z0-9_]
+    if (base.find("://") != std::string::npos) {
+      return base + (base.find('?') == std::string::npos ? "?" : "&") + option;
+    }
+    return base + " options=-csearch_path=" + schema;
+  }
+
+  /// Another connection (lazy) to this test's schema.
+  pgwrap::database connect() { return pgwrap::database(schema_dsn()); }
+
+  pgwrap::database admin{dsn()};
+  pgwrap::database db{dsn()};
+  std::string schema;
+};
+
+}  // namespace pgwrap::test
