@@ -16,8 +16,13 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/pgwrapConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/pgwrapConfig.cmake ${PROJECT_BINARY_DIR}/pgwrapConfigVersion.cmake
   DESTINATION ${pgwrap_cmake_dir})
 
-# pkg-config: libpq is private (needed only when linking the static library).
-set(pgwrap_pc_libdir "${CMAKE_INSTALL_FULL_LIBDIR}")
-set(pgwrap_pc_includedir "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+# pkg-config, relocatable (paths relative to the .pc file, so `--prefix` at
+# install time works). A static pgwrap needs libpq on every link line.
+file(RELATIVE_PATH pgwrap_pc_to_prefix "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+if(BUILD_SHARED_LIBS)
+  set(pgwrap_pc_requires "Requires.private: libpq")
+else()
+  set(pgwrap_pc_requires "Requires: libpq")
+endif()
 configure_file(cmake/pgwrap.pc.in ${PROJECT_BINARY_DIR}/pgwrap.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/pgwrap.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
