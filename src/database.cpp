@@ -2,6 +2,7 @@
 // transaction guard. Statements go through PQexecParams, so values only ever
 // travel as parameters.
 
+#include <array>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -48,6 +49,7 @@ struct database::impl {
   std::function<void(std::string_view)> notice_handler;
   // Reused per call, so a query allocates nothing here once warm.
   std::string sql;
+  std::vector<param_ref> params;
   std::vector<const char*> values;
   std::vector<Oid> types;
 
@@ -150,8 +152,13 @@ struct database::impl {
     return take(PQexec(c, statement), statement, before);
   }
 
+  /// The transaction state; a broken connection counts as idle unless it
+  /// broke with work uncommitted (libpq itself says "unknown" then).
   [[nodiscard]] PGTransactionStatusType status() const noexcept {
-    return conn ? PQtransactionStatus(conn) : PQTRANS_IDLE;
+    if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+      return lost_in_transaction ? PQTRANS_UNKNOWN : PQTRANS_IDLE;
+    }
+    return PQtransactionStatus(conn);
   }
 
   void commit() {
@@ -170,12 +177,17 @@ struct database::impl {
   }
 
   void rollback() {
-    if (lost_in_transaction) {
-      lost_in_transaction = false;
-      disconnect();  // reconnect on next use
-      return;
+    if (!lost_in_transaction && status() != PQTRANS_IDLE) {
+      try {
+        control("ROLLBACK");
+        return;
+      } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
+      }
     }
-    if (conn && PQstatus(conn) == CONNECTION_OK && status() != PQTRANS_IDLE) control("ROLLBACK");
+    if (lost_in_transaction || (conn && PQstatus(conn) == CONNECTION_BAD)) {
+      lost_in_transaction = false;  // acknowledged
+      disconnect();                 // reconnect on next use
+    }
   }
 
   void check_no_guard(const char* call) const {
@@ -228,10 +240,11 @@ bool database::is_connected() const noexcept {
   return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK;
 }
 
-result database::run(std::string_view sql, std::span<const param_ref> params) {
+result database::run(std::string_view sql, std::span<const detail::arg_ref> args) {
   impl& st = state();
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
-  detail::expand_sql(sql, params.size(), st.sql);
+  detail::expand_sql(sql, args, st.sql, st.params);
+  const auto& params = st.params;
   PGconn* c = st.connection();
   const PGTransactionStatusType before = PQtransactionStatus(c);
   if (!st.autocommit && before == PQTRANS_IDLE) st.control("BEGIN");
@@ -261,47 +274,64 @@ row database::exactly_one_row(const result& r) {
 }
 
 namespace {
-// INSERT INTO "t" ("a", "b") VALUES (%s, %s), or DEFAULT VALUES for no fields. Names are
-// quoted identifiers, where the scanner sees no directives.
-std::string insert_sql(const ident& table, const fields& values) {
-  std::string sql = "INSERT INTO " + table.quoted();
-  if (values.empty()) return sql + " DEFAULT VALUES";
-  std::string placeholders;
-  sql += " (";
+// INSERT INTO %I ("a", "b") VALUES (%s) with the values as one list argument:
+// the column names are quoted in the text, where the scanner sees no directives.
+std::string insert_sql(const fields& values) {
+  if (values.empty()) return "INSERT INTO %I DEFAULT VALUES";
+  std::string sql = "INSERT INTO %I (";
   std::size_t n = 0;
   for (const auto& entry : values) {
-    if (n > 0) {
-      sql += ", ";
-      placeholders += ", ";
-    }
+    if (n++ > 0) sql += ", ";
     sql += quote_identifier(entry.column);
-    placeholders += "%s";
-    ++n;
   }
-  return sql + ") VALUES (" + placeholders + ")";
+  return sql + ") VALUES (%s)";
 }
 
-std::vector<param_ref> refs_of(const fields& values) {
+struct insert_args {
+  insert_args(const ident& table, const fields& values) {
+    args[0].category = detail::arg_category::identifier;
+    args[0].text = table.quoted().data();
+    args[0].text_size = table.quoted().size();
+    refs.reserve(values.size());
+    for (const auto& entry : values) refs.push_back(entry.value.ref());
+    args[1].category = detail::arg_category::list;
+    args[1].list = refs;
+  }
+  [[nodiscard]] std::span<const detail::arg_ref> get(const fields& values) const {
+    return std::span(args).first(values.empty() ? 1 : 2);
+  }
   std::vector<param_ref> refs;
-  refs.reserve(values.size());
-  for (const auto& entry : values) refs.push_back(entry.value.ref());
-  return refs;
-}
+  std::array<detail::arg_ref, 2> args{};
+};
 }  // namespace
 
 std::int64_t database::insert(const ident& table, const fields& values) {
-  return run(insert_sql(table, values), refs_of(values)).affected_rows();
+  const insert_args args(table, values);
+  return run(insert_sql(values), args.get(values)).affected_rows();
 }
 
 row database::insert(const ident& table, const fields& values, const returning& columns) {
-  std::string sql = insert_sql(table, values);
   if (columns.columns.empty()) throw usage_error("insert: returning{} names no columns");
-  sql += " RETURNING ";
+  std::string sql = insert_sql(values) + " RETURNING ";
   for (std::size_t i = 0; i < columns.columns.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += quote_identifier(columns.columns[i]);
   }
-  return run(sql, refs_of(values))[0];
+  const insert_args args(table, values);
+  const result inserted = run(sql, args.get(values));
+  if (inserted.empty()) {
+    throw unexpected_rows("insert: no row was inserted (a trigger or rule skipped it), so there is "
+                          "nothing to return");
+  }
+  return inserted[0];
+}
+
+void database::require_condition(bool empty, const char* call) {
+  if (empty) {
+    throw usage_error(std::string(call) +
+                      ": the where map is empty, which would match every row; write the statement "
+                      "with execute() if that is what you mean");
+  }
 }
 
 void database::commit() {
@@ -373,6 +403,7 @@ void transaction::finish() {
 void transaction::commit() {
   if (done_) throw usage_error("transaction::commit() on a transaction already finished");
   database::impl& st = db_.state();
+  if (st.closed) throw usage_error("transaction::commit() on a closed database");
   if (st.guard_depth != depth_) {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
   }
@@ -390,6 +421,10 @@ void transaction::commit() {
 void transaction::rollback() {
   if (done_) return;
   database::impl& st = db_.state();
+  if (st.closed) {
+    finish();  // closing rolled it back already
+    return;
+  }
   if (st.guard_depth != depth_) {
     throw usage_error("transaction::rollback() while an inner pgwrap::transaction is still active");
   }

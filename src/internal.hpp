@@ -5,7 +5,11 @@
 
 #include <cstddef>
 #include <string>
+#include <span>
 #include <string_view>
+#include <vector>
+
+#include "pgwrap/arguments.hpp"
 
 namespace pgwrap::detail {
 
@@ -15,9 +19,11 @@ namespace pgwrap::detail {
 /// Removes the password in `conninfo` (if any) from a libpq message.
 [[nodiscard]] std::string redact_password(std::string message, std::string_view conninfo);
 
-/// Writes `sql` to `out` with each %s replaced by $1, $2, ... and %% by %.
-/// Throws usage_error naming the problem and where it is, or the count
-/// mismatch, so runtime SQL meets the rules literals meet at compile time.
-void expand_sql(std::string_view sql, std::size_t argument_count, std::string& out);
+/// Writes `sql` to `out` with each directive expanded (%s to $n, %S to a SET
+/// list, %I to a quoted name, ...) and the parameters, in $n order, to
+/// `params`. Throws usage_error naming the problem and where it is, so
+/// runtime SQL meets the rules literals meet at compile time.
+void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out,
+                std::vector<param_ref>& params);
 
 }  // namespace pgwrap::detail

@@ -84,11 +84,9 @@ std::size_t result_data::column_index(std::string_view name) const {
   throw usage_error(message);
 }
 
-void result_data::check_column(std::int64_t column) const {
-  if (column < 0 || static_cast<std::size_t>(column) >= names_.size()) {
-    throw usage_error("column index " + std::to_string(column) + " is out of range: the row has " +
-                      std::to_string(names_.size()) + " columns");
-  }
+void result_data::throw_column_out_of_range(const std::string& index) const {
+  throw usage_error("column index " + index + " is out of range: the row has " +
+                    std::to_string(names_.size()) + (names_.size() == 1 ? " column" : " columns"));
 }
 
 void result_data::throw_unexpected_null(std::size_t column) const {
@@ -106,7 +104,7 @@ void result_data::throw_conversion_error(std::size_t column, const char* why) co
 row result::operator[](std::size_t i) const {
   if (i >= size()) {
     throw usage_error("row index " + std::to_string(i) + " is out of range: the result has " +
-                      std::to_string(size()) + " rows");
+                      std::to_string(size()) + (size() == 1 ? " row" : " rows"));
   }
   return make(i);
 }

@@ -2,12 +2,18 @@
 // run-time half of the SQL check: the same scanner as the compile-time check,
 // with the same rules, reporting through usage_error instead.
 
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "internal.hpp"
 #include "pgwrap/detail/scanner.hpp"
 #include "pgwrap/error.hpp"
+#include "pgwrap/format.hpp"
+#include "pgwrap/identifier.hpp"
+#include "pgwrap/sql.hpp"
 
 namespace pgwrap::detail {
 
@@ -44,34 +50,248 @@ std::string plural(std::size_t n, std::string_view word) {
 }
 }  // namespace
 
-void expand_sql(std::string_view sql, std::size_t argument_count, std::string& out) {
-  // One pass both checks and expands: a literal was checked at compile time
-  // already, and runtime SQL gets the same checks here, before anything is sent.
-  out.clear();
-  out.reserve(sql.size() + 8);
-  std::size_t copied = 0;
-  std::size_t placeholders = 0;
-  const scan_result scanned = scan_sql(sql, [&](const directive& d) {
-    out.append(sql.substr(copied, d.begin - copied));
-    copied = d.end;
-    switch (d.kind) {
-      case directive_kind::percent: out += '%'; break;
-      case directive_kind::positional:
-        out += '$';
-        out += std::to_string(++placeholders);
-        break;
-      default:
-        throw usage_error("directive " + std::string(sql.substr(d.begin, d.end - d.begin)) +
-                          " is not supported yet");
+namespace {
+std::string directive_text(std::string_view sql, const directive& d) {
+  return std::string(sql.substr(d.begin, d.end - d.begin));
+}
+
+// Builds SQL text and parameters from the directives and the arguments.
+class expander {
+ public:
+  expander(std::string_view sql, std::span<const arg_ref> args, std::string& out,
+           std::vector<param_ref>& params)
+      : sql_(sql), args_(args), out_(out), params_(params) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      if (args[i].name.empty()) {
+        ++positional_count_;
+        continue;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (args[j].name == args[i].name) {
+          throw usage_error("two arguments are named \"" + std::string(args[i].name) + "\"");
+        }
+      }
     }
-  });
-  if (scanned.error != scan_error::none) fail(sql, scanned);
-  if (placeholders != argument_count) {
-    throw usage_error("the SQL has " + plural(placeholders, "placeholder") + " but " +
-                      plural(argument_count, "argument") +
-                      (argument_count == 1 ? " was given" : " were given"));
+    named_text_.resize(args.size());
   }
-  out.append(sql.substr(copied));
+
+  void run() {
+    out_.clear();
+    params_.clear();
+    out_.reserve(sql_.size() + 16);
+    std::size_t copied = 0;
+    const scan_result scanned = scan_sql(sql_, [&](const directive& d) {
+      out_.append(sql_.substr(copied, d.begin - copied));
+      copied = d.end;
+      expand(d);
+    });
+    if (scanned.error != scan_error::none) fail(sql_, scanned);
+    if (positional_used_ != positional_count_) {
+      throw usage_error("the SQL has " + plural(positional_used_, "placeholder") + " but " +
+                        plural(positional_count_, "argument") +
+                        (positional_count_ == 1 ? " was given" : " were given"));
+    }
+    for (std::size_t i = 0; i < args_.size(); ++i) {
+      if (!args_[i].name.empty() && !named_text_[i]) {
+        throw usage_error("the argument named \"" + std::string(args_[i].name) +
+                          "\" is not used: the SQL has no %(" + std::string(args_[i].name) + ")s");
+      }
+    }
+    out_.append(sql_.substr(copied));
+  }
+
+ private:
+  void expand(const directive& d) {
+    if (d.kind == directive_kind::percent) {
+      out_ += '%';
+      return;
+    }
+    if (d.kind == directive_kind::named) {
+      expand_named(d);
+      return;
+    }
+    const std::size_t index = next_positional();
+    if (index == args_.size()) {
+      ++positional_used_;  // counted, reported after the scan with the totals
+      return;
+    }
+    render(d, index);
+  }
+
+  // The next argument without a name, or args_.size() when they ran out.
+  std::size_t next_positional() {
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < args_.size(); ++i) {
+      if (!args_[i].name.empty()) continue;
+      if (seen++ == positional_used_) {
+        ++positional_used_;
+        return i;
+      }
+    }
+    return args_.size();
+  }
+
+  // A name used twice stands for the same parameters both times.
+  void expand_named(const directive& d) {
+    for (std::size_t i = 0; i < args_.size(); ++i) {
+      if (args_[i].name != d.name) continue;
+      if (!named_text_[i]) {
+        const std::size_t start = out_.size();
+        render(d, i);
+        named_text_[i] = out_.substr(start);
+      } else {
+        out_ += *named_text_[i];
+      }
+      return;
+    }
+    throw usage_error("no argument named \"" + std::string(d.name) + "\" for " +
+                      directive_text(sql_, d) + "; pass pgwrap::arg(\"" + std::string(d.name) +
+                      "\", value)");
+  }
+
+  void render(const directive& d, std::size_t index) {
+    const arg_ref& a = args_[index];
+    if (!fits(d.kind, a.category)) mismatch(d, index);
+    switch (d.kind) {
+      case directive_kind::identifier:
+        if (a.category == arg_category::identifier) {
+          out_.append(a.text, a.text_size);
+        } else if (a.text == nullptr) {
+          fail_argument(d, index, "a null const char* is not an identifier");
+        } else {
+          out_ += quote_identifier({a.text, a.text_size});
+        }
+        return;
+      case directive_kind::set_list:
+      case directive_kind::and_list:
+      case directive_kind::or_list: render_map(d, index); return;
+      default: break;
+    }
+    if (a.category != arg_category::list) {
+      parameter(a.value);
+      return;
+    }
+    if (a.list.empty()) {
+      fail_argument(d, index,
+                    "the pgwrap::list is empty, and `IN ()` is not SQL; handle the empty case "
+                    "first, or pass the container itself as one array for = ANY(%s)");
+    }
+    for (std::size_t i = 0; i < a.list.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      parameter(a.list[i]);
+    }
+  }
+
+  // %S: "a" = $1, "b" = $2.  %W / %A / %O: ("a" = $1 AND "b" IS NULL), in
+  // parentheses so that the operators around them cannot regroup the pairs.
+  void render_map(const directive& d, std::size_t index) {
+    const auto& entries = args_[index].map;
+    const bool set = d.kind == directive_kind::set_list;
+    if (entries.empty()) {
+      if (set) fail_argument(d, index, "the map is empty; a SET list needs at least one column");
+      out_ += d.kind == directive_kind::or_list ? "FALSE" : "TRUE";
+      return;
+    }
+    const char* separator = set ? ", " : d.kind == directive_kind::or_list ? " OR " : " AND ";
+    if (!set) out_ += '(';
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (i > 0) out_ += separator;
+      out_ += quote_identifier(entries[i].column);
+      if (!set && entries[i].value.text == nullptr) {
+        out_ += " IS NULL";  // `col = NULL` is never true
+      } else {
+        out_ += " = ";
+        parameter(entries[i].value);
+      }
+    }
+    if (!set) out_ += ')';
+  }
+
+  void parameter(const param_ref& p) {
+    params_.push_back(p);
+    out_ += '$';
+    out_ += std::to_string(params_.size());
+  }
+
+  [[noreturn]] void fail_argument(const directive& d, std::size_t index, std::string_view why) {
+    throw usage_error("argument " + std::to_string(index + 1) + " for " + directive_text(sql_, d) +
+                      ": " + std::string(why));
+  }
+
+  [[noreturn]] void mismatch(const directive& d, std::size_t index) {
+    static constexpr std::string_view names[] = {"a value", "a string", "a pgwrap::list",
+                                                 "a map",   "an identifier", "unsupported"};
+    const std::string_view given = names[static_cast<std::size_t>(args_[index].category)];
+    switch (d.kind) {
+      case directive_kind::set_list:
+      case directive_kind::and_list:
+      case directive_kind::or_list:
+        fail_argument(d, index, "needs a map of column to value, not " + std::string(given));
+      case directive_kind::identifier:
+        fail_argument(d, index, "needs an identifier or a string, not " + std::string(given));
+      default:
+        fail_argument(d, index, "needs a value or a pgwrap::list, not " + std::string(given) +
+                                    " (maps go with %S, %W or %O; identifiers with %I)");
+    }
+  }
+
+  std::string_view sql_;
+  std::span<const arg_ref> args_;
+  std::string& out_;
+  std::vector<param_ref>& params_;
+  std::size_t positional_count_ = 0;
+  std::size_t positional_used_ = 0;
+  std::vector<std::optional<std::string>> named_text_;  // what each named argument became
+};
+}  // namespace
+
+void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out,
+                std::vector<param_ref>& params) {
+  expander(sql, args, out, params).run();
 }
 
 }  // namespace pgwrap::detail
+
+namespace pgwrap {
+
+formatted_query detail::format(std::string_view sql, std::span<const arg_ref> args) {
+  formatted_query f;
+  std::vector<param_ref> params;
+  expand_sql(sql, args, f.sql, params);
+  for (const param_ref& p : params) {
+    f.params.push_back(p.text ? std::optional<std::string>(p.text) : std::nullopt);
+    f.param_types.push_back(p.oid);
+  }
+  return f;
+}
+
+std::string formatted_query::to_string() const {
+  std::string out = sql;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    out += i == 0 ? " -- " : ", ";
+    out += "$" + std::to_string(i + 1) + " = ";
+    if (!params[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '\'';
+    for (const char c : *params[i]) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+std::string like_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace pgwrap

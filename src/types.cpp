@@ -96,6 +96,7 @@ const char* format_double(double v, std::string& out) { return format_floating(v
 const char* format_float(float v, std::string& out) { return format_floating(v, out); }
 
 const char* checked_c_str(std::string_view text, bool terminated, std::string& scratch) {
+  if (text.empty()) return "";  // a default string_view has no data() to search or copy
   if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
     const auto at = static_cast<const char*>(nul) - text.data();
     throw conversion_error("string contains a NUL byte at offset " + std::to_string(at) +
@@ -104,6 +105,15 @@ const char* checked_c_str(std::string_view text, bool terminated, std::string& s
   if (terminated) return text.data();
   scratch.assign(text);
   return scratch.c_str();
+}
+
+void append_array_element(const char* text, std::string& out) {
+  out += '"';
+  for (const char* c = text; *c != '\0'; ++c) {
+    if (*c == '"' || *c == '\\') out += '\\';
+    out += *c;
+  }
+  out += '"';
 }
 
 void throw_argument_error(std::size_t index, const char* why) {

@@ -8,10 +8,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "pgwrap/arguments.hpp"
 #include "pgwrap/error.hpp"
 #include "pgwrap/fields.hpp"
 #include "pgwrap/identifier.hpp"
@@ -21,34 +23,6 @@
 
 namespace pgwrap {
 
-namespace detail {
-// Names the argument (from 1) that could not be encoded.
-[[noreturn]] void throw_argument_error(std::size_t index, const char* why);
-
-/// The call's arguments encoded as parameters, in place (the parameter
-/// pointers may point into `scratch`, so this object never moves).
-template <std::size_t N>
-class bound_params {
- public:
-  template <typename... Args>
-  explicit bound_params(const Args&... args) {
-    std::size_t i = 0;
-    try {
-      ((refs_[i] = codec<codec_type<Args>>::encode(args, scratch_[i]), ++i), ...);
-    } catch (const conversion_error& e) {
-      throw_argument_error(i, e.what());
-    }
-  }
-  bound_params(const bound_params&) = delete;
-  bound_params& operator=(const bound_params&) = delete;
-
-  [[nodiscard]] std::span<const param_ref> refs() const noexcept { return refs_; }
-
- private:
-  std::array<param_ref, N> refs_{};
-  std::array<std::string, N> scratch_;
-};
-}  // namespace detail
 
 class transaction;
 
@@ -60,8 +34,10 @@ class transaction;
  * until commit() or rollback(); closing or destroying a database with
  * uncommitted work rolls it back, never commits it.
  *
- * SQL takes `%s` for each argument and `%%` for a literal percent sign;
- * values are always sent as parameters, never spliced into the text. A
+ * SQL takes `%s` for each argument, `%(name)s` for pgwrap::arg("name", v),
+ * `%S` / `%W` / `%O` for a map (SET list, AND / OR conditions), `%I` for an
+ * identifier and `%%` for a literal percent sign (docs/formatting.md).
+ * Values are always sent as parameters, never spliced into the text. A
  * string literal is checked at compile time; SQL built at run time must be
  * wrapped in pgwrap::runtime_sql and is checked when the call runs.
  *
@@ -100,8 +76,8 @@ class database {
   /// Runs a query and returns all its rows.
   template <typename... Args>
   result query(sql_string<Args...> sql, const Args&... args) {
-    const detail::bound_params<sizeof...(Args)> params(args...);
-    return run(sql.text(), params.refs());
+    const detail::bound_args<Args...> bound(args...);
+    return run(sql.text(), bound.refs());
   }
 
   /// The first row, or std::nullopt when there is none (psycopg's
@@ -129,6 +105,30 @@ class database {
   std::int64_t insert(const ident& table, const fields& values);
   /// The same with RETURNING: returns the inserted row's `columns`.
   row insert(const ident& table, const fields& values, const returning& columns);
+
+  /// UPDATE table SET %S WHERE %W; returns the number of rows updated.
+  /**
+   * `set` and `where` are maps of column to value (pgwrap::fields,
+   * std::map<std::string, V>, a vector of pairs); a NULL in `where` matches
+   * with IS NULL. An empty `where` is a usage_error, not "every row": write
+   * that out with execute() if you mean it.
+   */
+  template <typename Set, typename Where>
+    requires(detail::category_of<Set>() == detail::arg_category::map &&
+             detail::category_of<Where>() == detail::arg_category::map)
+  std::int64_t update(const ident& table, const Set& set, const Where& where) {
+    require_condition(std::ranges::empty(where), "update");
+    return execute("UPDATE %I SET %S WHERE %W", table, set, where);
+  }
+
+  /// DELETE FROM table WHERE %W; returns the number of rows deleted. An
+  /// empty `where` is a usage_error, as for update().
+  template <typename Where>
+    requires(detail::category_of<Where>() == detail::arg_category::map)
+  std::int64_t delete_where(const ident& table, const Where& where) {
+    require_condition(std::ranges::empty(where), "delete_where");
+    return execute("DELETE FROM %I WHERE %W", table, where);
+  }
 
   /// Commits the current transaction; nothing to do when none is open.
   /**
@@ -158,7 +158,8 @@ class database {
   friend class transaction;
   struct impl;
 
-  result run(std::string_view sql, std::span<const param_ref> params);
+  result run(std::string_view sql, std::span<const detail::arg_ref> args);
+  static void require_condition(bool empty, const char* call);
   static std::optional<row> first_row(const result& r);
   static row exactly_one_row(const result& r);
   impl& state() const;

@@ -2,9 +2,11 @@
 /// @file
 /// pgwrap: a C++20 PostgreSQL client. Include this one header.
 
+#include "pgwrap/arguments.hpp"    // IWYU pragma: export
 #include "pgwrap/database.hpp"     // IWYU pragma: export
 #include "pgwrap/error.hpp"        // IWYU pragma: export
 #include "pgwrap/fields.hpp"       // IWYU pragma: export
+#include "pgwrap/format.hpp"       // IWYU pragma: export
 #include "pgwrap/identifier.hpp"   // IWYU pragma: export
 #include "pgwrap/result.hpp"       // IWYU pragma: export
 #include "pgwrap/row.hpp"          // IWYU pragma: export

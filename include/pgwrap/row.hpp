@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "pgwrap/detail/result_data.hpp"
 #include "pgwrap/error.hpp"
@@ -111,7 +113,12 @@ class row {
   /// The field at `column` (from 0); throws usage_error when out of range.
   template <std::integral I>  // any integer: row[0] must not be read as row[nullptr]
   [[nodiscard]] field operator[](I column) const {
-    data_->check_column(static_cast<std::int64_t>(column));
+    if constexpr (std::is_signed_v<I>) {
+      if (column < 0) data_->throw_column_out_of_range(std::to_string(column));
+    }
+    if (static_cast<std::uint64_t>(column) >= size()) {
+      data_->throw_column_out_of_range(std::to_string(column));
+    }
     return make(static_cast<std::size_t>(column));
   }
   /// The field of the first column called `name` (case-sensitive); throws

@@ -2,10 +2,12 @@
 /// @file
 /// SQL text with %-directives, checked at compile time when it is a literal.
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
 
+#include "pgwrap/arguments.hpp"
 #include "pgwrap/detail/scanner.hpp"
 
 namespace pgwrap {
@@ -36,8 +38,13 @@ void sql_error_unknown_directive_write_percent_percent_for_a_literal_percent();
 void sql_error_malformed_named_directive_expected_percent_paren_name_paren_s();
 void sql_error_more_placeholders_than_arguments();
 void sql_error_fewer_placeholders_than_arguments();
+void sql_error_percent_s_needs_a_value_or_a_list_not_a_map();
+void sql_error_percent_s_needs_a_value_or_a_list_not_an_identifier();
+void sql_error_percent_S_W_A_O_need_a_map_argument();
+void sql_error_percent_I_needs_an_identifier_or_a_string_argument();
+void sql_error_named_directives_and_named_arguments_differ_in_number();
 
-consteval void fail_at_compile_time(scan_error e) {
+constexpr void fail_at_compile_time(scan_error e) {
   switch (e) {
     case scan_error::none: return;
     case scan_error::unterminated_quoted_string: sql_error_unterminated_quoted_string(); return;
@@ -57,18 +64,76 @@ consteval void fail_at_compile_time(scan_error e) {
   }
 }
 
-/// How many of Args are positional (everything but named arguments).
-template <typename T>
-struct is_named_argument : std::false_type {};
 template <typename... Args>
-inline constexpr std::size_t positional_count = (0 + ... + (is_named_argument<Args>::value ? 0 : 1));
+inline constexpr std::size_t named_count =
+    (0 + ... + (is_named_arg<std::remove_cvref_t<Args>>::value ? 1 : 0));
+template <typename... Args>
+inline constexpr std::size_t positional_count = sizeof...(Args) - named_count<Args...>;
+
+/// The categories of the positional arguments, in order.
+template <typename... Args>
+consteval std::array<arg_category, positional_count<Args...>> positional_categories() {
+  std::array<arg_category, positional_count<Args...>> out{};
+  std::size_t i = 0;
+  ((is_named_arg<std::remove_cvref_t<Args>>::value ? void() : void(out[i++] = category_of<Args>())), ...);
+  return out;
+}
+
+/// Whether a directive can take an argument of a category (the run-time twin
+/// is in src/sql.cpp).
+constexpr bool fits(directive_kind kind, arg_category category) {
+  switch (kind) {
+    case directive_kind::positional:
+    case directive_kind::named:
+      return category == arg_category::value || category == arg_category::text_value ||
+             category == arg_category::list;
+    case directive_kind::set_list:
+    case directive_kind::and_list:
+    case directive_kind::or_list: return category == arg_category::map;
+    case directive_kind::identifier:
+      return category == arg_category::identifier || category == arg_category::text_value;
+    case directive_kind::percent: break;
+  }
+  return false;
+}
+
+constexpr void check_fits_at_compile_time(directive_kind kind, arg_category category) {
+  if (fits(kind, category) || category == arg_category::unsupported) return;  // unsupported: binder says why
+  switch (kind) {
+    case directive_kind::set_list:
+    case directive_kind::and_list:
+    case directive_kind::or_list: sql_error_percent_S_W_A_O_need_a_map_argument(); return;
+    case directive_kind::identifier: sql_error_percent_I_needs_an_identifier_or_a_string_argument(); return;
+    default:
+      if (category == arg_category::map) sql_error_percent_s_needs_a_value_or_a_list_not_a_map();
+      if (category == arg_category::identifier) sql_error_percent_s_needs_a_value_or_a_list_not_an_identifier();
+  }
+}
+
+/// The number of different names among the %(name)s directives.
+constexpr std::size_t distinct_names(std::string_view sql) {
+  std::size_t distinct = 0;
+  scan_sql(sql, [&](const directive& d) {
+    if (d.kind != directive_kind::named) return;
+    bool seen = false;
+    scan_sql(sql.substr(0, d.begin), [&](const directive& e) {
+      if (e.kind == directive_kind::named && e.name == d.name) seen = true;
+    });
+    if (!seen) ++distinct;
+  });
+  return distinct;
+}
 }  // namespace detail
 
 /// SQL text for a call taking `Args...`; build it from a string literal.
 /**
  * The constructor is consteval: a literal is scanned at compile time, and an
- * unterminated quote or comment, an unknown directive, a hand-written `$1` or
- * a placeholder count that differs from the argument count does not compile.
+ * unterminated quote or comment, an unknown directive, a hand-written `$1`, a
+ * placeholder count that differs from the argument count, an argument of the
+ * wrong kind for its directive (a map for %s, an int for %S or %I) or a
+ * number of distinct %(name)s that differs from the named arguments does
+ * not compile. Which name goes with which named argument is checked when the
+ * call runs (the names are values, not types).
  * Text known only at run time must be wrapped in `pgwrap::runtime_sql`.
  */
 template <typename... Args>
@@ -77,11 +142,19 @@ class basic_sql_string {
   template <typename S>
     requires std::is_convertible_v<const S&, std::string_view>
   consteval basic_sql_string(const S& sql) : text_(sql) {  // NOLINT(google-explicit-constructor)
-    const detail::sql_shape shape = detail::analyze_sql(text_);
-    detail::fail_at_compile_time(shape.scan.error);
-    constexpr std::size_t arguments = detail::positional_count<Args...>;
-    if (shape.positional > arguments) detail::sql_error_more_placeholders_than_arguments();
-    if (shape.positional < arguments) detail::sql_error_fewer_placeholders_than_arguments();
+    constexpr auto arguments = detail::positional_categories<Args...>();
+    std::size_t positional = 0;
+    const detail::scan_result scanned = detail::scan_sql(text_, [&](const detail::directive& d) {
+      if (!detail::takes_positional_argument(d.kind)) return;
+      if (positional < arguments.size()) detail::check_fits_at_compile_time(d.kind, arguments[positional]);
+      ++positional;
+    });
+    detail::fail_at_compile_time(scanned.error);
+    if (positional > arguments.size()) detail::sql_error_more_placeholders_than_arguments();
+    if (positional < arguments.size()) detail::sql_error_fewer_placeholders_than_arguments();
+    if (detail::distinct_names(text_) != detail::named_count<Args...>) {
+      detail::sql_error_named_directives_and_named_arguments_differ_in_number();
+    }
   }
 
   // NOLINTNEXTLINE(google-explicit-constructor)

@@ -212,6 +212,51 @@ struct codec<std::optional<T>> {
 };
 
 namespace detail {
+// The array type of an element type pgwrap names (0 when there is none: the
+// server then infers the array type from the context, as for strings).
+constexpr std::uint32_t array_oid(std::uint32_t element) {
+  switch (element) {
+    case oid::boolean: return 1000;
+    case oid::int2: return 1005;
+    case oid::int4: return 1007;
+    case oid::int8: return 1016;
+    case oid::text: return 1009;
+    case oid::float4: return 1021;
+    case oid::float8: return 1022;
+    case oid::numeric: return 1231;
+    default: return oid::unknown;
+  }
+}
+// Appends one element to an array literal: "quoted", with \ and \" escaped.
+void append_array_element(const char* text, std::string& out);
+}  // namespace detail
+
+/// A std::vector is one array parameter: `WHERE id = ANY(%s)` with a vector
+/// of ids. (Wrap it in pgwrap::list to expand it into `$1, $2, ...` instead.)
+template <typename T>
+  requires requires(const T& v, std::string& s) {
+    { codec<T>::encode(v, s) } -> std::same_as<param_ref>;
+  }
+struct codec<std::vector<T>> {
+  static constexpr std::uint32_t type_oid = detail::array_oid(detail::null_oid<T>());
+  static param_ref encode(const std::vector<T>& values, std::string& scratch) {
+    scratch.assign(1, '{');
+    std::string element;
+    for (const T& v : values) {
+      if (scratch.size() > 1) scratch += ',';
+      const param_ref ref = codec<T>::encode(v, element);
+      if (ref.text == nullptr) {
+        scratch += "NULL";
+      } else {
+        detail::append_array_element(ref.text, scratch);
+      }
+    }
+    scratch += '}';
+    return {scratch.c_str(), type_oid};
+  }
+};
+
+namespace detail {
 // String literals and arrays bind as const char*.
 template <typename T>
 using codec_type = std::conditional_t<std::is_array_v<std::remove_cvref_t<T>>,

@@ -32,8 +32,8 @@ class result_data {
   /// Index of the first column called `name` (exact, case-sensitive match);
   /// throws usage_error listing the columns there are when none is.
   [[nodiscard]] std::size_t column_index(std::string_view name) const;
-  /// Throws usage_error when `column` is out of range.
-  void check_column(std::int64_t column) const;
+  /// Throws usage_error for a column index (as the caller wrote it) out of range.
+  [[noreturn]] void throw_column_out_of_range(const std::string& index) const;
 
   // Conversion failures, with the column and its PostgreSQL type named.
   [[noreturn]] void throw_unexpected_null(std::size_t column) const;

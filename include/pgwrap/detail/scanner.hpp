@@ -96,7 +96,7 @@ constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
         }
       }
     } else if (c == '-' && next == '-') {
-      while (i < n && s[i] != '\n') ++i;
+      while (i < n && s[i] != '\n' && s[i] != '\r') ++i;  // as PostgreSQL's lexer: either ends it
     } else if (c == '/' && next == '*') {
       const std::size_t start = i;
       int depth = 0;
@@ -166,16 +166,16 @@ constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
   return {};
 }
 
+constexpr bool takes_positional_argument(directive_kind k) {
+  return k != directive_kind::percent && k != directive_kind::named;
+}
+
 /// What a piece of SQL needs from its arguments.
 struct sql_shape {
   scan_result scan;
   std::size_t positional = 0;  // directives that each take the next positional argument
   std::size_t named = 0;       // %(name)s directives, counting repeats
 };
-
-constexpr bool takes_positional_argument(directive_kind k) {
-  return k != directive_kind::percent && k != directive_kind::named;
-}
 
 constexpr sql_shape analyze_sql(std::string_view s) {
   sql_shape shape;

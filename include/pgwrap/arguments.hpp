@@ -1,0 +1,272 @@
+#pragma once
+/// @file
+/// The kinds of argument a query takes, beyond plain values: lists for
+/// `IN (%s)`, maps for `%S` / `%W` / `%O`, identifiers for `%I`, and named
+/// arguments for `%(name)s`.
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <iterator>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "pgwrap/error.hpp"
+#include "pgwrap/fields.hpp"
+#include "pgwrap/identifier.hpp"
+#include "pgwrap/types.hpp"
+
+namespace pgwrap {
+
+/// A container expanded into one parameter per element: `IN (%s)` with
+/// `pgwrap::list(ids)` becomes `IN ($1, $2, $3)`. An empty list is a
+/// usage_error (`IN ()` is not SQL). A bare container, without list(), is one
+/// array parameter instead: `= ANY(%s)` with `ids` keeps one statement shape
+/// for any number of ids, which is kinder to the server's statement cache.
+template <typename R>
+struct list_arg {
+  R items;
+};
+template <std::ranges::forward_range R>
+[[nodiscard]] list_arg<const R&> list(const R& items) {
+  return {items};
+}
+template <typename T>
+[[nodiscard]] list_arg<std::initializer_list<T>> list(std::initializer_list<T> items) {
+  return {items};
+}
+
+/// A named argument for `%(name)s`: `pgwrap::arg("id", 42)`. It refers to
+/// the value, so use it inside the call, as fmt::arg is used.
+template <typename T>
+struct named_arg {
+  using value_type = T;
+  std::string_view name;
+  const T& value;
+};
+template <typename T>
+[[nodiscard]] named_arg<T> arg(std::string_view name, const T& value) {
+  return {name, value};
+}
+
+namespace literals {
+/// `"id"_a = 42` is `pgwrap::arg("id", 42)`.
+struct argument_name {
+  std::string_view name;
+  template <typename T>
+  named_arg<T> operator=(const T& value) const {  // NOLINT(misc-unconventional-assign-operator)
+    return {name, value};
+  }
+};
+constexpr argument_name operator""_a(const char* name, std::size_t size) { return {{name, size}}; }
+}  // namespace literals
+
+/// A range of (column, value) pairs: std::map<std::string, V>, a vector of
+/// pairs, ... (pgwrap::fields qualifies too).
+template <typename M>
+concept map_like = std::ranges::forward_range<const M> && requires(std::ranges::range_reference_t<const M> e) {
+  { e.first } -> std::convertible_to<std::string_view>;
+  requires encodable<std::remove_cvref_t<decltype(e.second)>>;
+};
+
+namespace detail {
+
+/// What an argument can stand for. Strings may be values or identifiers.
+enum class arg_category : unsigned char { value, text_value, list, map, identifier, unsupported };
+
+template <typename T>
+struct is_named_arg : std::false_type {};
+template <typename T>
+struct is_named_arg<named_arg<T>> : std::true_type {};
+template <typename T>
+struct is_list_arg : std::false_type {};
+template <typename R>
+struct is_list_arg<list_arg<R>> : std::true_type {};
+
+template <typename T>
+constexpr arg_category category_of() {
+  using U = std::remove_cvref_t<T>;
+  if constexpr (is_named_arg<U>::value) {
+    return category_of<typename U::value_type>();
+  } else if constexpr (std::same_as<U, ident>) {
+    return arg_category::identifier;
+  } else if constexpr (is_list_arg<U>::value) {
+    return arg_category::list;
+  } else if constexpr (std::same_as<U, fields> || map_like<U>) {
+    return arg_category::map;
+  } else if constexpr (std::same_as<codec_type<U>, std::string> ||
+                       std::same_as<codec_type<U>, std::string_view> ||
+                       std::same_as<codec_type<U>, const char*> || std::same_as<codec_type<U>, char*>) {
+    return arg_category::text_value;
+  } else if constexpr (encodable<U>) {
+    return arg_category::value;
+  } else {
+    return arg_category::unsupported;
+  }
+}
+
+struct map_entry_ref {
+  std::string_view column;
+  param_ref value;
+};
+
+/// One argument, type-erased for the SQL expansion in src/sql.cpp.
+struct arg_ref {
+  arg_category category = arg_category::value;
+  std::string_view name;            // named arguments only
+  param_ref value;                  // value, text_value
+  const char* text = nullptr;       // text_value: the string itself (for %I); identifier: quoted
+  std::size_t text_size = 0;
+  std::span<const param_ref> list;  // list
+  std::span<const map_entry_ref> map;
+};
+
+// Binders encode one argument and own whatever its parameters point into;
+// they never move once bound.
+template <typename T, arg_category = category_of<T>()>
+struct binder {
+  static_assert(category_of<T>() != arg_category::unsupported,
+                "pgwrap: this argument type has no pgwrap::codec; see docs/querying.md");
+};
+
+template <typename T>
+struct binder<T, arg_category::value> {
+  std::string scratch;
+  arg_ref bind(const T& v) {
+    arg_ref r;
+    r.value = codec<codec_type<T>>::encode(v, scratch);
+    return r;
+  }
+};
+
+template <typename T>
+struct binder<T, arg_category::text_value> {
+  std::string scratch;
+  arg_ref bind(const T& v) {
+    arg_ref r;
+    r.category = arg_category::text_value;
+    r.value = codec<codec_type<T>>::encode(v, scratch);
+    const std::string_view raw = as_view(v);
+    r.text = raw.data();
+    r.text_size = raw.size();
+    return r;
+  }
+  static std::string_view as_view(const T& v) {
+    if constexpr (std::is_pointer_v<T>) {
+      return v ? std::string_view(v) : std::string_view();
+    } else {
+      return std::string_view(v);
+    }
+  }
+};
+
+template <typename T>
+struct binder<T, arg_category::identifier> {
+  arg_ref bind(const ident& v) {
+    arg_ref r;
+    r.category = arg_category::identifier;
+    r.text = v.quoted().data();
+    r.text_size = v.quoted().size();
+    return r;
+  }
+};
+
+template <typename R>
+struct binder<list_arg<R>, arg_category::list> {
+  std::vector<param_ref> refs;
+  std::vector<std::string> scratch;  // sized before use: elements never move
+  arg_ref bind(const list_arg<R>& l) {
+    using element = std::ranges::range_value_t<std::remove_cvref_t<R>>;
+    const auto n = static_cast<std::size_t>(std::ranges::distance(l.items));
+    scratch.resize(n);
+    refs.reserve(n);
+    for (const auto& item : l.items) {
+      refs.push_back(codec<codec_type<element>>::encode(item, scratch[refs.size()]));
+    }
+    arg_ref r;
+    r.category = arg_category::list;
+    r.list = refs;
+    return r;
+  }
+};
+
+template <typename M>
+struct binder<M, arg_category::map> {
+  std::vector<map_entry_ref> entries;
+  std::vector<std::string> scratch;
+  arg_ref bind(const M& m) {
+    if constexpr (std::same_as<M, fields>) {
+      entries.reserve(m.size());
+      for (const auto& e : m) entries.push_back({e.column, e.value.ref()});
+    } else {
+      using value = std::remove_cvref_t<decltype(std::ranges::begin(m)->second)>;
+      const auto n = static_cast<std::size_t>(std::ranges::distance(m));
+      scratch.resize(n);
+      entries.reserve(n);
+      for (const auto& [column, v] : m) {
+        entries.push_back({column, codec<codec_type<value>>::encode(v, scratch[entries.size()])});
+      }
+    }
+    arg_ref r;
+    r.category = arg_category::map;
+    r.map = entries;
+    return r;
+  }
+};
+
+template <typename T>
+struct named_binder {
+  binder<T> inner;
+  arg_ref bind(const named_arg<T>& a) {
+    arg_ref r = inner.bind(a.value);
+    r.name = a.name;
+    return r;
+  }
+};
+
+template <typename T>
+struct binder_for {
+  using type = binder<T>;
+};
+template <typename T>
+struct binder_for<named_arg<T>> {
+  using type = named_binder<T>;
+};
+
+// Names the argument (from 1) that could not be encoded.
+[[noreturn]] void throw_argument_error(std::size_t index, const char* why);
+
+/// All of a call's arguments, bound in place.
+template <typename... Args>
+class bound_args {
+ public:
+  explicit bound_args(const Args&... args) { bind_all(std::index_sequence_for<Args...>{}, args...); }
+  bound_args(const bound_args&) = delete;
+  bound_args& operator=(const bound_args&) = delete;
+
+  [[nodiscard]] std::span<const arg_ref> refs() const noexcept { return refs_; }
+
+ private:
+  template <std::size_t... I>
+  void bind_all(std::index_sequence<I...>, const Args&... args) {
+    std::size_t i = 0;
+    try {
+      ((refs_[I] = std::get<I>(binders_).bind(args), ++i), ...);
+    } catch (const conversion_error& e) {
+      throw_argument_error(i, e.what());
+    }
+  }
+
+  std::tuple<typename binder_for<Args>::type...> binders_;
+  std::array<arg_ref, sizeof...(Args)> refs_{};
+};
+
+}  // namespace detail
+}  // namespace pgwrap

@@ -1,0 +1,45 @@
+#pragma once
+/// @file
+/// Seeing what a call sends, and escaping LIKE patterns.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pgwrap/arguments.hpp"
+#include "pgwrap/sql.hpp"
+
+namespace pgwrap {
+
+/// The SQL text and parameters a call sends (dbapiext's debug print).
+struct formatted_query {
+  std::string sql;                                ///< with $1, $2, ... for the parameters
+  std::vector<std::optional<std::string>> params;  ///< each parameter's text; nullopt for NULL
+  std::vector<std::uint32_t> param_types;          ///< each parameter's type OID (0: inferred)
+
+  /// `sql` followed by the parameters, e.g. `SELECT $1 -- $1 = '42'`. It shows
+  /// the values: mind what you log.
+  [[nodiscard]] std::string to_string() const;
+};
+
+namespace detail {
+formatted_query format(std::string_view sql, std::span<const arg_ref> args);
+}
+
+/// What `db.query(sql, args...)` would send, without a connection. Checks
+/// and throws exactly as the call would.
+template <typename... Args>
+[[nodiscard]] formatted_query format_query(sql_string<Args...> sql, const Args&... args) {
+  const detail::bound_args<Args...> bound(args...);
+  return detail::format(sql.text(), bound.refs());
+}
+
+/// Escapes `%`, `_` and `\` so that `text` matches itself in a LIKE pattern
+/// (PostgreSQL's default LIKE escape character is the backslash):
+///     db.query("SELECT * FROM files WHERE name LIKE %s", pgwrap::like_escape(prefix) + "%")
+[[nodiscard]] std::string like_escape(std::string_view text);
+
+}  // namespace pgwrap
