@@ -11,8 +11,12 @@
 #define PGWRAP_PICK(bad, good) good
 #endif
 
+struct no_codec {};
+
 void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
   (void)built_at_run_time;
+  const pgwrap::fields map{{"a", 1}};
+  (void)map;
 #if defined(PGWRAP_CASE_too_few_arguments)
   db.execute(PGWRAP_PICK("SELECT %s, %s", "SELECT %s"), 1);
 #elif defined(PGWRAP_CASE_too_many_arguments)
@@ -39,6 +43,18 @@ void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
   db.execute(PGWRAP_PICK("SELECT %(id", "SELECT %%(id"));
 #elif defined(PGWRAP_CASE_runtime_text_without_opt_in)
   db.execute(PGWRAP_PICK(built_at_run_time, pgwrap::runtime_sql(built_at_run_time)));
+#elif defined(PGWRAP_CASE_map_for_percent_s)
+  db.execute(PGWRAP_PICK("SELECT %s", "UPDATE t SET %S"), map);
+#elif defined(PGWRAP_CASE_value_for_map_directive)
+  db.execute(PGWRAP_PICK("UPDATE t SET %S", "UPDATE t SET a = %s"), 1);
+#elif defined(PGWRAP_CASE_number_for_identifier)
+  db.execute(PGWRAP_PICK("SELECT * FROM %I", "SELECT * FROM t WHERE id = %s"), 1);
+#elif defined(PGWRAP_CASE_identifier_for_percent_s)
+  db.execute(PGWRAP_PICK("SELECT %s", "SELECT %I"), pgwrap::ident("s", "t"));
+#elif defined(PGWRAP_CASE_named_count)
+  db.execute(PGWRAP_PICK("SELECT %(a)s, %(b)s", "SELECT %(a)s, %(a)s"), pgwrap::arg("a", 1));
+#elif defined(PGWRAP_CASE_type_without_codec)
+  db.execute("SELECT %s", PGWRAP_PICK(no_codec{}, 1));
 #else
 #error "no PGWRAP_CASE_ given"
 #endif
