@@ -61,18 +61,20 @@ class expander {
   expander(std::string_view sql, std::span<const arg_ref> args, std::string& out,
            std::vector<param_ref>& params)
       : sql_(sql), args_(args), out_(out), params_(params) {
+    bool named = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
       if (args[i].name.empty()) {
         ++positional_count_;
         continue;
       }
+      named = true;
       for (std::size_t j = 0; j < i; ++j) {
         if (args[j].name == args[i].name) {
           throw usage_error("two arguments are named \"" + std::string(args[i].name) + "\"");
         }
       }
     }
-    named_text_.resize(args.size());
+    if (named) named_text_.resize(args.size());  // only then: most calls allocate nothing here
   }
 
   void run() {
@@ -92,7 +94,7 @@ class expander {
                         (positional_count_ == 1 ? " was given" : " were given"));
     }
     for (std::size_t i = 0; i < args_.size(); ++i) {
-      if (!args_[i].name.empty() && !named_text_[i]) {
+      if (!args_[i].name.empty() && !named_text_[i]) {  // (named_text_ is sized when any is named)
         throw usage_error("the argument named \"" + std::string(args_[i].name) +
                           "\" is not used: the SQL has no %(" + std::string(args_[i].name) + ")s");
       }
@@ -269,7 +271,9 @@ std::string formatted_query::to_string() const {
   std::string out = sql;
   for (std::size_t i = 0; i < params.size(); ++i) {
     out += i == 0 ? " -- " : ", ";
-    out += "$" + std::to_string(i + 1) + " = ";
+    out += '$';  // appended piece by piece: "$" + std::to_string(...) trips g++ 12's -Wrestrict at -O3
+    out += std::to_string(i + 1);
+    out += " = ";
     if (!params[i]) {
       out += "NULL";
       continue;
