@@ -29,10 +29,10 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-[[noreturn]] void throw_aborted_commit() {
+[[noreturn]] void throw_aborted_commit(const char* message) {
   sql_error::info i;
   i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement
-  i.message = "commit failed: the transaction was aborted by an earlier error and has been rolled back";
+  i.message = message;
   i.query = "COMMIT";
   throw sql_error(std::move(i));
 }
@@ -171,8 +171,18 @@ struct database::impl {
       case PQTRANS_IDLE: return;
       case PQTRANS_INERROR:
         control("ROLLBACK");
-        throw_aborted_commit();
-      default: control("COMMIT");
+        throw_aborted_commit(
+            "commit failed: the transaction was aborted by an earlier error and has been rolled back");
+      default: break;
+    }
+    try {
+      control("COMMIT");
+    } catch (const connection_error& e) {
+      // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
+      lost_in_transaction = false;
+      disconnect();
+      throw connection_error(std::string("the connection was lost while committing; the transaction "
+                                         "may or may not have been committed (") + e.what() + ")");
     }
   }
 
@@ -244,6 +254,9 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
   impl& st = state();
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
   detail::expand_sql(sql, args, st.sql, st.params);
+  if (st.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw usage_error("empty query: the SQL has no statement");
+  }
   const auto& params = st.params;
   PGconn* c = st.connection();
   const PGTransactionStatusType before = PQtransactionStatus(c);
@@ -409,10 +422,17 @@ void transaction::commit() {
   }
   finish();
   if (savepoint_.empty()) {
-    st.commit();
+    try {
+      st.commit();
+    } catch (const connection_error&) {
+      st.rollback();  // the guard owned the transaction: acknowledge the loss for the caller
+      throw;
+    }
   } else if (st.status() == PQTRANS_INERROR) {
     st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
-    throw_aborted_commit();
+    throw_aborted_commit(
+        "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
+        "savepoint; the enclosing transaction goes on");
   } else {
     st.control(("RELEASE SAVEPOINT " + savepoint_).c_str());
   }

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "pgwrap/arguments.hpp"
 #include "pgwrap/error.hpp"
@@ -97,6 +98,9 @@ class database {
   /// an unexpected_rows error; NULL needs T = std::optional<U>.
   template <decodable T, typename... Args>
   T scalar(sql_string<Args...> sql, const Args&... args) {
+    static_assert(!std::is_same_v<T, std::string_view> && !std::is_same_v<T, std::optional<std::string_view>>,
+                  "scalar<std::string_view> would view a result that is gone when scalar returns; "
+                  "use std::string");
     return exactly_one_row(query(sql, args...))[0].template as<T>();
   }
 

@@ -18,7 +18,7 @@ namespace pgwrap {
  * cursor"): results are independent of each other and of the database
  * object, so another query may run while one is alive or being iterated.
  * A result is cheap to copy (copies share the data) and frees its memory
- * when the last copy, row or field iterator referring to it is gone.
+ * when the last copy, row or field referring to it is gone.
  */
 class result {
  public:

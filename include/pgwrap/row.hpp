@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "pgwrap/detail/result_data.hpp"
 #include "pgwrap/error.hpp"
@@ -19,7 +20,9 @@ namespace pgwrap {
 
 /// One value of a row: `row["id"]` or `row[0]`.
 /**
- * A field is a view: it stays valid while the row or result it came from lives.
+ * A field shares ownership of the result's data, as a row does, so
+ * `auto f = db.query(...)[0][0];` stays valid. What it hands out as views
+ * (`name()`, `text()`, `as<std::string_view>()`) lives as long as the data.
  */
 class field {
  public:
@@ -57,10 +60,10 @@ class field {
 
  private:
   friend class row;
-  field(const detail::result_data* data, std::size_t row, std::size_t column) noexcept
-      : data_(data), row_(row), column_(column) {}
+  field(std::shared_ptr<const detail::result_data> data, std::size_t row, std::size_t column) noexcept
+      : data_(std::move(data)), row_(row), column_(column) {}
 
-  const detail::result_data* data_;
+  std::shared_ptr<const detail::result_data> data_;
   std::size_t row_;
   std::size_t column_;
 };
@@ -140,7 +143,7 @@ class row {
   friend class detail::index_iterator<row, field>;
   row(std::shared_ptr<const detail::result_data> data, std::size_t index) noexcept
       : data_(std::move(data)), index_(index) {}
-  [[nodiscard]] field make(std::size_t column) const noexcept { return {data_.get(), index_, column}; }
+  [[nodiscard]] field make(std::size_t column) const noexcept { return {data_, index_, column}; }
 
   std::shared_ptr<const detail::result_data> data_;
   std::size_t index_;

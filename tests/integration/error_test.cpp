@@ -481,12 +481,17 @@ TEST_F(error_test, CommitRightAfterALostConnectionInATransactionFails) {
   const int pid = db.scalar<int>("SELECT pg_backend_pid()");
   terminate_backend(admin, pid);
 
-  const caught c = capture([&] { db.commit(); });  // the first call to notice the loss
-  ASSERT_TRUE(c.is<connection_error>()) << c.describe();
-  EXPECT_TRUE(capture([&] { db.scalar<int>("SELECT 1"); }).is<connection_error>())
-      << "the loss must be acknowledged with rollback()";
-  db.rollback();
-  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);
+  // COMMIT is the first call to notice the loss. Whether a COMMIT in flight
+  // reached the server cannot be known in general, so the error says so and
+  // there is nothing left to acknowledge: the next call reconnects.
+  try {
+    db.commit();
+    FAIL() << "expected connection_error";
+  } catch (const connection_error& e) {
+    EXPECT_NE(std::string(e.what()).find("may or may not have been committed"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(db.in_transaction());
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);  // here the server was gone first
 }
 
 TEST_F(error_test, RollbackRightAfterALostConnectionInATransactionAcknowledgesIt) {

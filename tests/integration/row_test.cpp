@@ -346,5 +346,11 @@ TEST_F(row_test, DuplicateColumnNames) {
   EXPECT_EQ(rw[1].name(), "a");
 }
 
+TEST_F(row_test, AFieldKeepsItsDataAlive) {
+  auto f = db.query("SELECT 'kept' AS v")[0][0];  // the result and the row are temporaries
+  EXPECT_EQ(f.as<std::string>(), "kept");
+  EXPECT_EQ(f.name(), "v");
+}
+
 }  // namespace
 }  // namespace pgwrap::test

@@ -661,5 +661,43 @@ TEST_F(transaction_test, AGuardAfterAnotherEndedStartsAfresh) {
   EXPECT_EQ(committed_rows(admin, schema), 2);
 }
 
+TEST_F(transaction_test, EmptyQuerySendsNothingNotEvenBegin) {
+  db.execute("SELECT 1");
+  db.commit();
+  EXPECT_THROW(db.execute("  \n "), usage_error);
+  EXPECT_FALSE(db.in_transaction());
+}
+
+TEST_F(transaction_test, FailedSavepointCommitSaysTheOuterTransactionGoesOn) {
+  db.execute("CREATE TABLE t (id int)");
+  db.commit();
+  transaction outer(db);
+  db.execute("INSERT INTO t VALUES (1)");
+  {
+    transaction inner(db);
+    EXPECT_THROW(db.execute("SELECT 1 / 0"), data_exception);
+    try {
+      inner.commit();
+      FAIL() << "expected sql_error";
+    } catch (const sql_error& e) {
+      EXPECT_EQ(e.sqlstate(), "25P02");
+      EXPECT_NE(std::string(e.what()).find("the enclosing transaction goes on"), std::string::npos) << e.what();
+    }
+  }
+  outer.commit();
+  EXPECT_EQ(admin.scalar<std::int64_t>("SELECT count(*) FROM %I.t", schema), 1);
+}
+
+TEST_F(transaction_test, GuardCommitMeetingALostConnectionAcknowledgesIt) {
+  db.execute("CREATE TABLE t (id int)");
+  db.commit();
+  transaction tx(db);
+  db.execute("INSERT INTO t VALUES (1)");
+  const int pid = db.scalar<int>("SELECT pg_backend_pid()");
+  EXPECT_TRUE(admin.scalar<bool>("SELECT pg_terminate_backend(%s)", pid));
+  EXPECT_THROW(tx.commit(), connection_error);
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);  // no rollback() needed first
+}
+
 }  // namespace
 }  // namespace pgwrap::test
