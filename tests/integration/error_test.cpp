@@ -71,25 +71,6 @@ caught capture(F&& f) {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-/// Waits (bounded) until the server backend `pid` has exited.
-bool wait_until_backend_gone(database& admin, int pid) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid) == 0) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
-/// Terminates `pid`'s backend from `admin` and waits until it is gone, so the
-/// next call on its connection deterministically finds it lost.
-void terminate_backend(database& admin, int pid) {
-  EXPECT_TRUE(admin.scalar<bool>("SELECT pg_terminate_backend(%s)", pid));
-  EXPECT_TRUE(wait_until_backend_gone(admin, pid)) << "backend " << pid << " did not exit";
-}
-
 // --- class 23: integrity violations ---
 
 TEST_F(error_test, UniqueViolationCarriesTheServersFields) {

@@ -29,19 +29,6 @@ std::vector<int> ids(database& conn) {
   return out;
 }
 
-/// Waits (bounded) until the server backend `pid` has exited, so that what
-/// its end did to its transaction is settled before anything is checked.
-bool wait_until_backend_gone(database& admin, int pid) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid) == 0) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 /// Creates t (id int primary key) and commits it, leaving db idle.
 void create_table(database& conn) {
   conn.execute("CREATE TABLE t (id int PRIMARY KEY)");
@@ -694,7 +681,7 @@ TEST_F(transaction_test, GuardCommitMeetingALostConnectionAcknowledgesIt) {
   transaction tx(db);
   db.execute("INSERT INTO t VALUES (1)");
   const int pid = db.scalar<int>("SELECT pg_backend_pid()");
-  EXPECT_TRUE(admin.scalar<bool>("SELECT pg_terminate_backend(%s)", pid));
+  terminate_backend(admin, pid);
   EXPECT_THROW(tx.commit(), connection_error);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);  // no rollback() needed first
 }

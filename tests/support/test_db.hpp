@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <pgwrap/pgwrap.hpp>
 #include <string>
+#include <thread>
 
 namespace pgwrap::test {
 
@@ -22,6 +25,26 @@ inline std::string dsn() {
 inline bool server_configured() {
   return std::getenv("PGWRAP_TEST_DSN") != nullptr || std::getenv("PGHOST") != nullptr ||
          std::getenv("DATABASE_URL") != nullptr;
+}
+
+/// Waits (bounded) until the server backend `pid` has exited, so that what
+/// its end did to its transaction is settled before anything is checked.
+inline bool wait_until_backend_gone(pgwrap::database& admin, int pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid) == 0) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+/// Terminates `pid`'s backend from `admin` and waits until it is gone, so the
+/// next call on its connection deterministically finds it lost.
+inline void terminate_backend(pgwrap::database& admin, int pid) {
+  EXPECT_TRUE(admin.scalar<bool>("SELECT pg_terminate_backend(%s)", pid));
+  EXPECT_TRUE(wait_until_backend_gone(admin, pid)) << "backend " << pid << " did not exit";
 }
 
 /// A fixture with `db` connected to a fresh schema (first on its search_path)
