@@ -1,5 +1,6 @@
 # Builds and runs tests/consumer three ways: find_package against an install
 # in a temporary prefix, pkg-config against the same install, add_subdirectory.
+# CXX_FLAGS are the parent build's (a sanitizer build needs its runtime in the consumer too).
 set(work ${BINARY_DIR}/consumer-test)
 file(REMOVE_RECURSE ${work})
 
@@ -21,7 +22,7 @@ endfunction()
 run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${work}/prefix)
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/find_package
-    -DCMAKE_PREFIX_PATH=${work}/prefix -DCMAKE_CXX_COMPILER=${COMPILER})
+    -DCMAKE_PREFIX_PATH=${work}/prefix -DCMAKE_CXX_COMPILER=${COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
 run(${CMAKE_COMMAND} --build ${work}/find_package)
 expect_runs(${work}/find_package/consumer)
 message(STATUS "find_package(pgwrap): ok")
@@ -30,13 +31,14 @@ file(GLOB pc_dirs ${work}/prefix/lib*/pkgconfig ${work}/prefix/lib/*/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "${pc_dirs}")
 run(pkg-config --cflags --libs pgwrap)
 string(STRIP "${last_output}" flags)
-separate_arguments(flags UNIX_COMMAND "${flags}")
+separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS} ${flags}")
 run(${COMPILER} ${SOURCE_DIR}/tests/consumer/main.cpp ${flags} -o ${work}/pkg_config_consumer)
 expect_runs(${work}/pkg_config_consumer)
 message(STATUS "pkg-config pgwrap: ok")
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/add_subdirectory
-    -DPGWRAP_CONSUME=add_subdirectory -DPGWRAP_SOURCE_DIR=${SOURCE_DIR} -DCMAKE_CXX_COMPILER=${COMPILER})
+    -DPGWRAP_CONSUME=add_subdirectory -DPGWRAP_SOURCE_DIR=${SOURCE_DIR} -DCMAKE_CXX_COMPILER=${COMPILER}
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
 run(${CMAKE_COMMAND} --build ${work}/add_subdirectory -j2)
 expect_runs(${work}/add_subdirectory/consumer)
 message(STATUS "add_subdirectory(pgwrap): ok")
