@@ -12,201 +12,14 @@
 #include <utility>
 #include <vector>
 
-#include "internal.hpp"
-#include "pgwrap/database.hpp"
+#include "database_impl.hpp"
 #include "pgwrap/transaction.hpp"
 
 namespace pgwrap {
 
-namespace {
-struct result_deleter {
-  void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
 
-[[noreturn]] void throw_aborted_commit(const char* message) {
-  sql_error::info i;
-  i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement
-  i.message = message;
-  i.query = "COMMIT";
-  throw sql_error(std::move(i));
-}
-}  // namespace
-
-struct database::impl {
-  std::optional<std::string> conninfo;  // nullopt: DATABASE_URL or libpq's defaults
-  PGconn* conn = nullptr;
-  bool closed = false;
-  bool autocommit = false;
-  bool lost_in_transaction = false;  // the connection broke with work uncommitted
-  std::size_t guard_depth = 0;       // active pgwrap::transaction guards
-  std::size_t savepoints = 0;        // for unique savepoint names
-  std::function<void(std::string_view)> notice_handler;
-  // Reused per call, so a query allocates nothing here once warm.
-  std::string sql;
-  std::vector<param_ref> params;
-  std::vector<const char*> values;
-  std::vector<Oid> types;
-
-  ~impl() { disconnect(); }
-
-  void disconnect() noexcept {
-    if (conn) PQfinish(conn);  // the server rolls back whatever was uncommitted
-    conn = nullptr;
-  }
-
-  [[nodiscard]] std::string effective_conninfo() const {
-    if (conninfo) return *conninfo;
-    const char* url = std::getenv("DATABASE_URL");
-    return url ? url : "";
-  }
-
-  void open() {
-    const std::string info = effective_conninfo();
-    // The user's conninfo is expanded last, so what it says wins.
-    const char* const keys[] = {"fallback_application_name", "client_encoding", "dbname", nullptr};
-    const char* const vals[] = {"pgwrap", "UTF8", info.c_str(), nullptr};
-    PGconn* c = PQconnectdbParams(keys, vals, 1);
-    if (c == nullptr) throw connection_error("could not connect: out of memory");
-    if (PQstatus(c) != CONNECTION_OK) {
-      std::string message = detail::redact_password(trimmed(PQerrorMessage(c)), info);
-      PQfinish(c);
-      throw connection_error("could not connect: " + message);
-    }
-    PQsetNoticeProcessor(c, &impl::forward_notice, this);  // impl never moves: it lives on the heap
-    conn = c;
-    lost_in_transaction = false;
-  }
-
-  static void forward_notice(void* self, const char* message) {
-    const auto& handler = static_cast<impl*>(self)->notice_handler;
-    if (!handler) return;
-    std::string_view text(message);
-    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    handler(text);
-  }
-
-  /// The open connection; connects first when needed (lazily, or again after
-  /// a connection lost outside a transaction, when nothing can be lost).
-  PGconn* connection() {
-    if (closed) throw usage_error("the database is closed; call connect() to open it again");
-    if (conn && PQstatus(conn) == CONNECTION_BAD) {
-      if (lost_in_transaction) {
-        throw connection_error(
-            "the connection was lost during a transaction, whose work is gone; call rollback() "
-            "to acknowledge it before running more statements");
-      }
-      disconnect();
-    }
-    if (!conn) open();
-    return conn;
-  }
-
-  /// Takes a finished statement's result; throws what the server reported.
-  std::shared_ptr<const detail::result_data> take(PGresult* raw, std::string_view query,
-                                                  PGTransactionStatusType before) {
-    result_ptr res(raw);
-    const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
-    switch (status) {
-      case PGRES_COMMAND_OK:
-      case PGRES_TUPLES_OK:
-        return std::make_shared<const detail::result_data>(res.release(), std::string(query));
-      case PGRES_EMPTY_QUERY: throw usage_error("empty query: the SQL has no statement");
-      case PGRES_COPY_IN:
-      case PGRES_COPY_OUT:
-      case PGRES_COPY_BOTH:
-        res.reset();
-        abandon_copy(status);
-        throw usage_error("COPY FROM STDIN / TO STDOUT cannot run as a query; it was cancelled");
-      default: break;
-    }
-    if (PQstatus(conn) == CONNECTION_BAD) {
-      lost_in_transaction = before != PQTRANS_IDLE;
-      throw connection_error("connection lost: " + trimmed(PQerrorMessage(conn)));
-    }
-    if (!res) throw connection_error("no result from the server: " + trimmed(PQerrorMessage(conn)));
-    detail::throw_sql_error(res.get(), query);
-  }
-
-  // Ends a COPY the caller did not ask to handle, leaving the connection usable.
-  void abandon_copy(ExecStatusType status) {
-    if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
-      PQputCopyEnd(conn, "COPY is not supported through query()");
-    }
-    if (status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
-      char* buffer = nullptr;
-      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
-    }
-    while (PGresult* r = PQgetResult(conn)) PQclear(r);
-  }
-
-  /// Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT, ...).
-  std::shared_ptr<const detail::result_data> control(const char* statement) {
-    PGconn* c = connection();
-    const PGTransactionStatusType before = PQtransactionStatus(c);
-    return take(PQexec(c, statement), statement, before);
-  }
-
-  /// The transaction state; a broken connection counts as idle unless it
-  /// broke with work uncommitted (libpq itself says "unknown" then).
-  [[nodiscard]] PGTransactionStatusType status() const noexcept {
-    if (!conn || PQstatus(conn) == CONNECTION_BAD) {
-      return lost_in_transaction ? PQTRANS_UNKNOWN : PQTRANS_IDLE;
-    }
-    return PQtransactionStatus(conn);
-  }
-
-  void commit() {
-    if (lost_in_transaction) {
-      throw connection_error(
-          "commit failed: the connection was lost during the transaction and its work is gone; "
-          "call rollback() to acknowledge it");
-    }
-    switch (status()) {
-      case PQTRANS_IDLE: return;
-      case PQTRANS_INERROR:
-        control("ROLLBACK");
-        throw_aborted_commit(
-            "commit failed: the transaction was aborted by an earlier error and has been rolled back");
-      default: break;
-    }
-    try {
-      control("COMMIT");
-    } catch (const connection_error& e) {
-      // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
-      lost_in_transaction = false;
-      disconnect();
-      throw connection_error(std::string("the connection was lost while committing; the transaction "
-                                         "may or may not have been committed (") + e.what() + ")");
-    }
-  }
-
-  void rollback() {
-    if (!lost_in_transaction && status() != PQTRANS_IDLE) {
-      try {
-        control("ROLLBACK");
-        return;
-      } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
-      }
-    }
-    if (lost_in_transaction || (conn && PQstatus(conn) == CONNECTION_BAD)) {
-      lost_in_transaction = false;  // acknowledged
-      disconnect();                 // reconnect on next use
-    }
-  }
-
-  void check_no_guard(const char* call) const {
-    if (guard_depth > 0) {
-      throw usage_error(std::string(call) +
-                        " while a pgwrap::transaction is active; finish it through the guard");
-    }
-  }
-};
+database::impl::~impl() { disconnect(); }
 
 database::database() : impl_(std::make_unique<impl>()) {}
 
@@ -250,7 +63,7 @@ bool database::is_connected() const noexcept {
   return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK;
 }
 
-result database::run(std::string_view sql, std::span<const detail::arg_ref> args) {
+result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser) {
   impl& st = state();
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
   detail::expand_sql(sql, args, st.sql, st.params);
@@ -258,17 +71,15 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
     throw usage_error("empty query: the SQL has no statement");
   }
   const auto& params = st.params;
+  if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
   PGconn* c = st.connection();
   const PGTransactionStatusType before = PQtransactionStatus(c);
   if (!st.autocommit && before == PQTRANS_IDLE) st.control("BEGIN");
-  st.values.clear();
-  st.types.clear();
-  for (const param_ref& p : params) {
-    st.values.push_back(p.text);
-    st.types.push_back(p.oid);
-  }
-  PGresult* res = PQexecParams(c, st.sql.c_str(), static_cast<int>(params.size()), st.types.data(),
-                               st.values.data(), nullptr, nullptr, 0);
+  st.fill_parameters(params);
+  PGresult* res = chooser != nullptr && st.cache.capacity() > 0
+                      ? st.execute_prepared(chooser, before)
+                      : PQexecParams(c, st.sql.c_str(), static_cast<int>(params.size()), st.types.data(),
+                                     st.values.data(), st.lengths.data(), st.formats.data(), 0);
   return result(st.take(res, st.sql, before));
 }
 
@@ -320,7 +131,7 @@ struct insert_args {
 
 std::int64_t database::insert(const ident& table, const fields& values) {
   const insert_args args(table, values);
-  return run(insert_sql(values), args.get(values)).affected_rows();
+  return run(insert_sql(values), args.get(values), nullptr).affected_rows();
 }
 
 row database::insert(const ident& table, const fields& values, const returning& columns) {
@@ -331,7 +142,7 @@ row database::insert(const ident& table, const fields& values, const returning& 
     sql += quote_identifier(columns.columns[i]);
   }
   const insert_args args(table, values);
-  const result inserted = run(sql, args.get(values));
+  const result inserted = run(sql, args.get(values), nullptr);
   if (inserted.empty()) {
     throw unexpected_rows("insert: no row was inserted (a trigger or rule skipped it), so there is "
                           "nothing to return");
@@ -368,6 +179,13 @@ void database::set_autocommit(bool on) {
   }
   st.autocommit = on;
 }
+
+void database::set_statement_cache_size(std::size_t size) {
+  impl& st = state();
+  if (!st.cache.set_capacity(size).empty()) st.forget_prepared();  // simplest: start afresh
+}
+
+std::size_t database::statement_cache_size() const noexcept { return impl_ ? impl_->cache.capacity() : 0; }
 
 void database::on_notice(std::function<void(std::string_view)> handler) {
   state().notice_handler = std::move(handler);

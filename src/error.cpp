@@ -12,7 +12,11 @@ namespace pgwrap {
 
 namespace {
 std::string describe(const sql_error::info& i) {
-  std::string text = i.message.empty() ? std::string("unknown server error") : i.message;
+  std::string text;
+  if (i.statement_index != sql_error::no_index) {
+    text = "statement " + std::to_string(i.statement_index) + " of the batch: ";
+  }
+  text += i.message.empty() ? std::string("unknown server error") : i.message;
   if (!i.sqlstate.empty()) text += " (SQLSTATE " + i.sqlstate + ")";
   return text;
 }
@@ -60,7 +64,7 @@ std::string field_text(const PGresult* res, int code) {
 }
 }  // namespace
 
-void throw_sql_error(const PGresult* res, std::string_view query) {
+void throw_sql_error(const PGresult* res, std::string_view query, std::size_t statement_index) {
   sql_error::info i{
       .sqlstate = field_text(res, PG_DIAG_SQLSTATE),
       .message = field_text(res, PG_DIAG_MESSAGE_PRIMARY),
@@ -71,6 +75,7 @@ void throw_sql_error(const PGresult* res, std::string_view query) {
       .table = field_text(res, PG_DIAG_TABLE_NAME),
       .column = field_text(res, PG_DIAG_COLUMN_NAME),
       .constraint = field_text(res, PG_DIAG_CONSTRAINT_NAME),
+      .statement_index = statement_index,
   };
   if (i.message.empty()) {
     // Errors raised by libpq itself carry no fields, only the whole text.

@@ -10,11 +10,13 @@
 #include <vector>
 
 #include "pgwrap/arguments.hpp"
+#include "pgwrap/error.hpp"
 
 namespace pgwrap::detail {
 
 /// Throws the sql_error subclass that matches the result's SQLSTATE.
-[[noreturn]] void throw_sql_error(const PGresult* res, std::string_view query);
+[[noreturn]] void throw_sql_error(const PGresult* res, std::string_view query,
+                                  std::size_t statement_index = sql_error::no_index);
 
 /// Removes the password in `conninfo` (if any) from a libpq message.
 [[nodiscard]] std::string redact_password(std::string message, std::string_view conninfo);

@@ -1,5 +1,6 @@
 // result_data: the PGresult behind result, row and field.
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -8,38 +9,12 @@
 #include "pgwrap/detail/result_data.hpp"
 #include "pgwrap/error.hpp"
 #include "pgwrap/result.hpp"
+#include "pgwrap/typed_result.hpp"
 
 namespace pgwrap {
 
 namespace detail {
 
-namespace {
-// Names for the types pgwrap's messages mention most; others show their OID.
-std::string type_name(std::uint32_t oid) {
-  switch (oid) {
-    case 16: return "boolean";
-    case 17: return "bytea";
-    case 18: return "char";
-    case 19: return "name";
-    case 20: return "bigint";
-    case 21: return "smallint";
-    case 23: return "integer";
-    case 25: return "text";
-    case 114: return "json";
-    case 700: return "real";
-    case 701: return "double precision";
-    case 1042: return "character";
-    case 1043: return "character varying";
-    case 1082: return "date";
-    case 1114: return "timestamp";
-    case 1184: return "timestamptz";
-    case 1700: return "numeric";
-    case 2950: return "uuid";
-    case 3802: return "jsonb";
-    default: return "type " + std::to_string(oid);
-  }
-}
-}  // namespace
 
 result_data::result_data(pg_result* res, std::string query)
     : res_(res), rows_(static_cast<std::size_t>(PQntuples(res))), query_(std::move(query)) {
@@ -54,6 +29,10 @@ std::string_view result_data::value(std::size_t row, std::size_t column) const n
   const int r = static_cast<int>(row);
   const int c = static_cast<int>(column);
   return {PQgetvalue(res_, r, c), static_cast<std::size_t>(PQgetlength(res_, r, c))};
+}
+
+wire_format result_data::format(std::size_t column) const noexcept {
+  return PQfformat(res_, static_cast<int>(column)) == 1 ? wire_format::binary : wire_format::text;
 }
 
 bool result_data::is_null(std::size_t row, std::size_t column) const noexcept {
@@ -84,6 +63,52 @@ std::size_t result_data::column_index(std::string_view name) const {
   throw usage_error(message);
 }
 
+void result_data::throw_row_out_of_range(std::size_t row) const {
+  throw usage_error("row index " + std::to_string(row) + " is out of range: the result has " +
+                    std::to_string(rows_) + (rows_ == 1 ? " row" : " rows"));
+}
+
+namespace {
+std::string column_list(const std::vector<std::string_view>& names) {
+  std::string list;
+  for (const auto name : names) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  return list.empty() ? "(none)" : list;
+}
+}  // namespace
+
+void check_column_count(const result_data& data, std::size_t expected) {
+  if (data.columns() != expected) {
+    throw usage_error("the typed query reads " + std::to_string(expected) + (expected == 1 ? " column" : " columns") +
+                      " but the query returned " + std::to_string(data.columns()) + ": " +
+                      column_list(data.column_names()));
+  }
+}
+
+std::size_t find_member_column(const result_data& data, std::string_view member, bool relaxed) {
+  for (std::size_t i = 0; i < data.columns(); ++i) {
+    if (data.column_names()[i] == member) return i;
+  }
+  if (relaxed) return no_column;
+  throw usage_error("no column for member \"" + std::string(member) + "\"; the columns are: " +
+                    column_list(data.column_names()) + " (read into pgwrap::relaxed<T> to allow missing columns)");
+}
+
+void check_no_extra_columns(const result_data& data, const std::vector<std::size_t>& used) {
+  std::string extra;
+  for (std::size_t i = 0; i < data.columns(); ++i) {
+    if (std::find(used.begin(), used.end(), i) != used.end()) continue;
+    if (!extra.empty()) extra += ", ";
+    extra += data.column_names()[i];
+  }
+  if (!extra.empty()) {
+    throw usage_error("the query returned columns no member takes: " + extra +
+                      " (read into pgwrap::relaxed<T> to ignore extra columns)");
+  }
+}
+
 void result_data::throw_column_out_of_range(const std::string& index) const {
   throw usage_error("column index " + index + " is out of range: the row has " +
                     std::to_string(names_.size()) + (names_.size() == 1 ? " column" : " columns"));
@@ -102,10 +127,7 @@ void result_data::throw_conversion_error(std::size_t column, const char* why) co
 }  // namespace detail
 
 row result::operator[](std::size_t i) const {
-  if (i >= size()) {
-    throw usage_error("row index " + std::to_string(i) + " is out of range: the result has " +
-                      std::to_string(size()) + (size() == 1 ? " row" : " rows"));
-  }
+  if (i >= size()) data_->throw_row_out_of_range(i);
   return make(i);
 }
 

@@ -85,7 +85,11 @@ class expander {
     const scan_result scanned = scan_sql(sql_, [&](const directive& d) {
       out_.append(sql_.substr(copied, d.begin - copied));
       copied = d.end;
+      // `a%s` must not become the name `a$1`, nor `%sx` run into `x`: keep the
+      // expansion a token of its own, as the scanner saw it.
+      if (d.kind != directive_kind::percent && !out_.empty() && is_ident_char(out_.back())) out_ += ' ';
       expand(d);
+      if (d.kind != directive_kind::percent && d.end < sql_.size() && is_ident_char(sql_[d.end])) out_ += ' ';
     });
     if (scanned.error != scan_error::none) fail(sql_, scanned);
     if (positional_used_ != positional_count_) {
@@ -199,7 +203,7 @@ class expander {
     for (std::size_t i = 0; i < entries.size(); ++i) {
       if (i > 0) out_ += separator;
       out_ += quote_identifier(entries[i].column);
-      if (!set && entries[i].value.text == nullptr) {
+      if (!set && entries[i].value.data == nullptr) {
         out_ += " IS NULL";  // `col = NULL` is never true
       } else {
         out_ += " = ";
@@ -261,7 +265,16 @@ formatted_query detail::format(std::string_view sql, std::span<const arg_ref> ar
   std::vector<param_ref> params;
   expand_sql(sql, args, f.sql, params);
   for (const param_ref& p : params) {
-    f.params.push_back(p.text ? std::optional<std::string>(p.text) : std::nullopt);
+    std::optional<std::string> text;
+    if (p.data != nullptr) {
+      text.emplace();
+      try {
+        append_param_text(p, *text);
+      } catch (const usage_error&) {  // a binary form with no text spelling here: show its size
+        *text = "<" + std::to_string(p.length) + " bytes of binary " + type_name(p.oid) + ">";
+      }
+    }
+    f.params.push_back(std::move(text));
     f.param_types.push_back(p.oid);
   }
   return f;

@@ -241,6 +241,7 @@ struct binder_for<named_arg<T>> {
 };
 
 // Names the argument (from 1) that could not be encoded.
+
 [[noreturn]] void throw_argument_error(std::size_t index, const char* why);
 
 /// All of a call's arguments, bound in place.

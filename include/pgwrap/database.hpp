@@ -12,14 +12,19 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include "pgwrap/arguments.hpp"
 #include "pgwrap/error.hpp"
+#include "pgwrap/batch.hpp"
+#include "pgwrap/describe.hpp"
 #include "pgwrap/fields.hpp"
 #include "pgwrap/identifier.hpp"
 #include "pgwrap/result.hpp"
 #include "pgwrap/sql.hpp"
+#include "pgwrap/typed_result.hpp"
 #include "pgwrap/types.hpp"
 
 namespace pgwrap {
@@ -74,18 +79,47 @@ class database {
   /// True while a connection is open.
   [[nodiscard]] bool is_connected() const noexcept;
 
-  /// Runs a query and returns all its rows.
-  template <typename... Args>
+  /// Runs a query and returns all its rows, read with row["col"] / row[i].
+  // (The int&... pack only makes query<T>(...) mean the typed overload below.)
+  template <int&... ExplicitArgumentBarrier, typename... Args>
   result query(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
-    return run(sql.text(), bound.refs());
+    return run(sql.text(), bound.refs(), nullptr);
+  }
+
+  /// Runs a query whose rows read as C++ values: `query<int, std::string>`
+  /// yields std::tuple<int, std::string> (the column count must match);
+  /// `query<S>` for a struct described with PGWRAP_DESCRIBE yields S, its
+  /// members matched to columns by name (missing or extra columns are a
+  /// usage_error, unless read as pgwrap::relaxed<S>).
+  /**
+   * Typed reads are prepared and cached (see set_statement_cache_size), and
+   * their rows come in PostgreSQL's binary format when every column's codec
+   * reads it, else in text.
+   */
+  template <typename... T, typename... Args>
+    requires(sizeof...(T) > 0)
+  typed_result<typename detail::reader_for<T...>::type> query(sql_string<Args...> sql, const Args&... args) {
+    using reader = typename detail::reader_for<T...>::type;
+    const detail::bound_args<Args...> bound(args...);
+    return typed_result<reader>(run(sql.text(), bound.refs(), &reader::binary_ok));
   }
 
   /// The first row, or std::nullopt when there is none (psycopg's
   /// fetchone). Add LIMIT 1 when more rows may match: they are fetched too.
-  template <typename... Args>
+  template <int&... ExplicitArgumentBarrier, typename... Args>
   std::optional<row> queryone(sql_string<Args...> sql, const Args&... args) {
     return first_row(query(sql, args...));
+  }
+
+  /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
+  template <typename... T, typename... Args>
+    requires(sizeof...(T) > 0)
+  auto queryone(sql_string<Args...> sql, const Args&... args)
+      -> std::optional<typename detail::reader_for<T...>::type::value_type> {
+    const auto rows = query<T...>(sql, args...);
+    if (rows.empty()) return std::nullopt;
+    return rows[0];
   }
 
   /// Runs a statement; returns the number of rows it affected.
@@ -101,7 +135,8 @@ class database {
     static_assert(!std::is_same_v<T, std::string_view> && !std::is_same_v<T, std::optional<std::string_view>>,
                   "scalar<std::string_view> would view a result that is gone when scalar returns; "
                   "use std::string");
-    return exactly_one_row(query(sql, args...))[0].template as<T>();
+    const detail::bound_args<Args...> bound(args...);
+    return exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>))[0].template as<T>();
   }
 
   /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
@@ -109,6 +144,12 @@ class database {
   std::int64_t insert(const ident& table, const fields& values);
   /// The same with RETURNING: returns the inserted row's `columns`.
   row insert(const ident& table, const fields& values, const returning& columns);
+  /// INSERT of a struct described with PGWRAP_DESCRIBE: every member is a
+  /// column (use pgwrap::to_fields(value, {"id"}) to leave some out).
+  template <detail::described S>
+  std::int64_t insert(const ident& table, const S& value) {
+    return insert(table, to_fields(value));
+  }
 
   /// UPDATE table SET %S WHERE %W; returns the number of rows updated.
   /**
@@ -134,6 +175,34 @@ class database {
     return execute("DELETE FROM %I WHERE %W", table, where);
   }
 
+  /// Runs the statement once per row of `rows` (each a std::tuple of the
+  /// arguments), pipelined: the rows travel in batches, not a round trip
+  /// each. Returns the total number of rows affected.
+  /**
+   * All or nothing: in autocommit mode the rows run in one transaction; in
+   * a transaction they run inside a savepoint, released at the end. A server
+   * error throws the matching sql_error with statement_index() naming the
+   * failing row (from 0); an argument that cannot be encoded throws
+   * conversion_error, and what was sent of the run is undone.
+   */
+  template <std::ranges::input_range R>
+  std::int64_t executemany(typename detail::sql_for_row<std::ranges::range_value_t<R>>::type sql, const R& rows) {
+    pipeline_run run(*this);
+    for (const auto& row : rows) {
+      std::apply(
+          [&](const auto&... args) {
+            const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
+            run.send(sql.text(), bound.refs());
+          },
+          row);
+    }
+    return run.finish(nullptr);
+  }
+
+  /// Runs the batch's statements in one pipeline and returns their results,
+  /// in order; all or nothing, with errors as for executemany().
+  std::vector<result> execute_batch(const batch& statements);
+
   /// Commits the current transaction; nothing to do when none is open.
   /**
    * Throws sql_error with SQLSTATE 25P02 when the transaction had failed
@@ -152,6 +221,13 @@ class database {
   /// True while a transaction is open (implicit or through a guard).
   [[nodiscard]] bool in_transaction() const noexcept;
 
+  /// How many prepared statements to keep per connection (least recently
+  /// used first out); 100 by default. 0 prepares nothing: every statement is
+  /// sent with its parameters in one round trip and read in text, as a
+  /// transaction-pooling pgbouncer needs. Takes effect for the next statement.
+  void set_statement_cache_size(std::size_t size);
+  [[nodiscard]] std::size_t statement_cache_size() const noexcept;
+
   /// Receives the server's notices and warnings (RAISE NOTICE, "relation
   /// already exists, skipping", ...), one message per call, without the
   /// trailing newline. By default they are dropped, not printed to stderr as
@@ -162,7 +238,34 @@ class database {
   friend class transaction;
   struct impl;
 
-  result run(std::string_view sql, std::span<const detail::arg_ref> args);
+  /// One pipelined run (executemany, execute_batch); see src/pipeline.cpp.
+  class pipeline_run {
+   public:
+    explicit pipeline_run(database& db);
+    ~pipeline_run();  // an unfinished run is undone
+    pipeline_run(const pipeline_run&) = delete;
+    pipeline_run& operator=(const pipeline_run&) = delete;
+    void send(std::string_view sql, std::span<const detail::arg_ref> args);
+    void send(const std::string& sql, std::span<const param_ref> params);
+    /// Waits for every result; keeps them in `results` when not null; returns
+    /// the rows affected; throws the first error.
+    std::int64_t finish(std::vector<result>* results);
+
+   private:
+    impl& st_;
+    std::size_t sent_ = 0;
+    std::size_t received_ = 0;
+    bool finished_ = false;
+  };
+
+  /// Whether a described statement's rows may come in binary.
+  using binary_chooser = bool (*)(const detail::result_data& description);
+  // chooser == nullptr: the untyped path, one round trip, text results.
+  result run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser);
+  template <typename T>
+  static bool scalar_binary_ok(const detail::result_data& description) {
+    return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0));
+  }
   static void require_condition(bool empty, const char* call);
   static std::optional<row> first_row(const result& r);
   static row exactly_one_row(const result& r);

@@ -25,6 +25,7 @@
  * primary message plus the SQLSTATE. No message ever contains a password.
  */
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -79,7 +80,9 @@ class sql_error : public error {
     std::string table;
     std::string column;
     std::string constraint;
+    std::size_t statement_index = no_index;  ///< in a batch: which statement failed, from 0
   };
+  static constexpr std::size_t no_index = static_cast<std::size_t>(-1);
 
   explicit sql_error(info i);
 
@@ -92,6 +95,9 @@ class sql_error : public error {
   [[nodiscard]] const std::string& table_name() const noexcept { return info_.table; }
   [[nodiscard]] const std::string& column_name() const noexcept { return info_.column; }
   [[nodiscard]] const std::string& constraint_name() const noexcept { return info_.constraint; }
+  /// For executemany() and execute_batch(): the failing statement's index
+  /// (from 0) among those given; no_index for a single statement.
+  [[nodiscard]] std::size_t statement_index() const noexcept { return info_.statement_index; }
 
  private:
   info info_;

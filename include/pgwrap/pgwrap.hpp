@@ -3,7 +3,9 @@
 /// pgwrap: a C++20 PostgreSQL client. Include this one header.
 
 #include "pgwrap/arguments.hpp"    // IWYU pragma: export
+#include "pgwrap/batch.hpp"        // IWYU pragma: export
 #include "pgwrap/database.hpp"     // IWYU pragma: export
+#include "pgwrap/describe.hpp"     // IWYU pragma: export
 #include "pgwrap/error.hpp"        // IWYU pragma: export
 #include "pgwrap/fields.hpp"       // IWYU pragma: export
 #include "pgwrap/format.hpp"       // IWYU pragma: export
@@ -12,5 +14,6 @@
 #include "pgwrap/row.hpp"          // IWYU pragma: export
 #include "pgwrap/sql.hpp"          // IWYU pragma: export
 #include "pgwrap/transaction.hpp"  // IWYU pragma: export
+#include "pgwrap/typed_result.hpp" // IWYU pragma: export
 #include "pgwrap/types.hpp"        // IWYU pragma: export
 #include "pgwrap/version.hpp"      // IWYU pragma: export

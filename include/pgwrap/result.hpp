@@ -42,6 +42,8 @@ class result {
   [[nodiscard]] std::int64_t affected_rows() const noexcept { return data_->affected_rows(); }
   /// The SQL text that was sent (with $n for the parameters).
   [[nodiscard]] const std::string& query() const noexcept { return data_->query(); }
+  /// The shared data (for typed views of the same rows).
+  [[nodiscard]] const std::shared_ptr<const detail::result_data>& data() const noexcept { return data_; }
 
  private:
   friend class detail::index_iterator<result, row>;

@@ -18,6 +18,25 @@
 
 namespace pgwrap {
 
+namespace detail {
+/// Reads column `column` of row `row` as T (NULL only into std::optional).
+template <decodable T>
+T read_column(const result_data& data, std::size_t row, std::size_t column) {
+  if (data.is_null(row, column)) {
+    if constexpr (is_optional<T>::value) {
+      return std::nullopt;
+    } else {
+      data.throw_unexpected_null(column);
+    }
+  }
+  try {
+    return codec<T>::decode({data.value(row, column), data.type_oid(column), data.format(column)});
+  } catch (const conversion_error& e) {
+    data.throw_conversion_error(column, e.what());
+  }
+}
+}  // namespace detail
+
 /// One value of a row: `row["id"]` or `row[0]`.
 /**
  * A field shares ownership of the result's data, as a row does, so
@@ -33,8 +52,13 @@ class field {
   [[nodiscard]] std::size_t index() const noexcept { return column_; }
   /// The PostgreSQL type OID of the column (see pgwrap::oid).
   [[nodiscard]] std::uint32_t type_oid() const noexcept { return data_->type_oid(column_); }
-  /// The server's text for the value; empty for NULL.
+  /// The value as the server sent it: its text, or for a binary result its
+  /// binary form (see raw().format); empty for NULL.
   [[nodiscard]] std::string_view text() const noexcept { return data_->value(row_, column_); }
+  /// The value with its type and wire format, as codecs read it.
+  [[nodiscard]] value_view raw() const noexcept {
+    return {data_->value(row_, column_), data_->type_oid(column_), data_->format(column_)};
+  }
 
   /// The value as T. NULL gives std::nullopt when T is a std::optional.
   /**
@@ -44,18 +68,7 @@ class field {
    */
   template <decodable T>
   [[nodiscard]] T as() const {
-    if (is_null()) {
-      if constexpr (detail::is_optional<T>::value) {
-        return std::nullopt;
-      } else {
-        data_->throw_unexpected_null(column_);
-      }
-    }
-    try {
-      return codec<T>::decode(text());
-    } catch (const conversion_error& e) {
-      data_->throw_conversion_error(column_, e.what());
-    }
+    return detail::read_column<T>(*data_, row_, column_);
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 
 #include "pgwrap/arguments.hpp"
@@ -173,5 +174,15 @@ class basic_sql_string {
 /// the values passed, never from the SQL (as fmt's format_string).
 template <typename... Args>
 using sql_string = basic_sql_string<std::type_identity_t<std::remove_cvref_t<Args>>...>;
+
+namespace detail {
+/// The SQL type for rows of arguments given as std::tuple<Args...> (executemany).
+template <typename Row>
+struct sql_for_row;
+template <typename... Args>
+struct sql_for_row<std::tuple<Args...>> {
+  using type = sql_string<Args...>;
+};
+}  // namespace detail
 
 }  // namespace pgwrap

@@ -15,6 +15,8 @@ namespace {
 using namespace pgwrap::literals;
 using params = std::vector<std::optional<std::string>>;
 
+std::size_t analyze_sql_positional(std::string_view sql) { return detail::analyze_sql(sql).positional; }
+
 TEST(format, PositionalAndPercent) {
   const auto f = format_query("SELECT %s, %s, 7 %% 3, '%s'", 1, "two");
   EXPECT_EQ(f.sql, "SELECT $1, $2, 7 % 3, '%s'");
@@ -76,7 +78,7 @@ TEST(format, ListExpandsAndArrayStaysOneParameter) {
 
   const auto array = format_query("SELECT * FROM t WHERE id = ANY(%s)", ids);
   EXPECT_EQ(array.sql, "SELECT * FROM t WHERE id = ANY($1)");
-  EXPECT_EQ(array.params, (params{R"({"3","1","2"})"}));
+  EXPECT_EQ(array.params, (params{"<44 bytes of binary type 1007>"}));  // int arrays go in binary
   EXPECT_EQ(array.param_types, (std::vector<std::uint32_t>{1007}));  // int4[]
   const std::vector<std::optional<std::string>> texts{"a\"b", std::nullopt, "c\\d"};
   EXPECT_EQ(format_query("SELECT %s", texts).params, (params{R"({"a\"b",NULL,"c\\d"})"}));
@@ -157,6 +159,22 @@ TEST(format, NulInAListElementNamesTheArgument) {
     EXPECT_NE(std::string(e.what()).find("argument 2: string contains a NUL byte at offset 1"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(format, ContinuedEscapeStringsKeepTheirEscapes) {
+  // PostgreSQL joins E'a' and a following '...' after a newline into one E'' literal.
+  EXPECT_TRUE(format_query(runtime_sql("SELECT E'a'\n'\\' %s -- '")).params.empty());
+  EXPECT_EQ(format_query(runtime_sql("SELECT E'a'\n'\\' -- ' || %s"), 1).sql, "SELECT E'a'\n'\\' -- ' || $1");
+  EXPECT_EQ(format_query(runtime_sql("SELECT E'a' -- c\n'\\''")).sql, "SELECT E'a' -- c\n'\\''");
+  // Without a newline there is no continuation (and 'b' after E'a' is then just another token).
+  EXPECT_EQ(analyze_sql_positional("SELECT E'a' '\\' %s"), 1u);
+}
+
+TEST(format, ExpansionsStayTokensOfTheirOwn) {
+  EXPECT_EQ(format_query("SELECT a%s", 1).sql, "SELECT a $1");
+  EXPECT_EQ(format_query("SELECT %sx", 1).sql, "SELECT $1 x");
+  EXPECT_EQ(format_query("SELECT %I$$ %s x$$", "t").sql, R"(SELECT "t" $$ %s x$$)");
+  EXPECT_THROW((void)format_query(runtime_sql("SELECT %s$1"), 1), usage_error);  // $1 after a directive is a placeholder
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pgwrap/codec.hpp"
+
 struct pg_result;  // libpq's PGresult
 
 namespace pgwrap::detail {
@@ -25,6 +27,7 @@ class result_data {
   [[nodiscard]] const std::string& query() const noexcept { return query_; }
 
   [[nodiscard]] std::string_view value(std::size_t row, std::size_t column) const noexcept;
+  [[nodiscard]] wire_format format(std::size_t column) const noexcept;
   [[nodiscard]] bool is_null(std::size_t row, std::size_t column) const noexcept;
   [[nodiscard]] std::uint32_t type_oid(std::size_t column) const noexcept;
   [[nodiscard]] std::int64_t affected_rows() const noexcept;
@@ -32,6 +35,7 @@ class result_data {
   /// Index of the first column called `name` (exact, case-sensitive match);
   /// throws usage_error listing the columns there are when none is.
   [[nodiscard]] std::size_t column_index(std::string_view name) const;
+  [[noreturn]] void throw_row_out_of_range(std::size_t row) const;
   /// Throws usage_error for a column index (as the caller wrote it) out of range.
   [[noreturn]] void throw_column_out_of_range(const std::string& index) const;
 

@@ -51,19 +51,43 @@ constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c) || c == '$'; }
 constexpr bool is_tag_char(char c) { return is_ident_start(c) || is_digit(c); }
 
+/// Where a string literal that just closed at `i` continues, or npos.
+/// PostgreSQL joins 'a'<newline>'b' into one literal: only whitespace and --
+/// comments between the parts, with at least one newline among them. It
+/// matters for E'' strings, whose later parts keep backslash escapes.
+constexpr std::size_t string_continuation(std::string_view s, std::size_t i) {
+  bool newline = false;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '\n' || c == '\r') {
+      newline = true;
+      ++i;
+    } else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n' && s[i] != '\r') ++i;
+    } else {
+      break;
+    }
+  }
+  return newline && i < s.size() && s[i] == '\'' ? i : std::string_view::npos;
+}
+
 /// Calls `on(directive)` for each directive outside quoted text, in order.
 /// Stops at the first error and returns it.
 template <typename OnDirective>
 constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
   const std::size_t n = s.size();
   std::size_t i = 0;
+  std::size_t after_directive = std::string_view::npos;  // a directive ends here: not a word's end
+  // Whether the character before `at` ends a word (so `$` or E' after it belong to that word).
+  const auto after_word = [&](std::size_t at) { return at > 0 && at != after_directive && is_ident_char(s[at - 1]); };
   while (i < n) {
     const char c = s[i];
     const char next = i + 1 < n ? s[i + 1] : '\0';
     if (c == '\'') {
       // E'...' (preceded by E or e that is not the end of a longer word) takes backslash escapes.
-      const bool escapes =
-          i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && (i < 2 || !is_ident_char(s[i - 2]));
+      const bool escapes = i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && !after_word(i - 1);
       const std::size_t start = i++;
       for (;;) {
         if (i >= n) return {scan_error::unterminated_quoted_string, start};
@@ -72,6 +96,9 @@ constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
         } else if (s[i] == '\'') {
           if (i + 1 < n && s[i + 1] == '\'') {
             i += 2;  // '' is an escaped quote
+          } else if (const std::size_t more = escapes ? string_continuation(s, i + 1) : std::string_view::npos;
+                     more != std::string_view::npos) {
+            i = more + 1;  // the literal goes on, escapes and all
           } else {
             ++i;
             break;
@@ -113,7 +140,7 @@ constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
         }
       }
     } else if (c == '$') {
-      if (i > 0 && is_ident_char(s[i - 1])) {  // part of a name such as price$1
+      if (after_word(i)) {  // part of a name such as price$1
         ++i;
         continue;
       }
@@ -159,6 +186,7 @@ constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
       }
       on(d);
       i = d.end;
+      after_directive = i;
     } else {
       ++i;
     }

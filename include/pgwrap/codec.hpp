@@ -1,0 +1,159 @@
+#pragma once
+/// @file
+/// The extension point: pgwrap::codec<T> says how a C++ type travels to and
+/// from PostgreSQL. The built-in codecs live in pgwrap/types/*.hpp.
+
+#include <bit>
+#include <concepts>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace pgwrap {
+
+/// The two forms PostgreSQL sends values in.
+enum class wire_format : std::int16_t { text = 0, binary = 1 };
+
+/// One parameter as libpq takes it.
+struct param_ref {
+  const char* data = nullptr;  ///< nullptr is SQL NULL; text is NUL-terminated
+  std::uint32_t oid = 0;       ///< the parameter's type; 0 lets the server infer it
+  std::int32_t length = 0;     ///< bytes of a binary value (unused for text)
+  wire_format format = wire_format::text;
+
+  static constexpr param_ref text(const char* nul_terminated, std::uint32_t type) noexcept {
+    return {nul_terminated, type, 0, wire_format::text};
+  }
+  static param_ref binary(std::string_view bytes, std::uint32_t type) noexcept {
+    return {bytes.data(), type, static_cast<std::int32_t>(bytes.size()), wire_format::binary};
+  }
+  static constexpr param_ref null(std::uint32_t type) noexcept { return {nullptr, type, 0, wire_format::text}; }
+};
+
+/// A non-NULL result value as the server sent it.
+struct value_view {
+  std::string_view data;    ///< the text, or the binary bytes
+  std::uint32_t type_oid = 0;
+  wire_format format = wire_format::text;
+};
+
+/// Teaches pgwrap a C++ type. Specialise it for your own types:
+/**
+ *     template <> struct pgwrap::codec<point> {
+ *       static constexpr std::uint32_t type_oid = 0;  // optional: the parameter type
+ *       // The parameter. `scratch` lives as long as the call: write the value
+ *       // there and point at it. Text must be NUL-terminated.
+ *       static pgwrap::param_ref encode(const point& p, std::string& scratch) {
+ *         scratch = "(" + std::to_string(p.x) + "," + std::to_string(p.y) + ")";
+ *         return pgwrap::param_ref::text(scratch.c_str(), 0);
+ *       }
+ *       // A non-NULL result. Throw pgwrap::conversion_error saying what is
+ *       // wrong with the value; pgwrap adds the column and its type.
+ *       static point decode(const pgwrap::value_view& v);
+ *     };
+ *
+ * Results come in text unless a codec says it reads a column's binary form:
+ * `static bool reads_binary(std::uint32_t oid)` returning true lets pgwrap
+ * ask the server for binary when every column of a typed read can take it.
+ * Either member may be left out: a type only sent, or only read, needs one.
+ */
+template <typename T, typename Enable = void>
+struct codec;
+
+/// PostgreSQL OIDs of the built-in types (pg_type.oid, stable across versions).
+namespace oid {
+inline constexpr std::uint32_t unknown = 0;
+inline constexpr std::uint32_t boolean = 16;
+inline constexpr std::uint32_t bytea = 17;
+inline constexpr std::uint32_t char_ = 18;
+inline constexpr std::uint32_t name = 19;
+inline constexpr std::uint32_t int8 = 20;
+inline constexpr std::uint32_t int2 = 21;
+inline constexpr std::uint32_t int4 = 23;
+inline constexpr std::uint32_t text = 25;
+inline constexpr std::uint32_t oid = 26;
+inline constexpr std::uint32_t json = 114;
+inline constexpr std::uint32_t float4 = 700;
+inline constexpr std::uint32_t float8 = 701;
+inline constexpr std::uint32_t bpchar = 1042;
+inline constexpr std::uint32_t varchar = 1043;
+inline constexpr std::uint32_t date = 1082;
+inline constexpr std::uint32_t time = 1083;
+inline constexpr std::uint32_t timestamp = 1114;
+inline constexpr std::uint32_t timestamptz = 1184;
+inline constexpr std::uint32_t interval = 1186;
+inline constexpr std::uint32_t numeric = 1700;
+inline constexpr std::uint32_t uuid = 2950;
+inline constexpr std::uint32_t jsonb = 3802;
+}  // namespace oid
+
+namespace detail {
+/// Big-endian integers, as PostgreSQL's binary formats use them.
+template <std::integral T>
+[[nodiscard]] inline T load_be(const char* p) noexcept {
+  std::make_unsigned_t<T> v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) v = static_cast<std::make_unsigned_t<T>>((v << 8) | static_cast<unsigned char>(p[i]));
+  return static_cast<T>(v);
+}
+template <std::integral T>
+inline void store_be(T value, std::string& out) {
+  const auto v = static_cast<std::make_unsigned_t<T>>(value);
+  for (std::size_t i = sizeof(T); i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+/// Names a type in messages: a built-in's PostgreSQL name, else "type <oid>".
+std::string type_name(std::uint32_t oid);
+
+/// Throws conversion_error: "cannot read <what> as <cxx_type>: <why>".
+[[noreturn]] void conversion_failure(const value_view& v, std::string_view cxx_type, std::string_view why);
+
+/// Throws conversion_error unless a binary value has exactly `size` bytes.
+void expect_size(const value_view& v, std::size_t size, std::string_view cxx_type);
+
+template <typename T>
+struct is_optional : std::false_type {};
+template <typename T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+// A codec may name its parameter type (`static constexpr std::uint32_t
+// type_oid`); a NULL std::optional<T> is then sent with that type.
+template <typename T>
+constexpr std::uint32_t null_oid() {
+  if constexpr (requires { codec<T>::type_oid; }) {
+    return codec<T>::type_oid;
+  } else {
+    return oid::unknown;
+  }
+}
+
+/// Whether codec<T> reads the binary form of a column of type `oid`.
+template <typename T>
+bool reads_binary(std::uint32_t oid) {
+  if constexpr (requires { codec<T>::reads_binary(oid); }) {
+    return codec<T>::reads_binary(oid);
+  } else {
+    return false;
+  }
+}
+
+// String literals and arrays bind as const char*.
+template <typename T>
+using codec_type = std::conditional_t<std::is_array_v<std::remove_cvref_t<T>>, const char*, std::remove_cvref_t<T>>;
+}  // namespace detail
+
+/// A type pgwrap can send as a parameter.
+template <typename T>
+concept encodable = requires(const T& v, std::string& s) {
+  { codec<detail::codec_type<T>>::encode(v, s) } -> std::same_as<param_ref>;
+};
+
+/// A type pgwrap can read a result value into.
+template <typename T>
+concept decodable = requires(const value_view& v) {
+  { codec<T>::decode(v) } -> std::convertible_to<T>;
+};
+
+}  // namespace pgwrap

@@ -1,0 +1,329 @@
+#pragma once
+// database::impl: the state behind a pgwrap::database, shared by the sources
+// that implement it (database.cpp, pipeline.cpp).
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "internal.hpp"
+#include "pgwrap/database.hpp"
+#include "statement_cache.hpp"
+
+namespace pgwrap {
+
+namespace detail {
+struct result_deleter {
+  void operator()(PGresult* r) const noexcept { PQclear(r); }
+};
+using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+
+inline std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+[[noreturn]] inline void throw_aborted_commit(const char* message) {
+  sql_error::info i;
+  i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement
+  i.message = message;
+  i.query = "COMMIT";
+  throw sql_error(std::move(i));
+}
+}  // namespace detail
+
+using detail::result_ptr;
+using detail::throw_aborted_commit;
+using detail::trimmed;
+
+struct database::impl {
+  std::optional<std::string> conninfo;  // nullopt: DATABASE_URL or libpq's defaults
+  PGconn* conn = nullptr;
+  bool closed = false;
+  bool autocommit = false;
+  bool lost_in_transaction = false;  // the connection broke with work uncommitted
+  std::size_t guard_depth = 0;       // active pgwrap::transaction guards
+  std::size_t savepoints = 0;        // for unique savepoint names
+  std::function<void(std::string_view)> notice_handler;
+  // Reused per call, so a query allocates nothing here once warm.
+  std::string sql;
+  std::vector<param_ref> params;
+  std::vector<const char*> values;
+  std::vector<Oid> types;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  detail::statement_cache cache;
+  struct pipeline_state;
+  std::unique_ptr<pipeline_state> pipeline;  // while executemany/execute_batch runs
+
+  ~impl();
+
+  // Pipelines (src/pipeline.cpp).
+  void fill_parameters(std::span<const param_ref> list);
+  void send_internal(const char* statement);
+  void read_pipeline_statement();
+  void end_pipeline();
+  void abandon_pipeline() noexcept;
+
+  void disconnect() noexcept {
+    if (conn) PQfinish(conn);  // the server rolls back whatever was uncommitted
+    conn = nullptr;
+  }
+
+  [[nodiscard]] std::string effective_conninfo() const {
+    if (conninfo) return *conninfo;
+    const char* url = std::getenv("DATABASE_URL");
+    return url ? url : "";
+  }
+
+  void open() {
+    const std::string info = effective_conninfo();
+    // The user's conninfo is expanded last, so what it says wins.
+    const char* const keys[] = {"fallback_application_name", "client_encoding", "dbname", nullptr};
+    const char* const vals[] = {"pgwrap", "UTF8", info.c_str(), nullptr};
+    PGconn* c = PQconnectdbParams(keys, vals, 1);
+    if (c == nullptr) throw connection_error("could not connect: out of memory");
+    if (PQstatus(c) != CONNECTION_OK) {
+      std::string message = detail::redact_password(trimmed(PQerrorMessage(c)), info);
+      PQfinish(c);
+      throw connection_error("could not connect: " + message);
+    }
+    PQsetNoticeProcessor(c, &impl::forward_notice, this);  // impl never moves: it lives on the heap
+    conn = c;
+    lost_in_transaction = false;
+    cache.clear();  // a new session has no prepared statements
+    normalize_session();
+  }
+
+  // Text results of dates and intervals are parsed, so their styles must be
+  // the ones the codecs read. The server reports both at connect time; a SET
+  // (one round trip) is needed only when a setting differs.
+  void normalize_session() {
+    const char* date_style = PQparameterStatus(conn, "DateStyle");
+    const char* interval_style = PQparameterStatus(conn, "IntervalStyle");
+    std::string set;
+    if (!date_style || std::string_view(date_style).substr(0, 3) != "ISO") set += "SET DateStyle = ISO;";
+    if (!interval_style || std::string_view(interval_style) != "postgres") set += "SET IntervalStyle = postgres;";
+    if (set.empty()) return;
+    result_ptr res(PQexec(conn, set.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      std::string message = "could not set DateStyle/IntervalStyle: " + trimmed(PQerrorMessage(conn));
+      disconnect();
+      throw connection_error(message);
+    }
+  }
+
+  static void forward_notice(void* self, const char* message) {
+    const auto& handler = static_cast<impl*>(self)->notice_handler;
+    if (!handler) return;
+    std::string_view text(message);
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    handler(text);
+  }
+
+  /// The open connection; connects first when needed (lazily, or again after
+  /// a connection lost outside a transaction, when nothing can be lost).
+  PGconn* connection() {
+    if (closed) throw usage_error("the database is closed; call connect() to open it again");
+    if (conn && PQstatus(conn) == CONNECTION_BAD) {
+      if (lost_in_transaction) {
+        throw connection_error(
+            "the connection was lost during a transaction, whose work is gone; call rollback() "
+            "to acknowledge it before running more statements");
+      }
+      disconnect();
+    }
+    if (!conn) open();
+    return conn;
+  }
+
+  /// Takes a finished statement's result; throws what the server reported.
+  std::shared_ptr<const detail::result_data> take(PGresult* raw, std::string_view query,
+                                                  PGTransactionStatusType before) {
+    result_ptr res(raw);
+    const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    switch (status) {
+      case PGRES_COMMAND_OK:
+        if (cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) forget_prepared();
+        [[fallthrough]];
+      case PGRES_TUPLES_OK:
+        return std::make_shared<const detail::result_data>(res.release(), std::string(query));
+      case PGRES_EMPTY_QUERY: throw usage_error("empty query: the SQL has no statement");
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        res.reset();
+        abandon_copy(status);
+        throw usage_error("COPY FROM STDIN / TO STDOUT cannot run as a query; it was cancelled");
+      default: break;
+    }
+    if (PQstatus(conn) == CONNECTION_BAD) {
+      lost_in_transaction = before != PQTRANS_IDLE;
+      throw connection_error("connection lost: " + trimmed(PQerrorMessage(conn)));
+    }
+    if (!res) throw connection_error("no result from the server: " + trimmed(PQerrorMessage(conn)));
+    detail::throw_sql_error(res.get(), query);
+  }
+
+  // DDL can change what a prepared statement returns, and the server then
+  // refuses to run it ("cached plan must not change result type"). Statements
+  // prepared before DDL that this connection ran are forgotten at once.
+  static bool changes_schema(std::string_view command) {
+    return command.starts_with("ALTER") || command.starts_with("DROP") || command.starts_with("CREATE");
+  }
+
+  void forget_prepared() noexcept {
+    cache.clear();
+    deallocate("DEALLOCATE ALL");
+  }
+
+  // DEALLOCATE is not transactional, but fails inside an aborted transaction;
+  // then the statement just stays on the server until the session ends.
+  void deallocate(const std::string& statement) noexcept {
+    if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) return;
+    PQclear(PQexec(conn, statement.c_str()));
+  }
+
+  /// Prepares `sql` as a named statement, learns its result columns, caches it.
+  const detail::prepared_statement& prepare(const std::string& key, PGTransactionStatusType before) {
+    std::string name = cache.next_name();
+    take(PQprepare(conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()), sql, before);
+    auto description = take(PQdescribePrepared(conn, name.c_str()), sql, before);
+    for (const std::string& evicted : cache.add(key, {std::move(name), std::move(description)})) {
+      deallocate("DEALLOCATE " + evicted);
+    }
+    return *cache.find(key);
+  }
+
+  /// Runs the statement in `sql` prepared (cached), with binary results when
+  /// `chooser` accepts the columns; retries once when the server says the
+  /// cached statement's result type changed and nothing else can be lost.
+  PGresult* execute_prepared(database::binary_chooser chooser, PGTransactionStatusType before) {
+    const std::string key = detail::statement_cache::key(sql, types);
+    for (int attempt = 0;; ++attempt) {
+      const detail::prepared_statement* ps = cache.find(key);
+      if (ps == nullptr) ps = &prepare(key, before);
+      const int format = chooser(*ps->description) ? 1 : 0;
+      PGresult* res = PQexecPrepared(conn, ps->name.c_str(), static_cast<int>(values.size()), values.data(),
+                                     lengths.data(), formats.data(), format);
+      if (attempt > 0 || !stale_plan(res)) return res;
+      deallocate("DEALLOCATE " + cache.erase(key));
+      if (before != PQTRANS_IDLE) return res;  // earlier work in this transaction: the error must surface
+      PQclear(res);
+      if (!autocommit) {  // only this call's BEGIN is in the aborted transaction: start it again
+        control("ROLLBACK");
+        control("BEGIN");
+      }
+    }
+  }
+
+  static bool stale_plan(const PGresult* res) {
+    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state != nullptr && std::string_view(state) == "0A000";  // feature_not_supported: plan changed
+  }
+
+  // Ends a COPY the caller did not ask to handle, leaving the connection usable.
+  void abandon_copy(ExecStatusType status) {
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
+      PQputCopyEnd(conn, "COPY is not supported through query()");
+    }
+    if (status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+    }
+    while (PGresult* r = PQgetResult(conn)) PQclear(r);
+  }
+
+  /// Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT, ...).
+  std::shared_ptr<const detail::result_data> control(const char* statement) {
+    PGconn* c = connection();
+    const PGTransactionStatusType before = PQtransactionStatus(c);
+    return take(PQexec(c, statement), statement, before);
+  }
+
+  /// The transaction state; a broken connection counts as idle unless it
+  /// broke with work uncommitted (libpq itself says "unknown" then).
+  [[nodiscard]] PGTransactionStatusType status() const noexcept {
+    if (!conn || PQstatus(conn) == CONNECTION_BAD) {
+      return lost_in_transaction ? PQTRANS_UNKNOWN : PQTRANS_IDLE;
+    }
+    return PQtransactionStatus(conn);
+  }
+
+  void commit() {
+    if (lost_in_transaction) {
+      throw connection_error(
+          "commit failed: the connection was lost during the transaction and its work is gone; "
+          "call rollback() to acknowledge it");
+    }
+    switch (status()) {
+      case PQTRANS_IDLE: return;
+      case PQTRANS_INERROR:
+        control("ROLLBACK");
+        throw_aborted_commit(
+            "commit failed: the transaction was aborted by an earlier error and has been rolled back");
+      default: break;
+    }
+    try {
+      control("COMMIT");
+    } catch (const connection_error& e) {
+      // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
+      lost_in_transaction = false;
+      disconnect();
+      throw connection_error(std::string("the connection was lost while committing; the transaction "
+                                         "may or may not have been committed (") + e.what() + ")");
+    }
+  }
+
+  void rollback() {
+    if (!lost_in_transaction && status() != PQTRANS_IDLE) {
+      try {
+        control("ROLLBACK");
+        return;
+      } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
+      }
+    }
+    if (lost_in_transaction || (conn && PQstatus(conn) == CONNECTION_BAD)) {
+      lost_in_transaction = false;  // acknowledged
+      disconnect();                 // reconnect on next use
+    }
+  }
+
+  void check_no_guard(const char* call) const {
+    if (guard_depth > 0) {
+      throw usage_error(std::string(call) +
+                        " while a pgwrap::transaction is active; finish it through the guard");
+    }
+  }
+};
+
+// The state of one executemany() / execute_batch() run.
+struct database::impl::pipeline_state {
+  static constexpr std::size_t internal = static_cast<std::size_t>(-1);  // a statement of pgwrap's own
+  bool own_transaction = false;  // BEGIN was ours: COMMIT or ROLLBACK is too
+  std::string savepoint;         // inside the user's transaction
+  struct sent {
+    std::size_t index;  // among the user's statements, or internal
+    std::size_t sql;    // into `texts`
+  };
+  std::deque<sent> pending;
+  std::vector<std::string> texts{std::string()};  // the SQL of what was sent, for results and errors
+  std::size_t user_statements = 0;
+  std::string prepared_name;  // the run's current prepared statement
+  std::string prepared_sql;   // and what it holds
+  std::vector<Oid> prepared_types;
+  result_ptr error;  // the first failure
+  std::size_t error_index = sql_error::no_index;
+  std::string error_sql;
+  std::int64_t affected = 0;
+  std::vector<result>* results = nullptr;
+};
+
+}  // namespace pgwrap

@@ -1,0 +1,47 @@
+#include "statement_cache.hpp"
+
+namespace pgwrap::detail {
+
+std::string statement_cache::key(std::string_view sql, std::span<const Oid> types) {
+  std::string k(sql);
+  k += '\0';  // SQL text has no NUL, so the types cannot run into it
+  for (const Oid t : types) {
+    k.append(reinterpret_cast<const char*>(&t), sizeof t);
+  }
+  return k;
+}
+
+std::vector<std::string> statement_cache::set_capacity(std::size_t capacity) {
+  capacity_ = capacity;
+  std::vector<std::string> evicted;
+  while (entries_.size() > capacity_) {
+    evicted.push_back(entries_.back().second.name);
+    index_.erase(entries_.back().first);
+    entries_.pop_back();
+  }
+  return evicted;
+}
+
+const prepared_statement* statement_cache::find(const std::string& key) {
+  const auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  entries_.splice(entries_.begin(), entries_, it->second);
+  return &it->second->second;
+}
+
+std::vector<std::string> statement_cache::add(std::string key, prepared_statement statement) {
+  entries_.emplace_front(key, std::move(statement));
+  index_[std::move(key)] = entries_.begin();
+  return set_capacity(capacity_);
+}
+
+std::string statement_cache::erase(const std::string& key) {
+  const auto it = index_.find(key);
+  if (it == index_.end()) return {};
+  std::string name = std::move(it->second->second.name);
+  entries_.erase(it->second);
+  index_.erase(it);
+  return name;
+}
+
+}  // namespace pgwrap::detail

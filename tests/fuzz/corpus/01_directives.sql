@@ -1,0 +1,1 @@
+SELECT %s, %(id)s, %I FROM t WHERE %W AND (%A OR %O) -- %s

@@ -1,0 +1,1 @@
+UPDATE %I SET %S WHERE id = %(id)s RETURNING 7 %% 3

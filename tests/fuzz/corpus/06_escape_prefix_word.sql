@@ -1,0 +1,1 @@
+SELECT some'\' %s, (E'x\'%s'), type'%s'

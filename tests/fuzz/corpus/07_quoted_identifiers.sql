@@ -1,0 +1,1 @@
+SELECT "a""%s" , "$1", "'" , U&"d\0061t" FROM "--" WHERE x = %s

@@ -1,0 +1,1 @@
+DO $body$ BEGIN PERFORM $q$ %s $q$; END $body$; SELECT %s

@@ -1,0 +1,1 @@
+SELECT price$1, a$$b, a$b$c FROM t WHERE x = %s AND ü$1 = %s

@@ -1,0 +1,1 @@
+DELETE FROM t WHERE %O AND id IN (%s) AND name = ANY(%s)

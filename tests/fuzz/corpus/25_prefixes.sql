@@ -1,0 +1,1 @@
+SELECT B'01', X'ff', N'%%', U&'\0041' UESCAPE '!', n'x' || %s

@@ -1,0 +1,1 @@
+SELECT x::text ||%s||'%s', a<>%s, b!=%s, c@>%s

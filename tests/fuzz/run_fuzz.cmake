@@ -1,0 +1,88 @@
+# Builds tests/fuzz with clang and runs scanner_fuzz for SECONDS seconds on a
+# scratch copy of the seed corpus (the committed corpus is never written).
+#
+#   cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DSECONDS=30] [-DSTRICT=ON]
+#         -P tests/fuzz/run_fuzz.cmake
+#
+# Without clang++ this fails, unless the environment has PGWRAP_FUZZ_OPTIONAL=1
+# (then it says so and passes). STRICT=ON also fails on the scanner
+# divergences tests/fuzz/scanner_fuzz.cpp lists as known.
+cmake_minimum_required(VERSION 3.25)
+
+if(NOT SOURCE_DIR OR NOT BINARY_DIR)
+  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DSECONDS=30] -P run_fuzz.cmake")
+endif()
+if(NOT DEFINED SECONDS OR SECONDS STREQUAL "")
+  set(SECONDS 30)
+endif()
+if(NOT SECONDS MATCHES "^[0-9]+$" OR SECONDS EQUAL 0)
+  message(FATAL_ERROR "SECONDS must be a positive whole number, not '${SECONDS}'")
+endif()
+if(NOT DEFINED STRICT)
+  set(STRICT ON)
+endif()
+
+find_program(CLANGXX NAMES clang++ clang++-19 clang++-18 clang++-17 clang++-16 clang++-15 clang++-14
+             NO_CACHE)
+if(NOT CLANGXX)
+  if("$ENV{PGWRAP_FUZZ_OPTIONAL}" STREQUAL "1")
+    message(STATUS "scanner fuzzing skipped: clang++ not found (PGWRAP_FUZZ_OPTIONAL=1)")
+    return()
+  endif()
+  message(FATAL_ERROR "scanner fuzzing needs clang++ with libFuzzer (Debian: clang and "
+                      "libclang-rt-<version>-dev), and none was found on PATH. Install it, or set "
+                      "PGWRAP_FUZZ_OPTIONAL=1 to let this test pass without fuzzing.")
+endif()
+
+set(build ${BINARY_DIR}/fuzz)
+set(work ${BINARY_DIR}/fuzz-run)
+
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${status}): ${ARGN}\n${out}")
+  endif()
+endfunction()
+
+run("configuring tests/fuzz" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/fuzz -B ${build}
+    -DCMAKE_CXX_COMPILER=${CLANGXX} -DPGWRAP_SOURCE_DIR=${SOURCE_DIR} -DPGWRAP_FUZZ_STRICT=${STRICT})
+run("building scanner_fuzz" ${CMAKE_COMMAND} --build ${build})
+
+# A scratch corpus: libFuzzer adds what it finds to the first directory.
+file(REMOVE_RECURSE ${work})
+file(MAKE_DIRECTORY ${work}/artifacts)
+file(COPY ${SOURCE_DIR}/tests/fuzz/corpus/ DESTINATION ${work}/corpus)
+
+message(STATUS "fuzzing the SQL scanner for ${SECONDS} s (${CLANGXX})")
+math(EXPR limit "${SECONDS} + 120")
+execute_process(
+  COMMAND ${build}/scanner_fuzz ${work}/corpus -max_total_time=${SECONDS} -timeout=5 -rss_limit_mb=2048
+          -print_final_stats=1 -artifact_prefix=${work}/artifacts/
+  WORKING_DIRECTORY ${work}
+  RESULT_VARIABLE status
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE out
+  TIMEOUT ${limit})
+
+string(LENGTH "${out}" length)
+if(length GREATER 6000)
+  math(EXPR from "${length} - 6000")
+  string(SUBSTRING "${out}" ${from} -1 tail)
+  set(tail "...\n${tail}")
+else()
+  set(tail "${out}")
+endif()
+if(NOT status EQUAL 0)
+  file(GLOB found ${work}/artifacts/*)
+  message(FATAL_ERROR "scanner_fuzz failed (${status}). Saved input(s): ${found}\n"
+                      "Reproduce: ${build}/scanner_fuzz <saved input>\n--- output tail ---\n${tail}")
+endif()
+
+string(REGEX MATCH "Done [0-9]+ runs in [0-9]+ second[s]?" done "${out}")
+string(REGEX MATCH "stat::number_of_executed_units: *[0-9]+" units "${out}")
+string(REGEX MATCH "stat::average_exec_per_sec: *[0-9]+" rate "${out}")
+string(REGEX MATCHALL "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*" coverage "${out}")
+if(coverage)
+  list(GET coverage -1 coverage)
+endif()
+message(STATUS "scanner_fuzz ok: ${done}; ${rate}; last ${coverage}")
