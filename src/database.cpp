@@ -76,10 +76,19 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
   const PGTransactionStatusType before = PQtransactionStatus(c);
   if (!st.autocommit && before == PQTRANS_IDLE) st.control("BEGIN");
   st.fill_parameters(params);
-  PGresult* res = chooser != nullptr && st.cache.capacity() > 0
-                      ? st.execute_prepared(chooser, before)
-                      : PQexecParams(c, st.sql.c_str(), static_cast<int>(params.size()), st.types.data(),
-                                     st.values.data(), st.lengths.data(), st.formats.data(), 0);
+  // Typed reads are prepared at once (their rows may then come in binary);
+  // other statements once they have run often enough to be worth it.
+  PGresult* res = nullptr;
+  if (st.cache.capacity() > 0) {
+    std::string key = detail::statement_cache::key(st.sql, st.types);
+    if (chooser != nullptr || st.cache.contains(key) || st.cache.note_use(key)) {
+      res = st.execute_prepared(key, chooser, before);
+    }
+  }
+  if (res == nullptr) {
+    res = PQexecParams(c, st.sql.c_str(), static_cast<int>(params.size()), st.types.data(), st.values.data(),
+                       st.lengths.data(), st.formats.data(), 0);
+  }
   return result(st.take(res, st.sql, before));
 }
 

@@ -203,14 +203,14 @@ struct database::impl {
   }
 
   /// Runs the statement in `sql` prepared (cached), with binary results when
-  /// `chooser` accepts the columns; retries once when the server says the
+  /// `chooser` (if any) accepts the columns; retries once when the server says the
   /// cached statement's result type changed and nothing else can be lost.
-  PGresult* execute_prepared(database::binary_chooser chooser, PGTransactionStatusType before) {
-    const std::string key = detail::statement_cache::key(sql, types);
+  PGresult* execute_prepared(const std::string& key, database::binary_chooser chooser,
+                             PGTransactionStatusType before) {
     for (int attempt = 0;; ++attempt) {
       const detail::prepared_statement* ps = cache.find(key);
       if (ps == nullptr) ps = &prepare(key, before);
-      const int format = chooser(*ps->description) ? 1 : 0;
+      const int format = chooser != nullptr && chooser(*ps->description) ? 1 : 0;
       PGresult* res = PQexecPrepared(conn, ps->name.c_str(), static_cast<int>(values.size()), values.data(),
                                      lengths.data(), formats.data(), format);
       if (attempt > 0 || !stale_plan(res)) return res;

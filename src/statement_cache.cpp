@@ -35,6 +35,13 @@ std::vector<std::string> statement_cache::add(std::string key, prepared_statemen
   return set_capacity(capacity_);
 }
 
+bool statement_cache::note_use(const std::string& key) {
+  if (uses_.size() > 10 * capacity_) uses_.clear();  // bounded: a flood of one-off statements starts it afresh
+  if (++uses_[key] < prepare_threshold) return false;
+  uses_.erase(key);
+  return true;
+}
+
 std::string statement_cache::erase(const std::string& key) {
   const auto it = index_.find(key);
   if (it == index_.end()) return {};

@@ -34,6 +34,7 @@ class statement_cache {
   /// Sets the capacity; returns the names of the statements that no longer fit.
   std::vector<std::string> set_capacity(std::size_t capacity);
 
+  [[nodiscard]] bool contains(const std::string& key) const { return index_.contains(key); }
   /// The statement for `key`, marked most recently used; nullptr if none.
   const prepared_statement* find(const std::string& key);
   /// A fresh statement name, unique on this connection.
@@ -42,14 +43,24 @@ class statement_cache {
   std::vector<std::string> add(std::string key, prepared_statement statement);
   /// Forgets one statement; returns its name (empty when it was not there).
   std::string erase(const std::string& key);
+  /// Counts one unprepared run of `key`; true when it has now run often
+  /// enough (prepare_threshold times) to be prepared, as psycopg does.
+  bool note_use(const std::string& key);
+  static constexpr int prepare_threshold = 5;
+
   /// Forgets everything (the server's session is gone or was told DEALLOCATE ALL).
-  void clear() noexcept { entries_.clear(); index_.clear(); }
+  void clear() noexcept {
+    entries_.clear();
+    index_.clear();
+    uses_.clear();
+  }
 
  private:
   using entry = std::pair<std::string, prepared_statement>;
   std::size_t capacity_ = 100;
   std::list<entry> entries_;  // most recently used first
   std::unordered_map<std::string, std::list<entry>::iterator> index_;
+  std::unordered_map<std::string, int> uses_;  // runs of statements not prepared yet
   std::uint64_t counter_ = 0;
 };
 

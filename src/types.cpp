@@ -257,7 +257,9 @@ void append_param_text(const param_ref& p, std::string& out) {
       }
       return;
     }
-    default: throw usage_error("no text form for a binary parameter of " + type_name(p.oid));
+    default:
+      if (append_chrono_param_text(p, out)) return;
+      throw usage_error("no text form for a binary parameter of " + type_name(p.oid));
   }
 }
 

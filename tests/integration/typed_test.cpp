@@ -194,5 +194,20 @@ TEST_F(typed_test, CacheSizeZeroPreparesNothing) {
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM pg_prepared_statements"), 2);  // this one and the last
 }
 
+TEST_F(typed_test, UntypedStatementsArePreparedAfterFiveRuns) {
+  auto count_in_session = [&] {
+    // pg_prepared_statements is per session: ask db's own (untyped, so asking prepares nothing).
+    return db.query("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                    "%untyped marker%")[0][0].as<std::int64_t>();
+  };
+  for (int run = 1; run <= 4; ++run) EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", run)[0][0].as<int>(), run);
+  EXPECT_EQ(count_in_session(), 0);
+  EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", 5)[0][0].as<int>(), 5);
+  EXPECT_EQ(count_in_session(), 1);
+  EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", 6)[0][0].as<int>(), 6);  // the prepared one, in text
+  EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", 7)[0][0].raw().format, wire_format::text);
+  EXPECT_EQ(count_in_session(), 1);
+}
+
 }  // namespace
 }  // namespace pgwrap::test
