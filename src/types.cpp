@@ -258,7 +258,7 @@ void append_param_text(const param_ref& p, std::string& out) {
       return;
     }
     default:
-      if (append_chrono_param_text(p, out)) return;
+      if (append_chrono_param_text(p, out) || append_array_param_text(p, out)) return;
       throw usage_error("no text form for a binary parameter of " + type_name(p.oid));
   }
 }

@@ -23,8 +23,9 @@ namespace pgwrap {
 /// One parameter value, owned and type-erased: what `fields` holds.
 class param {
  public:
-  template <encodable T>
-    requires(!std::same_as<std::remove_cvref_t<T>, param>)
+  // (The same_as test comes first: clang must not ask whether param is encodable while defining it.)
+  template <typename T>
+    requires(!std::same_as<std::remove_cvref_t<T>, param> && encodable<T>)
   param(const T& value) {  // NOLINT(google-explicit-constructor): {"col", 10} must read naturally
     const param_ref ref = codec<detail::codec_type<T>>::encode(value, data_);
     oid_ = ref.oid;
