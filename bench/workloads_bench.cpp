@@ -50,7 +50,6 @@
 #include <cstring>
 #include <exception>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <pgwrap/pgwrap.hpp>

@@ -257,6 +257,9 @@ void append_param_text(const param_ref& p, std::string& out) {
       }
       return;
     }
+    case oid::numeric: out += read_numeric_binary(v, "numeric"); return;
+    case oid::uuid: out += read_uuid(v).to_string(); return;
+    case oid::bytea: append_bytea_hex(v.data, out); return;
     default:
       if (append_chrono_param_text(p, out) || append_array_param_text(p, out)) return;
       throw usage_error("no text form for a binary parameter of " + type_name(p.oid));
