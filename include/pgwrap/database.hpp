@@ -203,6 +203,42 @@ class database {
   /// in order; all or nothing, with errors as for executemany().
   std::vector<result> execute_batch(const batch& statements);
 
+  /// Bulk-loads `rows` (each a std::tuple, one element per column, or a
+  /// struct described with PGWRAP_DESCRIBE) into `columns` of `table` with
+  /// COPY ... FROM STDIN; returns the number of rows loaded.
+  /**
+   * Binary COPY when every value's binary form is exactly its column's type
+   * (e.g. int into integer, std::int64_t into bigint, double into double
+   * precision), else text COPY with each value escaped; either way values
+   * never pass through SQL text. COPY is one statement: a row that cannot be
+   * encoded or that the server rejects fails the whole load, leaving the
+   * table unchanged, and the error's statement_index() names the row (from
+   * 0). For structs, `columns` may be left empty to mean every member.
+   */
+  template <std::ranges::input_range R>
+  std::int64_t copy_in(const ident& table, std::initializer_list<std::string_view> columns, const R& rows) {
+    using row_type = std::ranges::range_value_t<R>;
+    std::vector<std::string> names(columns.begin(), columns.end());
+    if constexpr (detail::described<row_type>) {
+      if (names.empty()) {
+        std::apply([&](const auto&... m) { (names.emplace_back(m.name), ...); }, detail::members_of<row_type>());
+      }
+    }
+    copy_run run(*this, table, names);
+    for (const auto& row : rows) {
+      try {
+        if constexpr (detail::described<row_type>) {
+          std::apply([&](const auto&... m) { send_copy_row(run, row.*(m.pointer)...); }, detail::members_of<row_type>());
+        } else {
+          std::apply([&](const auto&... values) { send_copy_row(run, values...); }, row);
+        }
+      } catch (const conversion_error& e) {
+        throw conversion_error("copy_in: row " + std::to_string(run.rows()) + ": " + e.what());
+      }
+    }
+    return run.finish();
+  }
+
   /// Commits the current transaction; nothing to do when none is open.
   /**
    * Throws sql_error with SQLSTATE 25P02 when the transaction had failed
@@ -237,6 +273,42 @@ class database {
  private:
   friend class transaction;
   struct impl;
+
+  /// One COPY FROM STDIN; see src/copy.cpp.
+  class copy_run {
+   public:
+    copy_run(database& db, const ident& table, const std::vector<std::string>& columns);
+    ~copy_run();  // an unfinished COPY is aborted: the table is left as it was
+    copy_run(const copy_run&) = delete;
+    copy_run& operator=(const copy_run&) = delete;
+    void send_row(std::span<const param_ref> values);
+    std::int64_t finish();
+    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
+
+   private:
+    void start(std::span<const param_ref> first_row);
+    impl& st_;
+    std::string sql_;
+    std::vector<std::uint32_t> column_types_;
+    std::string buffer_;  // rows not yet handed to libpq
+    std::size_t rows_ = 0;
+    bool started_ = false;
+    bool binary_ = false;
+    bool finished_ = false;
+  };
+  template <typename... V>
+  static void send_copy_row(copy_run& run, const V&... values) {
+    const detail::bound_args<V...> bound(values...);
+    std::array<param_ref, sizeof...(V)> refs{};
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      if (bound.refs()[i].category != detail::arg_category::value &&
+          bound.refs()[i].category != detail::arg_category::text_value) {
+        throw usage_error("copy_in: a row holds a list, map or identifier; COPY takes values only");
+      }
+      refs[i] = bound.refs()[i].value;
+    }
+    run.send_row(refs);
+  }
 
   /// One pipelined run (executemany, execute_batch); see src/pipeline.cpp.
   class pipeline_run {
