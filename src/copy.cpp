@@ -1,6 +1,7 @@
 // copy_in(): COPY ... FROM STDIN, in binary when every value's binary form is
-// its column's type (the fastest load PostgreSQL has), else in text with each
-// value escaped. Rows are buffered and handed to libpq in large pieces.
+// its column's type (the fastest load PostgreSQL has; strings count for text
+// columns), else in text with each value escaped. Rows are buffered and
+// handed to libpq in large pieces.
 
 #include <charconv>
 #include <string>
@@ -24,6 +25,15 @@ std::size_t failing_row(const PGresult* res) {
   const char* first = text.data() + at + 7;
   const auto [end, ec] = std::from_chars(first, text.data() + text.size(), line);
   return ec == std::errc() && end != first && line > 0 ? line - 1 : sql_error::no_index;
+}
+
+// Whether a value can go into a binary COPY of a column: its binary form is
+// the column's type, or it is a string for a column whose binary form is the
+// text itself (text, varchar, char, name).
+bool fits_binary(const param_ref& p, std::uint32_t column) {
+  if (p.format == wire_format::binary) return p.oid == column;
+  return p.oid == oid::unknown && (column == oid::text || column == oid::varchar || column == oid::bpchar ||
+                                    column == oid::name);
 }
 
 void append_copy_text(std::string_view value, std::string& out) {
@@ -68,7 +78,7 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
   binary_ = true;
   for (std::size_t i = 0; i < first_row.size(); ++i) {
     const param_ref& p = first_row[i];
-    if (p.data != nullptr && (p.format != wire_format::binary || p.oid != column_types_[i])) binary_ = false;
+    if (p.data != nullptr && !fits_binary(p, column_types_[i])) binary_ = false;
   }
   sql_ += binary_ ? " (FORMAT binary)" : " (FORMAT text)";
   PGresult* res = PQexec(st_.conn, sql_.c_str());
@@ -96,13 +106,16 @@ void database::copy_run::send_row(std::span<const param_ref> values) {
         detail::store_be(std::int32_t{-1}, buffer_);
         continue;
       }
-      if (p.format != wire_format::binary || p.oid != column_types_[i]) {
+      if (!fits_binary(p, column_types_[i])) {
         throw usage_error("copy_in: row " + std::to_string(rows_) + ", column " + std::to_string(i + 1) +
                                ": a " + detail::type_name(p.oid) + " value in a binary COPY of a " +
                                detail::type_name(column_types_[i]) + " column (the first row chose binary)");
       }
-      detail::store_be(p.length, buffer_);
-      buffer_.append(p.data, static_cast<std::size_t>(p.length));
+      const std::string_view bytes = p.format == wire_format::binary
+                                         ? std::string_view(p.data, static_cast<std::size_t>(p.length))
+                                         : std::string_view(p.data);
+      detail::store_be(static_cast<std::int32_t>(bytes.size()), buffer_);
+      buffer_.append(bytes);
     }
   } else {
     std::string text;
