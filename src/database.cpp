@@ -1,6 +1,6 @@
-// database: the connection, psycopg2-style implicit transactions, and the
-// transaction guard. Statements go through PQexecParams, so values only ever
-// travel as parameters.
+// database: the connection, psycopg2-style implicit transactions, the
+// statement path (PQexecParams, or a cached prepared statement), and the
+// transaction guard. Values only ever travel as parameters.
 
 #include <array>
 #include <cstdlib>
