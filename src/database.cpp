@@ -189,6 +189,28 @@ void database::set_autocommit(bool on) {
   st.autocommit = on;
 }
 
+void database::cancel() noexcept {
+  if (!impl_) return;
+  const std::lock_guard lock(impl_->cancel_mutex);
+  if (impl_->canceller == nullptr) return;
+  char error[256];
+  PQcancel(impl_->canceller, error, sizeof error);  // best effort: a failure leaves the statement running
+}
+
+void database::set_statement_timeout(std::chrono::milliseconds limit) {
+  impl& st = state();
+  if (limit.count() < 0) throw usage_error("set_statement_timeout: a negative limit");
+  if (st.status() != PQTRANS_IDLE) {
+    throw usage_error("set_statement_timeout inside a transaction; commit() or rollback() first");
+  }
+  st.statement_timeout = limit;
+  if (st.conn != nullptr && PQstatus(st.conn) == CONNECTION_OK) st.apply_statement_timeout();
+}
+
+std::chrono::milliseconds database::statement_timeout() const noexcept {
+  return impl_ ? impl_->statement_timeout : std::chrono::milliseconds{0};
+}
+
 void database::set_statement_cache_size(std::size_t size) {
   impl& st = state();
   if (!st.cache.set_capacity(size).empty()) st.forget_prepared();  // simplest: start afresh

@@ -2,7 +2,9 @@
 // database::impl: the state behind a pgwrap::database, shared by the sources
 // that implement it (database.cpp, pipeline.cpp).
 
+#include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <deque>
@@ -73,8 +75,27 @@ struct database::impl {
   void abandon_pipeline() noexcept;
 
   void disconnect() noexcept {
+    {
+      const std::lock_guard lock(cancel_mutex);
+      if (canceller) PQfreeCancel(canceller);
+      canceller = nullptr;
+    }
     if (conn) PQfinish(conn);  // the server rolls back whatever was uncommitted
     conn = nullptr;
+  }
+
+  // cancel() may come from another thread while this one waits for the
+  // server, so the cancel object (not the connection) is shared, under a lock.
+  std::mutex cancel_mutex;
+  PGcancel* canceller = nullptr;
+  std::chrono::milliseconds statement_timeout{0};  // 0: the server's setting
+
+  void apply_statement_timeout() {
+    const std::string set = statement_timeout.count() == 0
+                                ? std::string("RESET statement_timeout")
+                                : "SET statement_timeout = " + std::to_string(statement_timeout.count());
+    result_ptr res(PQexec(conn, set.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) detail::throw_sql_error(res.get(), set);
   }
 
   [[nodiscard]] std::string effective_conninfo() const {
@@ -100,6 +121,9 @@ struct database::impl {
     lost_in_transaction = false;
     cache.clear();  // a new session has no prepared statements
     normalize_session();
+    if (statement_timeout.count() > 0) apply_statement_timeout();
+    const std::lock_guard lock(cancel_mutex);
+    canceller = PQgetCancel(conn);
   }
 
   // Text results of dates and intervals are parsed, so their styles must be

@@ -3,6 +3,7 @@
 /// A database: one PostgreSQL connection, opened lazily, and the query API.
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -256,6 +257,21 @@ class database {
   [[nodiscard]] bool autocommit() const noexcept;
   /// True while a transaction is open (implicit or through a guard).
   [[nodiscard]] bool in_transaction() const noexcept;
+
+  /// Asks the server to stop the statement this database is running. Safe
+  /// to call from another thread (the one thread-safe member); the statement
+  /// then fails with query_canceled, and the connection stays usable (inside
+  /// a transaction, the transaction is aborted: rollback()). Nothing happens
+  /// when no statement is running or no connection is open.
+  void cancel() noexcept;
+
+  /// Cancels any statement running longer than `limit` (query_canceled),
+  /// for this connection and the ones it reconnects to; 0 restores the
+  /// server's default. Set it outside a transaction (usage_error otherwise),
+  /// so that no rollback can undo it. For connecting, libpq's conninfo
+  /// parameter `connect_timeout=<seconds>` bounds the wait.
+  void set_statement_timeout(std::chrono::milliseconds limit);
+  [[nodiscard]] std::chrono::milliseconds statement_timeout() const noexcept;
 
   /// How many prepared statements to keep per connection (least recently
   /// used first out); 100 by default. 0 prepares nothing: every statement is

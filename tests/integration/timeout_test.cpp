@@ -1,0 +1,110 @@
+// Statement timeouts, cancel() from another thread, and connect timeouts.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "test_db.hpp"
+
+namespace pgwrap::test {
+namespace {
+
+using namespace std::chrono_literals;
+using timeout_test = db_test;
+
+TEST_F(timeout_test, StatementTimeoutCancelsAndSurvivesReconnects) {
+  db.set_autocommit(true);
+  db.set_statement_timeout(150ms);
+  EXPECT_EQ(db.statement_timeout(), 150ms);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(db.execute("SELECT pg_sleep(5)"), query_canceled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_EQ(db.scalar<int>("SELECT 1"), 1);  // the connection is fine
+
+  terminate_backend(admin, db.scalar<int>("SELECT pg_backend_pid()"));
+  EXPECT_THROW(db.execute("SELECT 1"), connection_error);
+  EXPECT_EQ(db.scalar<std::string>("SHOW statement_timeout"), "150ms");  // reconnected, and set again
+
+  db.set_statement_timeout(0ms);
+  EXPECT_EQ(db.scalar<std::string>("SHOW statement_timeout"), "0");
+}
+
+TEST_F(timeout_test, StatementTimeoutIsSetOutsideTransactions) {
+  db.execute("SELECT 1");  // begins the implicit transaction
+  EXPECT_THROW(db.set_statement_timeout(100ms), usage_error);
+  db.rollback();
+  db.set_statement_timeout(100ms);
+  EXPECT_EQ(db.scalar<std::string>("SHOW statement_timeout"), "100ms");
+}
+
+TEST_F(timeout_test, CancelFromAnotherThreadStopsTheStatement) {
+  db.set_autocommit(true);
+  db.execute("SELECT 1");  // connected
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(300ms);
+    db.cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(db.execute("SELECT pg_sleep(10)"), query_canceled);
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(db.scalar<int>("SELECT 2"), 2);
+}
+
+TEST_F(timeout_test, CancelInsideATransactionAbortsIt) {
+  db.execute("CREATE TABLE t (id int)");
+  db.commit();
+  db.execute("INSERT INTO t VALUES (1)");
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(300ms);
+    db.cancel();
+  });
+  EXPECT_THROW(db.execute("SELECT pg_sleep(10)"), query_canceled);
+  canceller.join();
+  EXPECT_THROW(db.execute("SELECT 1"), sql_error);  // 25P02
+  db.rollback();
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);
+}
+
+TEST_F(timeout_test, CancelWithNothingRunningDoesNothing) {
+  pgwrap::database never_connected(schema_dsn());
+  never_connected.cancel();
+  db.execute("SELECT 1");
+  db.cancel();
+  EXPECT_EQ(db.scalar<int>("SELECT 3"), 3);
+}
+
+TEST_F(timeout_test, ConnectTimeoutBoundsTheWaitForASilentServer) {
+  // A local socket that accepts connections and never answers.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+
+  pgwrap::database silent("host=127.0.0.1 port=" + std::to_string(port) + " connect_timeout=2 sslmode=disable");
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    silent.connect();
+    FAIL() << "expected connection_error";
+  } catch (const connection_error& e) {
+    EXPECT_NE(std::string(e.what()).find("timeout"), std::string::npos) << e.what();
+  }
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 1500ms);
+  EXPECT_LT(waited, 10s);
+  ::close(listener);
+}
+
+}  // namespace
+}  // namespace pgwrap::test
