@@ -51,6 +51,17 @@ void append_copy_text(std::string_view value, std::string& out) {
 
 database::copy_run::copy_run(database& db, const ident& table, const std::vector<std::string>& columns)
     : st_(db.state()) {
+  st_.enter();
+  entered_ = true;
+  try {
+    begin(table, columns);
+  } catch (...) {
+    st_.leave();
+    throw;
+  }
+}
+
+void database::copy_run::begin(const ident& table, const std::vector<std::string>& columns) {
   if (st_.pipeline) throw usage_error("copy_in while a pipeline runs on this database");
   std::string list;
   for (const std::string& column : columns) {
@@ -68,10 +79,12 @@ database::copy_run::copy_run(database& db, const ident& table, const std::vector
 }
 
 database::copy_run::~copy_run() {
-  if (!started_ || finished_) return;
-  // Ending COPY with an error message makes the server reject the whole load.
-  PQputCopyEnd(st_.conn, "copy_in was abandoned by the client");
-  while (PGresult* r = PQgetResult(st_.conn)) PQclear(r);
+  if (started_ && !finished_) {
+    // Ending COPY with an error message makes the server reject the whole load.
+    PQputCopyEnd(st_.conn, "copy_in was abandoned by the client");
+    while (PGresult* r = PQgetResult(st_.conn)) PQclear(r);
+  }
+  if (entered_) st_.leave();
 }
 
 void database::copy_run::start(std::span<const param_ref> first_row) {

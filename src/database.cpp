@@ -38,6 +38,7 @@ database::impl& database::state() const {
 
 void database::connect(std::string conninfo) {
   impl& st = state();
+  const call_scope scope(st);
   st.disconnect();
   st.conninfo = std::move(conninfo);
   st.closed = false;
@@ -47,6 +48,7 @@ void database::connect(std::string conninfo) {
 
 void database::connect() {
   impl& st = state();
+  const call_scope scope(st);
   st.closed = false;
   st.connection();
 }
@@ -65,6 +67,7 @@ bool database::is_connected() const noexcept {
 
 result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser) {
   impl& st = state();
+  const call_scope scope(st);
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
   detail::expand_sql(sql, args, st.sql, st.params);
   if (st.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -169,6 +172,7 @@ void database::require_condition(bool empty, const char* call) {
 
 void database::commit() {
   impl& st = state();
+  const call_scope scope(st);
   if (st.closed) throw usage_error("commit() on a closed database");
   st.check_no_guard("commit()");
   st.commit();
@@ -176,6 +180,7 @@ void database::commit() {
 
 void database::rollback() {
   impl& st = state();
+  const call_scope scope(st);
   if (st.closed) throw usage_error("rollback() on a closed database");
   st.check_no_guard("rollback()");
   st.rollback();
@@ -183,6 +188,7 @@ void database::rollback() {
 
 void database::set_autocommit(bool on) {
   impl& st = state();
+  const call_scope scope(st);
   if (on != st.autocommit && st.status() != PQTRANS_IDLE) {
     throw usage_error("set_autocommit() inside a transaction; commit() or rollback() first");
   }
@@ -199,6 +205,7 @@ void database::cancel() noexcept {
 
 void database::set_statement_timeout(std::chrono::milliseconds limit) {
   impl& st = state();
+  const call_scope scope(st);
   if (limit.count() < 0) throw usage_error("set_statement_timeout: a negative limit");
   if (st.status() != PQTRANS_IDLE) {
     throw usage_error("set_statement_timeout inside a transaction; commit() or rollback() first");
@@ -213,6 +220,7 @@ std::chrono::milliseconds database::statement_timeout() const noexcept {
 
 void database::set_statement_cache_size(std::size_t size) {
   impl& st = state();
+  const call_scope scope(st);
   if (!st.cache.set_capacity(size).empty()) st.forget_prepared();  // simplest: start afresh
 }
 
@@ -235,6 +243,7 @@ database& db() {
 
 transaction::transaction(database& db) : db_(db) {
   database::impl& st = db_.state();
+  const database::call_scope scope(st);
   if (st.closed) throw usage_error("transaction on a closed database");
   st.connection();
   if (st.status() == PQTRANS_IDLE) {
@@ -265,6 +274,7 @@ void transaction::finish() {
 void transaction::commit() {
   if (done_) throw usage_error("transaction::commit() on a transaction already finished");
   database::impl& st = db_.state();
+  const database::call_scope scope(st);
   if (st.closed) throw usage_error("transaction::commit() on a closed database");
   if (st.guard_depth != depth_) {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
@@ -290,6 +300,7 @@ void transaction::commit() {
 void transaction::rollback() {
   if (done_) return;
   database::impl& st = db_.state();
+  const database::call_scope scope(st);
   if (st.closed) {
     finish();  // closing rolled it back already
     return;

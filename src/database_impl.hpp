@@ -2,6 +2,7 @@
 // database::impl: the state behind a pgwrap::database, shared by the sources
 // that implement it (database.cpp, pipeline.cpp).
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -42,6 +43,18 @@ inline std::string trimmed(std::string text) {
 }  // namespace detail
 
 using detail::result_ptr;
+
+/// Marks one call on a database for its duration (see impl::enter).
+class database::call_scope {
+ public:
+  explicit call_scope(database::impl& st);
+  ~call_scope();
+  call_scope(const call_scope&) = delete;
+  call_scope& operator=(const call_scope&) = delete;
+
+ private:
+  database::impl& st_;
+};
 using detail::throw_aborted_commit;
 using detail::trimmed;
 
@@ -83,6 +96,17 @@ struct database::impl {
     if (conn) PQfinish(conn);  // the server rolls back whatever was uncommitted
     conn = nullptr;
   }
+
+  // A database is not thread-safe; a second thread inside a call is caught
+  // here and reported, instead of two threads interleaving on one socket.
+  std::atomic<bool> busy{false};
+  void enter() {
+    if (busy.exchange(true, std::memory_order_acquire)) {
+      throw usage_error("this database is already in a call (from another thread, or from inside a batch, "
+                        "COPY or notice handler); a database is not thread-safe: give each thread its own");
+    }
+  }
+  void leave() noexcept { busy.store(false, std::memory_order_release); }
 
   // cancel() may come from another thread while this one waits for the
   // server, so the cancel object (not the connection) is shared, under a lock.
@@ -349,5 +373,8 @@ struct database::impl::pipeline_state {
   std::int64_t affected = 0;
   std::vector<result>* results = nullptr;
 };
+
+inline database::call_scope::call_scope(database::impl& st) : st_(st) { st_.enter(); }
+inline database::call_scope::~call_scope() { st_.leave(); }
 
 }  // namespace pgwrap

@@ -21,6 +21,17 @@ constexpr std::size_t internal = static_cast<std::size_t>(-1);  // as pipeline_s
 }  // namespace
 
 database::pipeline_run::pipeline_run(database& db) : st_(db.state()) {
+  st_.enter();
+  entered_ = true;
+  try {
+    begin();
+  } catch (...) {
+    st_.leave();
+    throw;
+  }
+}
+
+void database::pipeline_run::begin() {
   PGconn* c = st_.connection();
   if (st_.pipeline) throw usage_error("a pipeline is already running on this database");
   if (st_.status() == PQTRANS_INERROR) {
@@ -40,7 +51,8 @@ database::pipeline_run::pipeline_run(database& db) : st_(db.state()) {
 }
 
 database::pipeline_run::~pipeline_run() {
-  if (!finished_) st_.abandon_pipeline();
+  if (st_.pipeline) st_.abandon_pipeline();  // unfinished, or finish() failed half-way
+  if (entered_) st_.leave();
 }
 
 void database::pipeline_run::send(std::string_view sql, std::span<const detail::arg_ref> args) {

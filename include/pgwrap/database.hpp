@@ -49,7 +49,10 @@ class transaction;
  * wrapped in pgwrap::runtime_sql and is checked when the call runs.
  *
  * Thread safety: a database is not thread-safe; use one per thread (or guard
- * it with a mutex). Objects it returns (results, rows) are independent of it.
+ * it with a mutex). A call made while another is in progress (from a second
+ * thread, or from inside a batch's range or a notice handler) is refused
+ * with usage_error rather than let in; cancel() is the one member another
+ * thread may call. Results and rows are independent of the database.
  *
  * Exceptions: connection_error when connecting fails or the connection is
  * lost, sql_error (or a subclass) when the server rejects a statement,
@@ -289,6 +292,7 @@ class database {
  private:
   friend class transaction;
   struct impl;
+  class call_scope;  // one call at a time: a second thread is reported, not let in
 
   /// One COPY FROM STDIN; see src/copy.cpp.
   class copy_run {
@@ -302,8 +306,10 @@ class database {
     [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
 
    private:
+    void begin(const ident& table, const std::vector<std::string>& columns);
     void start(std::span<const param_ref> first_row);
     impl& st_;
+    bool entered_ = false;  // holds the database's call scope for the whole COPY
     std::string sql_;
     std::vector<std::uint32_t> column_types_;
     std::string buffer_;  // rows not yet handed to libpq
@@ -340,7 +346,9 @@ class database {
     std::int64_t finish(std::vector<result>* results);
 
    private:
+    void begin();
     impl& st_;
+    bool entered_ = false;  // holds the database's call scope for the whole run
     std::size_t sent_ = 0;
     std::size_t received_ = 0;
     bool finished_ = false;

@@ -4,7 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <ranges>
+#include <tuple>
+#include <vector>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -104,6 +108,45 @@ TEST_F(timeout_test, ConnectTimeoutBoundsTheWaitForASilentServer) {
   EXPECT_GE(waited, 1500ms);
   EXPECT_LT(waited, 10s);
   ::close(listener);
+}
+
+}  // namespace
+}  // namespace pgwrap::test
+
+namespace pgwrap::test {
+namespace {
+
+TEST_F(timeout_test, TwoThreadsOnOneDatabaseAreReportedNotInterleaved) {
+  db.set_autocommit(true);
+  std::atomic<int> refused{0};
+  std::atomic<int> done{0};
+  auto worker = [&] {
+    for (int i = 0; i < 200; ++i) {
+      try {
+        if (db.scalar<int>("SELECT %s", i) == i) ++done;
+      } catch (const usage_error& e) {
+        if (std::string(e.what()).find("already in a call") != std::string::npos) ++refused;
+      }
+    }
+  };
+  std::thread a(worker);
+  std::thread b(worker);
+  a.join();
+  b.join();
+  EXPECT_EQ(done + refused, 400);  // every call either ran correctly or was refused; none corrupted the protocol
+  EXPECT_EQ(db.scalar<int>("SELECT 9"), 9);
+}
+
+TEST_F(timeout_test, UsingTheDatabaseInsideABatchRangeIsRefused) {
+  db.execute("CREATE TABLE t (id int)");
+  db.commit();
+  std::vector<int> ids{1, 2, 3};
+  auto rows = ids | std::views::transform([&](int id) {
+                if (id == 2) (void)db.scalar<int>("SELECT 1");  // a query from inside the run
+                return std::tuple<int>(id);
+              });
+  EXPECT_THROW(db.executemany("INSERT INTO t VALUES (%s)", rows), usage_error);
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t"), 0);  // the run was undone; the transaction goes on
 }
 
 }  // namespace
