@@ -69,4 +69,30 @@ std::string redact_password(std::string message, std::string_view conninfo) {
   return message;
 }
 
+std::string masked_conninfo(std::string_view conninfo) {
+  const std::string text(conninfo);
+  std::unique_ptr<PQconninfoOption, options_deleter> options(PQconninfoParse(text.c_str(), nullptr));
+  if (!options) return "(a conninfo libpq cannot parse)";  // it might hold a password in any shape
+  std::string out;
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    if (o->val == nullptr) continue;
+    if (!out.empty()) out += ' ';
+    out += o->keyword;
+    out += '=';
+    if (std::string_view(o->keyword) == "password") {
+      out += "********";
+      continue;
+    }
+    const std::string_view value(o->val);
+    const bool quote = value.empty() || value.find_first_of(" '\\") != std::string_view::npos;
+    if (quote) out += '\'';
+    for (const char c : value) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    if (quote) out += '\'';
+  }
+  return out;
+}
+
 }  // namespace pgwrap::detail

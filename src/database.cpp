@@ -61,6 +61,16 @@ void database::close() noexcept {
   impl_->guard_depth = 0;
 }
 
+std::string database::to_string() const {
+  if (!impl_) return "pgwrap::database (moved from)";
+  const impl& st = *impl_;
+  std::string where = st.conninfo ? detail::masked_conninfo(*st.conninfo)
+                                   : "from the environment (" + detail::masked_conninfo(st.effective_conninfo()) + ")";
+  if (where.empty()) where = "libpq's defaults";
+  const char* state = st.closed ? "closed" : is_connected() ? "connected" : "not connected";
+  return "pgwrap::database " + where + " [" + state + "]";
+}
+
 bool database::is_connected() const noexcept {
   return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK;
 }

@@ -18,6 +18,9 @@ namespace pgwrap::detail {
 [[noreturn]] void throw_sql_error(const PGresult* res, std::string_view query,
                                   std::size_t statement_index = sql_error::no_index);
 
+/// The conninfo as key=value pairs with the password masked, for display.
+[[nodiscard]] std::string masked_conninfo(std::string_view conninfo);
+
 /// Removes the password in `conninfo` (if any) from a libpq message.
 [[nodiscard]] std::string redact_password(std::string message, std::string_view conninfo);
 

@@ -82,6 +82,10 @@ class database {
   void close() noexcept;
   /// True while a connection is open.
   [[nodiscard]] bool is_connected() const noexcept;
+  /// For logs: where this database connects, as key=value pairs with any
+  /// password shown as ********, and whether it is connected. Never contains
+  /// a password.
+  [[nodiscard]] std::string to_string() const;
 
   /// Runs a query and returns all its rows, read with row["col"] / row[i].
   // (The int&... pack only makes query<T>(...) mean the typed overload below.)

@@ -136,5 +136,20 @@ TEST_F(connect_test, ClientEncodingIsUtf8) {
   EXPECT_EQ(db.scalar<std::string>("SHOW client_encoding"), "UTF8");
 }
 
+TEST_F(connect_test, ToStringNeverShowsThePassword) {
+  for (const std::string& conninfo : {std::string("host=/nonexistent/x port=1 user=al password=Sup3rS3cret dbname=app"),
+                                      std::string("postgresql://al:Sup3rS3cret@localhost:5433/app?sslmode=disable")}) {
+    const pgwrap::database d(conninfo);
+    const std::string shown = d.to_string();
+    EXPECT_EQ(shown.find("Sup3rS3cret"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("password=********"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("dbname=app"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("[not connected]"), std::string::npos) << shown;
+  }
+  EXPECT_EQ(pgwrap::database("password='Sup3rS3cret").to_string(),  // unterminated quote
+            "pgwrap::database (a conninfo libpq cannot parse) [not connected]");
+  EXPECT_NE(db.to_string().find("["), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgwrap::test
