@@ -1322,7 +1322,21 @@ workload make_q2(connections& cx, const std::vector<std::int64_t>& ids) {
   const std::uint64_t expected = expected_checksum(ids);
   w.verify = expect_rows(ids.size(), expected);
   w.verified = "one row per query, checksum " + checksum_hex(expected) + " (computed on the client)";
-  w.variants.push_back({"pgwrap", family::pgwrap, true, {}, {}, "n/a (no pipeline API yet)", {}, {}});
+  w.variants.push_back({"pgwrap execute_batch() (rows in text)", family::pgwrap, true, {},
+                        [&cx, &ids] {
+                          return timed([&] {
+                            sample s;
+                            pgwrap::batch b;
+                            for (const std::int64_t id : ids) b.add(q1_sql_pw, id);
+                            for (const pgwrap::result& r : cx.pw.execute_batch(b)) {
+                              const pgwrap::row rw = r[0];
+                              one_row(s, wl_row{rw[0].as<std::int64_t>(), rw[1].as<std::string>(), rw[2].as<double>(),
+                                                rw[3].as<ts_type>(), rw[4].as<bool>()});
+                            }
+                            return s;
+                          });
+                        },
+                        {}, {}, {}});
   auto raw = [&cx, &ids](bool binary) {
     return [&cx, &ids, binary] {
       return timed([&] {

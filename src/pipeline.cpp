@@ -20,18 +20,18 @@ constexpr std::size_t max_in_flight = 256;  // statements sent but not yet read
 constexpr std::size_t internal = static_cast<std::size_t>(-1);  // as pipeline_state::internal
 }  // namespace
 
-database::pipeline_run::pipeline_run(database& db) : st_(db.state()) {
+database::pipeline_run::pipeline_run(database& db, std::vector<result>* results) : st_(db.state()) {
   st_.enter();
   entered_ = true;
   try {
-    begin();
+    begin(results);
   } catch (...) {
     st_.leave();
     throw;
   }
 }
 
-void database::pipeline_run::begin() {
+void database::pipeline_run::begin(std::vector<result>* results) {
   PGconn* c = st_.connection();
   if (st_.pipeline) throw usage_error("a pipeline is already running on this database");
   if (st_.status() == PQTRANS_INERROR) {
@@ -40,6 +40,7 @@ void database::pipeline_run::begin() {
   if (PQenterPipelineMode(c) != 1) throw connection_error("could not enter pipeline mode: " + trimmed(PQerrorMessage(c)));
   st_.pipeline = std::make_unique<impl::pipeline_state>();
   impl::pipeline_state& p = *st_.pipeline;
+  p.results = results;  // from the start: results are read while statements are still being sent
   if (st_.status() == PQTRANS_IDLE) {
     st_.send_internal("BEGIN");
     p.own_transaction = st_.autocommit;  // otherwise it is psycopg2's implicit transaction, kept open
@@ -92,10 +93,8 @@ void database::pipeline_run::send(const std::string& sql, std::span<const param_
   }
 }
 
-std::int64_t database::pipeline_run::finish(std::vector<result>* results) {
+std::int64_t database::pipeline_run::finish() {
   impl::pipeline_state& p = *st_.pipeline;
-  p.results = results;
-  if (results) results->reserve(p.user_statements);
   if (!p.prepared_name.empty()) st_.send_internal(("DEALLOCATE " + p.prepared_name).c_str());
   if (p.own_transaction) {
     st_.send_internal("COMMIT");
@@ -110,14 +109,15 @@ std::int64_t database::pipeline_run::finish(std::vector<result>* results) {
 
 std::vector<result> database::execute_batch(const batch& statements) {
   std::vector<result> results;
-  pipeline_run run(*this);
+  results.reserve(statements.size());
+  pipeline_run run(*this, &results);
   for (const auto& s : statements.statements()) {
     std::vector<param_ref> refs;
     refs.reserve(s.params.size());
     for (const param& prm : s.params) refs.push_back(prm.ref());
     run.send(s.sql, refs);
   }
-  run.finish(&results);
+  run.finish();
   return results;
 }
 

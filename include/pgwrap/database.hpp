@@ -204,7 +204,7 @@ class database {
           },
           row);
     }
-    return run.finish(nullptr);
+    return run.finish();
   }
 
   /// Runs the batch's statements in one pipeline and returns their results,
@@ -339,18 +339,18 @@ class database {
   /// One pipelined run (executemany, execute_batch); see src/pipeline.cpp.
   class pipeline_run {
    public:
-    explicit pipeline_run(database& db);
+    /// `results`, when not null, receives every statement's result, in order.
+    explicit pipeline_run(database& db, std::vector<result>* results = nullptr);
     ~pipeline_run();  // an unfinished run is undone
     pipeline_run(const pipeline_run&) = delete;
     pipeline_run& operator=(const pipeline_run&) = delete;
     void send(std::string_view sql, std::span<const detail::arg_ref> args);
     void send(const std::string& sql, std::span<const param_ref> params);
-    /// Waits for every result; keeps them in `results` when not null; returns
-    /// the rows affected; throws the first error.
-    std::int64_t finish(std::vector<result>* results);
+    /// Waits for every result; returns the rows affected; throws the first error.
+    std::int64_t finish();
 
    private:
-    void begin();
+    void begin(std::vector<result>* results);
     impl& st_;
     bool entered_ = false;  // holds the database's call scope for the whole run
     std::size_t sent_ = 0;

@@ -133,5 +133,13 @@ TEST_F(pipeline_test, EmptyRunsDoNothing) {
   EXPECT_TRUE(db.execute_batch(batch{}).empty());
 }
 
+TEST_F(pipeline_test, ExecuteBatchKeepsEveryResultOfALongRun) {
+  batch b;  // longer than the statements pgwrap keeps in flight, so results are read while sending
+  for (int i = 0; i < 2000; ++i) b.add("SELECT %s::int AS n", i);
+  const std::vector<result> results = db.execute_batch(b);
+  ASSERT_EQ(results.size(), 2000u);
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(results[static_cast<std::size_t>(i)][0]["n"].as<int>(), i);
+}
+
 }  // namespace
 }  // namespace pgwrap::test
