@@ -84,7 +84,7 @@ struct database::impl {
   void fill_parameters(std::span<const param_ref> list);
   void send_internal(const char* statement);
   void read_pipeline_statement();
-  void end_pipeline();
+  std::int64_t end_pipeline();
   void abandon_pipeline() noexcept;
 
   void disconnect() noexcept {

@@ -102,9 +102,9 @@ std::int64_t database::pipeline_run::finish() {
     st_.send_internal(("RELEASE SAVEPOINT " + p.savepoint).c_str());
   }
   finished_ = true;
-  st_.end_pipeline();  // throws the first error, if any
+  const std::int64_t affected = st_.end_pipeline();  // throws the first error, if any; ends `p`
   received_ = sent_;
-  return p.affected;
+  return affected;
 }
 
 std::vector<result> database::execute_batch(const batch& statements) {
@@ -184,8 +184,9 @@ void database::impl::read_pipeline_statement() {
   }
 }
 
-// Syncs, reads everything, leaves pipeline mode, and reports the first error.
-void database::impl::end_pipeline() {
+// Syncs, reads everything, leaves pipeline mode, and reports the first error;
+// returns the rows the run affected.
+std::int64_t database::impl::end_pipeline() {
   if (PQpipelineSync(conn) != 1) throw connection_error("could not sync a pipeline: " + trimmed(PQerrorMessage(conn)));
   while (!pipeline->pending.empty()) read_pipeline_statement();
   result_ptr sync(PQgetResult(conn));
@@ -194,7 +195,7 @@ void database::impl::end_pipeline() {
   }
   PQexitPipelineMode(conn);
   std::unique_ptr<pipeline_state> p = std::move(pipeline);
-  if (!p->error) return;
+  if (!p->error) return p->affected;
   if (p->own_transaction) control("ROLLBACK");  // our BEGIN's transaction is aborted: end it
   if (!p->prepared_name.empty()) deallocate("DEALLOCATE " + p->prepared_name);  // skipped after the error
   detail::throw_sql_error(p->error.get(), p->error_sql, p->error_index == internal ? sql_error::no_index : p->error_index);
