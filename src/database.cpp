@@ -75,11 +75,12 @@ bool database::is_connected() const noexcept {
   return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK;
 }
 
-result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser) {
+result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
+                     bool literal) {
   impl& st = state();
   const call_scope scope(st);
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
-  detail::expand_sql(sql, args, st.sql, st.params);
+  st.expand(sql, literal, args);
   if (st.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw usage_error("empty query: the SQL has no statement");
   }

@@ -2,6 +2,7 @@
 // database::impl: the state behind a pgwrap::database, shared by the sources
 // that implement it (database.cpp, pipeline.cpp).
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,6 +77,37 @@ struct database::impl {
   std::vector<int> lengths;
   std::vector<int> formats;
   detail::statement_cache cache;
+
+  // Literal SQL whose directives are all %s and %% expands the same way every
+  // time: its expansion is kept, keyed by the literal's address (a literal's
+  // text never changes; runtime SQL is never kept).
+  struct literal_expansion {
+    std::string text;    // the literal, compared on every use: an address alone proves nothing
+    bool fixed = false;  // only %s and %%: the expansion does not depend on the arguments
+    std::string sql;
+  };
+  std::unordered_map<const char*, literal_expansion> literals;
+
+  /// Expands `text` with `args` into `sql` and `params`.
+  void expand(std::string_view text, bool literal, std::span<const detail::arg_ref> args) {
+    const bool plain = std::all_of(args.begin(), args.end(), [](const detail::arg_ref& a) {
+      return a.name.empty() && (a.category == detail::arg_category::value || a.category == detail::arg_category::text_value);
+    });
+    if (literal && plain) {
+      literal_expansion& known = literals[text.data()];
+      if (known.fixed && known.text == text) {
+        sql = known.sql;
+        params.clear();
+        for (const detail::arg_ref& a : args) params.push_back(a.value);
+        return;
+      }
+      detail::expand_sql(text, args, sql, params);
+      known = {std::string(text), detail::only_positional(text), sql};
+      return;
+    }
+    detail::expand_sql(text, args, sql, params);
+  }
+
   struct pipeline_state;
   std::unique_ptr<pipeline_state> pipeline;  // while executemany/execute_batch runs
 

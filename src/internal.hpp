@@ -31,4 +31,8 @@ namespace pgwrap::detail {
 void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out,
                 std::vector<param_ref>& params);
 
+/// True when every directive in `sql` is %s or %% (so its expansion does not
+/// depend on the arguments' values).
+[[nodiscard]] bool only_positional(std::string_view sql);
+
 }  // namespace pgwrap::detail

@@ -56,8 +56,8 @@ database::pipeline_run::~pipeline_run() {
   if (entered_) st_.leave();
 }
 
-void database::pipeline_run::send(std::string_view sql, std::span<const detail::arg_ref> args) {
-  detail::expand_sql(sql, args, st_.sql, st_.params);
+void database::pipeline_run::send(std::string_view sql, std::span<const detail::arg_ref> args, bool literal) {
+  st_.expand(sql, literal, args);
   const std::string expanded = std::move(st_.sql);
   send(expanded, st_.params);
   st_.sql = expanded;  // keep the buffer's capacity for the next row

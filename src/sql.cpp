@@ -256,6 +256,14 @@ void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string
   expander(sql, args, out, params).run();
 }
 
+bool only_positional(std::string_view sql) {
+  bool only = true;
+  scan_sql(sql, [&](const directive& d) {
+    if (d.kind != directive_kind::positional && d.kind != directive_kind::percent) only = false;
+  });
+  return only;
+}
+
 }  // namespace pgwrap::detail
 
 namespace pgwrap {

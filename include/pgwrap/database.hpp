@@ -92,7 +92,7 @@ class database {
   template <int&... ExplicitArgumentBarrier, typename... Args>
   result query(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
-    return run(sql.text(), bound.refs(), nullptr);
+    return run(sql.text(), bound.refs(), nullptr, sql.checked());
   }
 
   /// Runs a query whose rows read as C++ values: `query<int, std::string>`
@@ -110,7 +110,7 @@ class database {
   typed_result<typename detail::reader_for<T...>::type> query(sql_string<Args...> sql, const Args&... args) {
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Args...> bound(args...);
-    return typed_result<reader>(run(sql.text(), bound.refs(), &reader::binary_ok));
+    return typed_result<reader>(run(sql.text(), bound.refs(), &reader::binary_ok, sql.checked()));
   }
 
   /// The first row, or std::nullopt when there is none (psycopg's
@@ -144,7 +144,7 @@ class database {
                   "scalar<std::string_view> would view a result that is gone when scalar returns; "
                   "use std::string");
     const detail::bound_args<Args...> bound(args...);
-    return exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>))[0].template as<T>();
+    return exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>, sql.checked()))[0].template as<T>();
   }
 
   /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
@@ -200,7 +200,7 @@ class database {
       std::apply(
           [&](const auto&... args) {
             const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
-            run.send(sql.text(), bound.refs());
+            run.send(sql.text(), bound.refs(), sql.checked());
           },
           row);
     }
@@ -344,7 +344,7 @@ class database {
     ~pipeline_run();  // an unfinished run is undone
     pipeline_run(const pipeline_run&) = delete;
     pipeline_run& operator=(const pipeline_run&) = delete;
-    void send(std::string_view sql, std::span<const detail::arg_ref> args);
+    void send(std::string_view sql, std::span<const detail::arg_ref> args, bool literal);
     void send(const std::string& sql, std::span<const param_ref> params);
     /// Waits for every result; returns the rows affected; throws the first error.
     std::int64_t finish();
@@ -361,7 +361,9 @@ class database {
   /// Whether a described statement's rows may come in binary.
   using binary_chooser = bool (*)(const detail::result_data& description);
   // chooser == nullptr: the untyped path, one round trip, text results.
-  result run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser);
+  // literal: `sql` is a checked string literal, whose expansion may be kept.
+  result run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
+             bool literal = false);
   template <typename T>
   static bool scalar_binary_ok(const detail::result_data& description) {
     return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0));
