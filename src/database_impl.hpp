@@ -78,12 +78,13 @@ struct database::impl {
   std::vector<int> formats;
   detail::statement_cache cache;
 
-  // Literal SQL whose directives are all %s and %% expands the same way every
-  // time: its expansion is kept, keyed by the literal's address (a literal's
-  // text never changes; runtime SQL is never kept).
+  // SQL whose directives are all %s and %% expands the same way every time:
+  // its expansion is kept, for a literal by its address (its text compared
+  // too), for runtime SQL by its text.
   struct literal_expansion {
-    std::string text;    // the literal, compared on every use: an address alone proves nothing
+    std::string text;    // the SQL, compared on every use: an address alone proves nothing
     bool fixed = false;  // only %s and %%: the expansion does not depend on the arguments
+    std::size_t placeholders = 0;
     std::string sql;
   };
   std::unordered_map<const char*, literal_expansion> literals;
@@ -93,20 +94,26 @@ struct database::impl {
     const bool plain = std::all_of(args.begin(), args.end(), [](const detail::arg_ref& a) {
       return a.name.empty() && (a.category == detail::arg_category::value || a.category == detail::arg_category::text_value);
     });
-    if (literal && plain) {
-      literal_expansion& known = literals[text.data()];
-      if (known.fixed && known.text == text) {
-        sql = known.sql;
-        params.clear();
-        for (const detail::arg_ref& a : args) params.push_back(a.value);
-        return;
-      }
+    if (!plain) {
       detail::expand_sql(text, args, sql, params);
-      known = {std::string(text), detail::only_positional(text), sql};
       return;
     }
-    detail::expand_sql(text, args, sql, params);
+    // Runtime SQL is kept by its text (bounded): hashing it is cheaper than checking it again.
+    if (!literal && runtime_texts.size() >= max_runtime_texts && !runtime_texts.contains(std::string(text))) {
+      runtime_texts.clear();
+    }
+    literal_expansion& known = literal ? literals[text.data()] : runtime_texts[std::string(text)];
+    if (known.fixed && known.placeholders == args.size() && known.text == text) {
+      sql = known.sql;
+      params.clear();
+      for (const detail::arg_ref& a : args) params.push_back(a.value);
+      return;
+    }
+    detail::expand_sql(text, args, sql, params);  // checks runtime SQL; throws before anything is kept
+    known = {std::string(text), detail::only_positional(text), params.size(), sql};
   }
+  std::unordered_map<std::string, literal_expansion> runtime_texts;
+  static constexpr std::size_t max_runtime_texts = 256;
 
   struct pipeline_state;
   std::unique_ptr<pipeline_state> pipeline;  // while executemany/execute_batch runs

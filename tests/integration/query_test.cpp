@@ -150,6 +150,9 @@ TEST_F(query_test, RuntimeSqlIsCheckedBeforeAnythingIsSent) {
     EXPECT_STREQ(e.what(), "the SQL has 1 placeholder but 2 arguments were given");
   }
   EXPECT_FALSE(fresh.is_connected()) << "a rejected call must send nothing, not even connect";
+  EXPECT_EQ(db.execute(runtime_sql(insert), 2), 1);  // the same runtime text again, now known...
+  EXPECT_THROW(db.execute(runtime_sql(insert), 3, 4), usage_error);  // ...is still checked on every call
+  db.rollback();
   EXPECT_EQ(fresh.scalar<std::int64_t>("SELECT count(*) FROM t"), 1);
 }
 
