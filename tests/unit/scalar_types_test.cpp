@@ -3,6 +3,8 @@
 // jsonb and nlohmann::json. Text and binary forms both ways. No server needed.
 #include <gtest/gtest.h>
 
+#include "hex_bytes.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -24,26 +26,6 @@ namespace {
 
 // --- helpers --------------------------------------------------------------------
 
-// Hand-built wire bytes from hex digits ("00 02 40 00"; spaces ignored).
-std::string hex_bytes(std::string_view hex) {
-  std::string out;
-  int pending = -1;
-  for (const char c : hex) {
-    if (c == ' ') continue;
-    int digit = -1;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-    if (digit < 0) ADD_FAILURE() << "bad hex digit in " << hex;
-    if (pending < 0) {
-      pending = digit;
-    } else {
-      out += static_cast<char>(pending * 16 + digit);
-      pending = -1;
-    }
-  }
-  return out;
-}
 
 template <typename T>
 std::string encoded(const T& v, std::string& scratch, param_ref& ref) {

@@ -2,6 +2,8 @@
 // type-erased pgwrap::param and identifier quoting. No server needed.
 #include <gtest/gtest.h>
 
+#include "hex_bytes.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -23,27 +25,6 @@ namespace {
 
 // --- helpers --------------------------------------------------------------------
 
-// Hand-built wire bytes from hex digits ("3f f0 00 ..."; spaces ignored), so
-// the expected binary forms do not depend on the library's own byte order code.
-std::string bytes(std::string_view hex) {
-  std::string out;
-  int pending = -1;
-  for (const char c : hex) {
-    if (c == ' ') continue;
-    int digit = -1;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    if (digit < 0) ADD_FAILURE() << "bad hex digit in " << hex;
-    if (pending < 0) {
-      pending = digit;
-    } else {
-      out += static_cast<char>(pending * 16 + digit);
-      pending = -1;
-    }
-  }
-  if (pending >= 0) ADD_FAILURE() << "odd number of hex digits in " << hex;
-  return out;
-}
 
 struct encoded {
   std::string data;  // copied out of the param_ref: the text, or the binary bytes
@@ -127,7 +108,7 @@ TEST(codec, ParamRefFactories) {
   EXPECT_EQ(t.length, 0);
   EXPECT_EQ(t.format, wire_format::text);
 
-  const std::string data = bytes("00 00 00 2a");
+  const std::string data = hex_bytes("00 00 00 2a");
   const param_ref b = param_ref::binary(data, oid::int4);
   EXPECT_EQ(b.data, data.data());
   EXPECT_EQ(b.oid, oid::int4);
@@ -152,13 +133,13 @@ TEST(codec, ParamRefFactories) {
 
 TEST(codec, Bool) {
   const encoded t = encode(true);
-  EXPECT_EQ(t.data, bytes("01"));
+  EXPECT_EQ(t.data, hex_bytes("01"));
   EXPECT_EQ(t.format, wire_format::binary);
   EXPECT_EQ(t.length, 1);
   EXPECT_EQ(t.oid, oid::boolean);
   EXPECT_FALSE(t.null);
   const encoded f = encode(false);
-  EXPECT_EQ(f.data, bytes("00"));  // one NUL byte, not an empty value
+  EXPECT_EQ(f.data, hex_bytes("00"));  // one NUL byte, not an empty value
   EXPECT_EQ(f.format, wire_format::binary);
   EXPECT_EQ(f.length, 1);
   EXPECT_EQ(f.oid, oid::boolean);
@@ -175,23 +156,23 @@ TEST(codec, Bool) {
 }
 
 TEST(codec, BoolDecodesBinary) {
-  EXPECT_TRUE(decode_binary<bool>(bytes("01"), oid::boolean));
-  EXPECT_FALSE(decode_binary<bool>(bytes("00"), oid::boolean));
-  EXPECT_TRUE(decode_binary<bool>(bytes("02"), oid::boolean));  // any nonzero byte, as the server's boolrecv
+  EXPECT_TRUE(decode_binary<bool>(hex_bytes("01"), oid::boolean));
+  EXPECT_FALSE(decode_binary<bool>(hex_bytes("00"), oid::boolean));
+  EXPECT_TRUE(decode_binary<bool>(hex_bytes("02"), oid::boolean));  // any nonzero byte, as the server's boolrecv
   for (const bool b : {true, false}) {
     const encoded e = encode(b);
     EXPECT_EQ(decode_binary<bool>(e.data, e.oid), b);
   }
   EXPECT_EQ(binary_decode_error<bool>("", oid::boolean),
             "cannot read a binary boolean value as bool: 0 bytes where 1 were expected");
-  EXPECT_EQ(binary_decode_error<bool>(bytes("01 00"), oid::boolean),
+  EXPECT_EQ(binary_decode_error<bool>(hex_bytes("01 00"), oid::boolean),
             "cannot read a binary boolean value as bool: 2 bytes where 1 were expected");
   // Another type's binary form is not a boolean, even when its bytes would pass.
-  EXPECT_EQ(binary_decode_error<bool>(bytes("00 00 00 01"), oid::int4),
+  EXPECT_EQ(binary_decode_error<bool>(hex_bytes("00 00 00 01"), oid::int4),
             "cannot read a binary integer value as bool: not a boolean type");
-  EXPECT_EQ(binary_decode_error<bool>(bytes("01"), oid::char_),
+  EXPECT_EQ(binary_decode_error<bool>(hex_bytes("01"), oid::char_),
             "cannot read a binary \"char\" value as bool: not a boolean type");
-  EXPECT_EQ(binary_decode_error<bool>(bytes("74"), oid::text),
+  EXPECT_EQ(binary_decode_error<bool>(hex_bytes("74"), oid::text),
             "cannot read a binary text value as bool: not a boolean type");
 }
 
@@ -204,21 +185,21 @@ TEST(codec, SignedIntegersEncodeAsBigEndianBinaryWithTheSmallestFittingOid) {
     std::uint32_t oid;
   };
   const std::vector<encode_case> cases = {
-      {encode(std::int16_t{-32768}), bytes("80 00"), oid::int2},
-      {encode(std::int16_t{7}), bytes("00 07"), oid::int2},
-      {encode(std::int32_t{0}), bytes("00 00 00 00"), oid::int4},  // NUL bytes are data
-      {encode(std::int32_t{-42}), bytes("ff ff ff d6"), oid::int4},
-      {encode(std::int32_t{0x01020304}), bytes("01 02 03 04"), oid::int4},  // most significant byte first
-      {encode(std::numeric_limits<std::int32_t>::max()), bytes("7f ff ff ff"), oid::int4},
-      {encode(std::numeric_limits<std::int32_t>::min()), bytes("80 00 00 00"), oid::int4},
-      {encode(std::numeric_limits<std::int64_t>::min()), bytes("80 00 00 00 00 00 00 00"), oid::int8},
-      {encode(std::numeric_limits<std::int64_t>::max()), bytes("7f ff ff ff ff ff ff ff"), oid::int8},
-      {encode(std::int64_t{1}), bytes("00 00 00 00 00 00 00 01"), oid::int8},
-      {encode(std::int64_t{3000000000}), bytes("00 00 00 00 b2 d0 5e 00"), oid::int8},
-      {encode(std::int8_t{-128}), bytes("ff 80"), oid::int2},
-      {encode(std::int8_t{1}), bytes("00 01"), oid::int2},
-      {encode(1LL), bytes("00 00 00 00 00 00 00 01"), oid::int8},
-      {encode(1L), sizeof(long) == 8 ? bytes("00 00 00 00 00 00 00 01") : bytes("00 00 00 01"),
+      {encode(std::int16_t{-32768}), hex_bytes("80 00"), oid::int2},
+      {encode(std::int16_t{7}), hex_bytes("00 07"), oid::int2},
+      {encode(std::int32_t{0}), hex_bytes("00 00 00 00"), oid::int4},  // NUL bytes are data
+      {encode(std::int32_t{-42}), hex_bytes("ff ff ff d6"), oid::int4},
+      {encode(std::int32_t{0x01020304}), hex_bytes("01 02 03 04"), oid::int4},  // most significant byte first
+      {encode(std::numeric_limits<std::int32_t>::max()), hex_bytes("7f ff ff ff"), oid::int4},
+      {encode(std::numeric_limits<std::int32_t>::min()), hex_bytes("80 00 00 00"), oid::int4},
+      {encode(std::numeric_limits<std::int64_t>::min()), hex_bytes("80 00 00 00 00 00 00 00"), oid::int8},
+      {encode(std::numeric_limits<std::int64_t>::max()), hex_bytes("7f ff ff ff ff ff ff ff"), oid::int8},
+      {encode(std::int64_t{1}), hex_bytes("00 00 00 00 00 00 00 01"), oid::int8},
+      {encode(std::int64_t{3000000000}), hex_bytes("00 00 00 00 b2 d0 5e 00"), oid::int8},
+      {encode(std::int8_t{-128}), hex_bytes("ff 80"), oid::int2},
+      {encode(std::int8_t{1}), hex_bytes("00 01"), oid::int2},
+      {encode(1LL), hex_bytes("00 00 00 00 00 00 00 01"), oid::int8},
+      {encode(1L), sizeof(long) == 8 ? hex_bytes("00 00 00 00 00 00 00 01") : hex_bytes("00 00 00 01"),
        sizeof(long) == 8 ? oid::int8 : oid::int4},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -234,15 +215,15 @@ TEST(codec, SignedIntegersEncodeAsBigEndianBinaryWithTheSmallestFittingOid) {
 
 TEST(codec, UnsignedIntegersEncodeIntoATypeThatHoldsEveryValue) {
   const encoded u8 = encode(std::uint8_t{255});
-  EXPECT_EQ(u8.data, bytes("00 ff"));  // 255 as smallint, not -1
+  EXPECT_EQ(u8.data, hex_bytes("00 ff"));  // 255 as smallint, not -1
   EXPECT_EQ(u8.oid, oid::int2);
   EXPECT_EQ(u8.format, wire_format::binary);
   const encoded u16 = encode(std::uint16_t{65535});
-  EXPECT_EQ(u16.data, bytes("00 00 ff ff"));
+  EXPECT_EQ(u16.data, hex_bytes("00 00 ff ff"));
   EXPECT_EQ(u16.oid, oid::int4);
   EXPECT_EQ(u16.format, wire_format::binary);
   const encoded u32 = encode(std::numeric_limits<std::uint32_t>::max());
-  EXPECT_EQ(u32.data, bytes("00 00 00 00 ff ff ff ff"));
+  EXPECT_EQ(u32.data, hex_bytes("00 00 00 00 ff ff ff ff"));
   EXPECT_EQ(u32.oid, oid::int8);
   EXPECT_EQ(u32.format, wire_format::binary);
   EXPECT_EQ(u32.length, 8);
@@ -340,36 +321,36 @@ TEST(codec, ErrorMessagesCutLongTextToFortyCharacters) {
 
 TEST(codec, IntegersDecodeBinaryOfEveryWidth) {
   // smallint
-  EXPECT_EQ(decode_binary<std::int16_t>(bytes("80 00"), oid::int2), -32768);
-  EXPECT_EQ(decode_binary<std::int16_t>(bytes("7f ff"), oid::int2), 32767);
-  EXPECT_EQ(decode_binary<std::int32_t>(bytes("ff ff"), oid::int2), -1);  // sign-extended
-  EXPECT_EQ(decode_binary<std::int64_t>(bytes("ff 80"), oid::int2), -128);
-  EXPECT_EQ(decode_binary<std::int8_t>(bytes("ff 80"), oid::int2), -128);
-  EXPECT_EQ(decode_binary<std::uint8_t>(bytes("00 ff"), oid::int2), 255);
-  EXPECT_EQ(decode_binary<std::uint64_t>(bytes("01 02"), oid::int2), 0x0102u);
+  EXPECT_EQ(decode_binary<std::int16_t>(hex_bytes("80 00"), oid::int2), -32768);
+  EXPECT_EQ(decode_binary<std::int16_t>(hex_bytes("7f ff"), oid::int2), 32767);
+  EXPECT_EQ(decode_binary<std::int32_t>(hex_bytes("ff ff"), oid::int2), -1);  // sign-extended
+  EXPECT_EQ(decode_binary<std::int64_t>(hex_bytes("ff 80"), oid::int2), -128);
+  EXPECT_EQ(decode_binary<std::int8_t>(hex_bytes("ff 80"), oid::int2), -128);
+  EXPECT_EQ(decode_binary<std::uint8_t>(hex_bytes("00 ff"), oid::int2), 255);
+  EXPECT_EQ(decode_binary<std::uint64_t>(hex_bytes("01 02"), oid::int2), 0x0102u);
   // integer
-  EXPECT_EQ(decode_binary<std::int32_t>(bytes("01 02 03 04"), oid::int4), 0x01020304);
-  EXPECT_EQ(decode_binary<std::int32_t>(bytes("80 00 00 00"), oid::int4), std::numeric_limits<std::int32_t>::min());
-  EXPECT_EQ(decode_binary<std::int32_t>(bytes("ff ff ff d6"), oid::int4), -42);
-  EXPECT_EQ(decode_binary<std::int64_t>(bytes("ff ff ff ff"), oid::int4), -1);
-  EXPECT_EQ(decode_binary<std::int16_t>(bytes("ff ff 80 00"), oid::int4), -32768);  // fits: no error
-  EXPECT_EQ(decode_binary<std::uint16_t>(bytes("00 00 ff ff"), oid::int4), 65535);
-  EXPECT_EQ(decode_binary<std::uint32_t>(bytes("7f ff ff ff"), oid::int4), 2147483647u);
+  EXPECT_EQ(decode_binary<std::int32_t>(hex_bytes("01 02 03 04"), oid::int4), 0x01020304);
+  EXPECT_EQ(decode_binary<std::int32_t>(hex_bytes("80 00 00 00"), oid::int4), std::numeric_limits<std::int32_t>::min());
+  EXPECT_EQ(decode_binary<std::int32_t>(hex_bytes("ff ff ff d6"), oid::int4), -42);
+  EXPECT_EQ(decode_binary<std::int64_t>(hex_bytes("ff ff ff ff"), oid::int4), -1);
+  EXPECT_EQ(decode_binary<std::int16_t>(hex_bytes("ff ff 80 00"), oid::int4), -32768);  // fits: no error
+  EXPECT_EQ(decode_binary<std::uint16_t>(hex_bytes("00 00 ff ff"), oid::int4), 65535);
+  EXPECT_EQ(decode_binary<std::uint32_t>(hex_bytes("7f ff ff ff"), oid::int4), 2147483647u);
   // bigint
-  EXPECT_EQ(decode_binary<std::int64_t>(bytes("80 00 00 00 00 00 00 00"), oid::int8),
+  EXPECT_EQ(decode_binary<std::int64_t>(hex_bytes("80 00 00 00 00 00 00 00"), oid::int8),
             std::numeric_limits<std::int64_t>::min());
-  EXPECT_EQ(decode_binary<std::int64_t>(bytes("7f ff ff ff ff ff ff ff"), oid::int8),
+  EXPECT_EQ(decode_binary<std::int64_t>(hex_bytes("7f ff ff ff ff ff ff ff"), oid::int8),
             std::numeric_limits<std::int64_t>::max());
-  EXPECT_EQ(decode_binary<std::int64_t>(bytes("00 00 00 00 b2 d0 5e 00"), oid::int8), 3000000000);
-  EXPECT_EQ(decode_binary<std::int32_t>(bytes("ff ff ff ff 80 00 00 00"), oid::int8),
+  EXPECT_EQ(decode_binary<std::int64_t>(hex_bytes("00 00 00 00 b2 d0 5e 00"), oid::int8), 3000000000);
+  EXPECT_EQ(decode_binary<std::int32_t>(hex_bytes("ff ff ff ff 80 00 00 00"), oid::int8),
             std::numeric_limits<std::int32_t>::min());
-  EXPECT_EQ(decode_binary<std::int16_t>(bytes("00 00 00 00 00 00 00 07"), oid::int8), 7);
-  EXPECT_EQ(decode_binary<std::uint32_t>(bytes("00 00 00 00 ff ff ff ff"), oid::int8),
+  EXPECT_EQ(decode_binary<std::int16_t>(hex_bytes("00 00 00 00 00 00 00 07"), oid::int8), 7);
+  EXPECT_EQ(decode_binary<std::uint32_t>(hex_bytes("00 00 00 00 ff ff ff ff"), oid::int8),
             std::numeric_limits<std::uint32_t>::max());
-  EXPECT_EQ(decode_binary<std::uint32_t>(bytes("00 00 00 00 b2 d0 5e 00"), oid::int8), 3000000000u);
-  EXPECT_EQ(decode_binary<std::uint64_t>(bytes("7f ff ff ff ff ff ff ff"), oid::int8),
+  EXPECT_EQ(decode_binary<std::uint32_t>(hex_bytes("00 00 00 00 b2 d0 5e 00"), oid::int8), 3000000000u);
+  EXPECT_EQ(decode_binary<std::uint64_t>(hex_bytes("7f ff ff ff ff ff ff ff"), oid::int8),
             static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
-  EXPECT_EQ(decode_binary<std::uint64_t>(bytes("00 00 00 00 00 00 00 00"), oid::int8), 0u);
+  EXPECT_EQ(decode_binary<std::uint64_t>(hex_bytes("00 00 00 00 00 00 00 00"), oid::int8), 0u);
 }
 
 template <typename T>
@@ -408,35 +389,35 @@ TEST(codec, BinaryIntegersAreRangeChecked) {
     std::string expected;
   };
   const std::vector<error_case> cases = {
-      {binary_decode_error<std::int32_t>(bytes("00 00 00 00 b2 d0 5e 00"), oid::int8),
+      {binary_decode_error<std::int32_t>(hex_bytes("00 00 00 00 b2 d0 5e 00"), oid::int8),
        "cannot read a binary bigint value as int32: 3000000000 is out of range"},
-      {binary_decode_error<std::int32_t>(bytes("ff ff ff ff 7f ff ff ff"), oid::int8),
+      {binary_decode_error<std::int32_t>(hex_bytes("ff ff ff ff 7f ff ff ff"), oid::int8),
        "cannot read a binary bigint value as int32: -2147483649 is out of range"},
-      {binary_decode_error<std::int16_t>(bytes("00 00 9c 40"), oid::int4),
+      {binary_decode_error<std::int16_t>(hex_bytes("00 00 9c 40"), oid::int4),
        "cannot read a binary integer value as int16: 40000 is out of range"},
-      {binary_decode_error<std::int16_t>(bytes("00 00 00 00 00 00 80 00"), oid::int8),
+      {binary_decode_error<std::int16_t>(hex_bytes("00 00 00 00 00 00 80 00"), oid::int8),
        "cannot read a binary bigint value as int16: 32768 is out of range"},
-      {binary_decode_error<std::int8_t>(bytes("ff 7f"), oid::int2),
+      {binary_decode_error<std::int8_t>(hex_bytes("ff 7f"), oid::int2),
        "cannot read a binary smallint value as int8_t: -129 is out of range"},
-      {binary_decode_error<std::int8_t>(bytes("00 80"), oid::int2),
+      {binary_decode_error<std::int8_t>(hex_bytes("00 80"), oid::int2),
        "cannot read a binary smallint value as int8_t: 128 is out of range"},
       // negative into unsigned
-      {binary_decode_error<std::uint8_t>(bytes("ff ff"), oid::int2),
+      {binary_decode_error<std::uint8_t>(hex_bytes("ff ff"), oid::int2),
        "cannot read a binary smallint value as uint8_t: -1 is out of range"},
-      {binary_decode_error<std::uint16_t>(bytes("ff ff"), oid::int2),
+      {binary_decode_error<std::uint16_t>(hex_bytes("ff ff"), oid::int2),
        "cannot read a binary smallint value as uint16: -1 is out of range"},
-      {binary_decode_error<std::uint32_t>(bytes("80 00 00 00"), oid::int4),
+      {binary_decode_error<std::uint32_t>(hex_bytes("80 00 00 00"), oid::int4),
        "cannot read a binary integer value as uint32: -2147483648 is out of range"},
-      {binary_decode_error<std::uint64_t>(bytes("ff ff ff ff ff ff ff ff"), oid::int8),
+      {binary_decode_error<std::uint64_t>(hex_bytes("ff ff ff ff ff ff ff ff"), oid::int8),
        "cannot read a binary bigint value as uint64: -1 is out of range"},
-      {binary_decode_error<std::uint64_t>(bytes("80 00 00 00 00 00 00 00"), oid::int8),
+      {binary_decode_error<std::uint64_t>(hex_bytes("80 00 00 00 00 00 00 00"), oid::int8),
        "cannot read a binary bigint value as uint64: -9223372036854775808 is out of range"},
       // too big for the unsigned type
-      {binary_decode_error<std::uint8_t>(bytes("01 00"), oid::int2),
+      {binary_decode_error<std::uint8_t>(hex_bytes("01 00"), oid::int2),
        "cannot read a binary smallint value as uint8_t: 256 is out of range"},
-      {binary_decode_error<std::uint16_t>(bytes("00 01 00 00"), oid::int4),
+      {binary_decode_error<std::uint16_t>(hex_bytes("00 01 00 00"), oid::int4),
        "cannot read a binary integer value as uint16: 65536 is out of range"},
-      {binary_decode_error<std::uint32_t>(bytes("00 00 00 01 00 00 00 00"), oid::int8),
+      {binary_decode_error<std::uint32_t>(hex_bytes("00 00 00 01 00 00 00 00"), oid::int8),
        "cannot read a binary bigint value as uint32: 4294967296 is out of range"},
   };
   for (const auto& c : cases) EXPECT_EQ(c.message, c.expected);
@@ -449,30 +430,30 @@ TEST(codec, BinaryIntegersOfTheWrongSizeOrTypeAreErrors) {
   };
   const std::vector<error_case> cases = {
       // the size the type OID promises
-      {binary_decode_error<std::int32_t>(bytes("00 2a"), oid::int4),
+      {binary_decode_error<std::int32_t>(hex_bytes("00 2a"), oid::int4),
        "cannot read a binary integer value as int32: 2 bytes where 4 were expected"},
-      {binary_decode_error<std::int16_t>(bytes("00 00 00 2a"), oid::int2),
+      {binary_decode_error<std::int16_t>(hex_bytes("00 00 00 2a"), oid::int2),
        "cannot read a binary smallint value as int16: 4 bytes where 2 were expected"},
       {binary_decode_error<std::int64_t>("", oid::int8),
        "cannot read a binary bigint value as int64: 0 bytes where 8 were expected"},
-      {binary_decode_error<std::int64_t>(bytes("00 00 00 00 00 00 00 00 2a"), oid::int8),
+      {binary_decode_error<std::int64_t>(hex_bytes("00 00 00 00 00 00 00 00 2a"), oid::int8),
        "cannot read a binary bigint value as int64: 9 bytes where 8 were expected"},
-      {binary_decode_error<std::uint64_t>(bytes("00 00 2a"), oid::int8),
+      {binary_decode_error<std::uint64_t>(hex_bytes("00 00 2a"), oid::int8),
        "cannot read a binary bigint value as uint64: 3 bytes where 8 were expected"},
-      {binary_decode_error<std::uint8_t>(bytes("2a"), oid::int2),
+      {binary_decode_error<std::uint8_t>(hex_bytes("2a"), oid::int2),
        "cannot read a binary smallint value as uint8_t: 1 bytes where 2 were expected"},
       // binary forms that are not integers
-      {binary_decode_error<std::int32_t>(bytes("01"), oid::boolean),
+      {binary_decode_error<std::int32_t>(hex_bytes("01"), oid::boolean),
        "cannot read a binary boolean value as int32: not an integer type"},
-      {binary_decode_error<std::int64_t>(bytes("3f f0 00 00 00 00 00 00"), oid::float8),
+      {binary_decode_error<std::int64_t>(hex_bytes("3f f0 00 00 00 00 00 00"), oid::float8),
        "cannot read a binary double precision value as int64: not an integer type"},
-      {binary_decode_error<std::int64_t>(bytes("00 01 00 00 00 00 00 00 00 2a"), oid::numeric),
+      {binary_decode_error<std::int64_t>(hex_bytes("00 01 00 00 00 00 00 00 00 2a"), oid::numeric),
        "cannot read a binary numeric value as int64: not an integer type"},
-      {binary_decode_error<std::uint32_t>(bytes("00 00 00 2a"), oid::oid),
+      {binary_decode_error<std::uint32_t>(hex_bytes("00 00 00 2a"), oid::oid),
        "cannot read a binary oid value as uint32: not an integer type"},
-      {binary_decode_error<std::int32_t>(bytes("00 00 00 2a"), oid::text),
+      {binary_decode_error<std::int32_t>(hex_bytes("00 00 00 2a"), oid::text),
        "cannot read a binary text value as int32: not an integer type"},
-      {binary_decode_error<std::uint16_t>(bytes("00 00 00 2a"), 99999),
+      {binary_decode_error<std::uint16_t>(hex_bytes("00 00 00 2a"), 99999),
        "cannot read a binary type 99999 value as uint16: not an integer type"},
   };
   for (const auto& c : cases) EXPECT_EQ(c.message, c.expected);
@@ -487,19 +468,19 @@ TEST(codec, DoubleEncodesAsBigEndianFloat8) {
     std::string bytes;
   };
   const std::vector<encode_case> cases = {
-      {0.1, "0.1", bytes("3f b9 99 99 99 99 99 9a")},
-      {1.0, "1", bytes("3f f0 00 00 00 00 00 00")},
-      {-2.5, "-2.5", bytes("c0 04 00 00 00 00 00 00")},
-      {0.0, "0", bytes("00 00 00 00 00 00 00 00")},
-      {-0.0, "-0", bytes("80 00 00 00 00 00 00 00")},
-      {1.0 / 3.0, "1/3", bytes("3f d5 55 55 55 55 55 55")},
-      {123456789.0, "123456789", bytes("41 9d 6f 34 54 00 00 00")},
-      {1e300, "1e300", bytes("7e 37 e4 3c 88 00 75 9c")},
-      {5e-324, "5e-324", bytes("00 00 00 00 00 00 00 01")},
-      {std::numeric_limits<double>::max(), "max", bytes("7f ef ff ff ff ff ff ff")},
-      {std::numeric_limits<double>::quiet_NaN(), "NaN", bytes("7f f8 00 00 00 00 00 00")},
-      {std::numeric_limits<double>::infinity(), "Infinity", bytes("7f f0 00 00 00 00 00 00")},
-      {-std::numeric_limits<double>::infinity(), "-Infinity", bytes("ff f0 00 00 00 00 00 00")},
+      {0.1, "0.1", hex_bytes("3f b9 99 99 99 99 99 9a")},
+      {1.0, "1", hex_bytes("3f f0 00 00 00 00 00 00")},
+      {-2.5, "-2.5", hex_bytes("c0 04 00 00 00 00 00 00")},
+      {0.0, "0", hex_bytes("00 00 00 00 00 00 00 00")},
+      {-0.0, "-0", hex_bytes("80 00 00 00 00 00 00 00")},
+      {1.0 / 3.0, "1/3", hex_bytes("3f d5 55 55 55 55 55 55")},
+      {123456789.0, "123456789", hex_bytes("41 9d 6f 34 54 00 00 00")},
+      {1e300, "1e300", hex_bytes("7e 37 e4 3c 88 00 75 9c")},
+      {5e-324, "5e-324", hex_bytes("00 00 00 00 00 00 00 01")},
+      {std::numeric_limits<double>::max(), "max", hex_bytes("7f ef ff ff ff ff ff ff")},
+      {std::numeric_limits<double>::quiet_NaN(), "NaN", hex_bytes("7f f8 00 00 00 00 00 00")},
+      {std::numeric_limits<double>::infinity(), "Infinity", hex_bytes("7f f0 00 00 00 00 00 00")},
+      {-std::numeric_limits<double>::infinity(), "-Infinity", hex_bytes("ff f0 00 00 00 00 00 00")},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -530,14 +511,14 @@ TEST(codec, FloatEncodesAsBigEndianFloat4) {
     std::string bytes;
   };
   const std::vector<encode_case> cases = {
-      {0.1f, "0.1", bytes("3d cc cc cd")},
-      {1.0f / 3.0f, "1/3", bytes("3e aa aa ab")},
-      {-0.0f, "-0", bytes("80 00 00 00")},
-      {16777216.0f, "16777216", bytes("4b 80 00 00")},
-      {std::numeric_limits<float>::max(), "max", bytes("7f 7f ff ff")},
-      {std::numeric_limits<float>::quiet_NaN(), "NaN", bytes("7f c0 00 00")},
-      {std::numeric_limits<float>::infinity(), "Infinity", bytes("7f 80 00 00")},
-      {-std::numeric_limits<float>::infinity(), "-Infinity", bytes("ff 80 00 00")},
+      {0.1f, "0.1", hex_bytes("3d cc cc cd")},
+      {1.0f / 3.0f, "1/3", hex_bytes("3e aa aa ab")},
+      {-0.0f, "-0", hex_bytes("80 00 00 00")},
+      {16777216.0f, "16777216", hex_bytes("4b 80 00 00")},
+      {std::numeric_limits<float>::max(), "max", hex_bytes("7f 7f ff ff")},
+      {std::numeric_limits<float>::quiet_NaN(), "NaN", hex_bytes("7f c0 00 00")},
+      {std::numeric_limits<float>::infinity(), "Infinity", hex_bytes("7f 80 00 00")},
+      {-std::numeric_limits<float>::infinity(), "-Infinity", hex_bytes("ff 80 00 00")},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -588,42 +569,42 @@ TEST(codec, DoubleAndFloatErrors) {
 TEST(codec, DoubleAndFloatDecodeBinary) {
   const double inf = std::numeric_limits<double>::infinity();
   // float8 into double
-  EXPECT_EQ(decode_binary<double>(bytes("3f b9 99 99 99 99 99 9a"), oid::float8), 0.1);
-  EXPECT_EQ(decode_binary<double>(bytes("c0 04 00 00 00 00 00 00"), oid::float8), -2.5);
-  EXPECT_EQ(decode_binary<double>(bytes("00 00 00 00 00 00 00 01"), oid::float8), 5e-324);
-  EXPECT_TRUE(std::isnan(decode_binary<double>(bytes("7f f8 00 00 00 00 00 00"), oid::float8)));
-  EXPECT_TRUE(std::isnan(decode_binary<double>(bytes("ff f8 00 00 00 00 00 01"), oid::float8)));  // any NaN
-  EXPECT_EQ(decode_binary<double>(bytes("7f f0 00 00 00 00 00 00"), oid::float8), inf);
-  EXPECT_EQ(decode_binary<double>(bytes("ff f0 00 00 00 00 00 00"), oid::float8), -inf);
-  const double zero = decode_binary<double>(bytes("00 00 00 00 00 00 00 00"), oid::float8);
+  EXPECT_EQ(decode_binary<double>(hex_bytes("3f b9 99 99 99 99 99 9a"), oid::float8), 0.1);
+  EXPECT_EQ(decode_binary<double>(hex_bytes("c0 04 00 00 00 00 00 00"), oid::float8), -2.5);
+  EXPECT_EQ(decode_binary<double>(hex_bytes("00 00 00 00 00 00 00 01"), oid::float8), 5e-324);
+  EXPECT_TRUE(std::isnan(decode_binary<double>(hex_bytes("7f f8 00 00 00 00 00 00"), oid::float8)));
+  EXPECT_TRUE(std::isnan(decode_binary<double>(hex_bytes("ff f8 00 00 00 00 00 01"), oid::float8)));  // any NaN
+  EXPECT_EQ(decode_binary<double>(hex_bytes("7f f0 00 00 00 00 00 00"), oid::float8), inf);
+  EXPECT_EQ(decode_binary<double>(hex_bytes("ff f0 00 00 00 00 00 00"), oid::float8), -inf);
+  const double zero = decode_binary<double>(hex_bytes("00 00 00 00 00 00 00 00"), oid::float8);
   EXPECT_EQ(zero, 0.0);
   EXPECT_FALSE(std::signbit(zero));
-  const double negative_zero = decode_binary<double>(bytes("80 00 00 00 00 00 00 00"), oid::float8);
+  const double negative_zero = decode_binary<double>(hex_bytes("80 00 00 00 00 00 00 00"), oid::float8);
   EXPECT_EQ(negative_zero, 0.0);
   EXPECT_TRUE(std::signbit(negative_zero));
   // float4 into double: widened exactly
-  EXPECT_EQ(decode_binary<double>(bytes("3d cc cc cd"), oid::float4), static_cast<double>(0.1f));
-  EXPECT_TRUE(std::isnan(decode_binary<double>(bytes("7f c0 00 00"), oid::float4)));
-  EXPECT_EQ(decode_binary<double>(bytes("7f 80 00 00"), oid::float4), inf);
-  EXPECT_EQ(decode_binary<double>(bytes("ff 80 00 00"), oid::float4), -inf);
-  EXPECT_TRUE(std::signbit(decode_binary<double>(bytes("80 00 00 00"), oid::float4)));
+  EXPECT_EQ(decode_binary<double>(hex_bytes("3d cc cc cd"), oid::float4), static_cast<double>(0.1f));
+  EXPECT_TRUE(std::isnan(decode_binary<double>(hex_bytes("7f c0 00 00"), oid::float4)));
+  EXPECT_EQ(decode_binary<double>(hex_bytes("7f 80 00 00"), oid::float4), inf);
+  EXPECT_EQ(decode_binary<double>(hex_bytes("ff 80 00 00"), oid::float4), -inf);
+  EXPECT_TRUE(std::signbit(decode_binary<double>(hex_bytes("80 00 00 00"), oid::float4)));
   // float4 into float
   const float finf = std::numeric_limits<float>::infinity();
-  EXPECT_EQ(decode_binary<float>(bytes("3d cc cc cd"), oid::float4), 0.1f);
-  EXPECT_EQ(decode_binary<float>(bytes("7f 7f ff ff"), oid::float4), std::numeric_limits<float>::max());
-  EXPECT_TRUE(std::isnan(decode_binary<float>(bytes("7f c0 00 00"), oid::float4)));
-  EXPECT_EQ(decode_binary<float>(bytes("7f 80 00 00"), oid::float4), finf);
-  EXPECT_EQ(decode_binary<float>(bytes("ff 80 00 00"), oid::float4), -finf);
-  const float negative_zero_f = decode_binary<float>(bytes("80 00 00 00"), oid::float4);
+  EXPECT_EQ(decode_binary<float>(hex_bytes("3d cc cc cd"), oid::float4), 0.1f);
+  EXPECT_EQ(decode_binary<float>(hex_bytes("7f 7f ff ff"), oid::float4), std::numeric_limits<float>::max());
+  EXPECT_TRUE(std::isnan(decode_binary<float>(hex_bytes("7f c0 00 00"), oid::float4)));
+  EXPECT_EQ(decode_binary<float>(hex_bytes("7f 80 00 00"), oid::float4), finf);
+  EXPECT_EQ(decode_binary<float>(hex_bytes("ff 80 00 00"), oid::float4), -finf);
+  const float negative_zero_f = decode_binary<float>(hex_bytes("80 00 00 00"), oid::float4);
   EXPECT_EQ(negative_zero_f, 0.0f);
   EXPECT_TRUE(std::signbit(negative_zero_f));
   // float8 into float: rounded to the nearest float, the special values kept
-  EXPECT_EQ(decode_binary<float>(bytes("3f b9 99 99 99 99 99 9a"), oid::float8), 0.1f);
-  EXPECT_EQ(decode_binary<float>(bytes("c0 04 00 00 00 00 00 00"), oid::float8), -2.5f);
-  EXPECT_TRUE(std::isnan(decode_binary<float>(bytes("7f f8 00 00 00 00 00 00"), oid::float8)));
-  EXPECT_EQ(decode_binary<float>(bytes("7f f0 00 00 00 00 00 00"), oid::float8), finf);
-  EXPECT_EQ(decode_binary<float>(bytes("ff f0 00 00 00 00 00 00"), oid::float8), -finf);
-  EXPECT_TRUE(std::signbit(decode_binary<float>(bytes("80 00 00 00 00 00 00 00"), oid::float8)));
+  EXPECT_EQ(decode_binary<float>(hex_bytes("3f b9 99 99 99 99 99 9a"), oid::float8), 0.1f);
+  EXPECT_EQ(decode_binary<float>(hex_bytes("c0 04 00 00 00 00 00 00"), oid::float8), -2.5f);
+  EXPECT_TRUE(std::isnan(decode_binary<float>(hex_bytes("7f f8 00 00 00 00 00 00"), oid::float8)));
+  EXPECT_EQ(decode_binary<float>(hex_bytes("7f f0 00 00 00 00 00 00"), oid::float8), finf);
+  EXPECT_EQ(decode_binary<float>(hex_bytes("ff f0 00 00 00 00 00 00"), oid::float8), -finf);
+  EXPECT_TRUE(std::signbit(decode_binary<float>(hex_bytes("80 00 00 00 00 00 00 00"), oid::float8)));
 }
 
 TEST(codec, BinaryFloatingPointErrors) {
@@ -633,29 +614,29 @@ TEST(codec, BinaryFloatingPointErrors) {
   };
   const std::vector<error_case> cases = {
       // a finite double beyond float's range is an error, not infinity
-      {binary_decode_error<float>(bytes("7e 37 e4 3c 88 00 75 9c"), oid::float8),
+      {binary_decode_error<float>(hex_bytes("7e 37 e4 3c 88 00 75 9c"), oid::float8),
        "cannot read a binary double precision value as float: out of range"},
-      {binary_decode_error<float>(bytes("fe 37 e4 3c 88 00 75 9c"), oid::float8),
+      {binary_decode_error<float>(hex_bytes("fe 37 e4 3c 88 00 75 9c"), oid::float8),
        "cannot read a binary double precision value as float: out of range"},
-      {binary_decode_error<float>(bytes("7f ef ff ff ff ff ff ff"), oid::float8),
+      {binary_decode_error<float>(hex_bytes("7f ef ff ff ff ff ff ff"), oid::float8),
        "cannot read a binary double precision value as float: out of range"},
       // the size the type OID promises
-      {binary_decode_error<double>(bytes("3f f0 00 00"), oid::float8),
+      {binary_decode_error<double>(hex_bytes("3f f0 00 00"), oid::float8),
        "cannot read a binary double precision value as double: 4 bytes where 8 were expected"},
-      {binary_decode_error<double>(bytes("3f f0 00 00 00 00 00 00"), oid::float4),
+      {binary_decode_error<double>(hex_bytes("3f f0 00 00 00 00 00 00"), oid::float4),
        "cannot read a binary real value as double: 8 bytes where 4 were expected"},
       {binary_decode_error<float>("", oid::float4),
        "cannot read a binary real value as float: 0 bytes where 4 were expected"},
-      {binary_decode_error<float>(bytes("3f f0 00 00 00 00 00"), oid::float8),
+      {binary_decode_error<float>(hex_bytes("3f f0 00 00 00 00 00"), oid::float8),
        "cannot read a binary double precision value as float: 7 bytes where 8 were expected"},
       // binary forms that are not floating point
-      {binary_decode_error<double>(bytes("00 00 00 2a"), oid::int4),
+      {binary_decode_error<double>(hex_bytes("00 00 00 2a"), oid::int4),
        "cannot read a binary integer value as double: not a floating-point type"},
-      {binary_decode_error<double>(bytes("00 00 00 00 00 00 00 2a"), oid::int8),
+      {binary_decode_error<double>(hex_bytes("00 00 00 00 00 00 00 2a"), oid::int8),
        "cannot read a binary bigint value as double: not a floating-point type"},
-      {binary_decode_error<float>(bytes("00 01 00 00 00 00 00 00 00 2a"), oid::numeric),
+      {binary_decode_error<float>(hex_bytes("00 01 00 00 00 00 00 00 00 2a"), oid::numeric),
        "cannot read a binary numeric value as float: not a floating-point type"},
-      {binary_decode_error<double>(bytes("31"), oid::text),
+      {binary_decode_error<double>(hex_bytes("31"), oid::text),
        "cannot read a binary text value as double: not a floating-point type"},
   };
   for (const auto& c : cases) EXPECT_EQ(c.message, c.expected);
@@ -748,12 +729,12 @@ TEST(codec, StringsDecodeTheBinaryFormOfTextTypes) {
   EXPECT_EQ(decode_binary<std::string>("{\"a\": 1}", oid::json), "{\"a\": 1}");
 
   // jsonb: a version byte (1), then the text.
-  const std::string jsonb = bytes("01") + "{\"a\": 1}";
+  const std::string jsonb = hex_bytes("01") + "{\"a\": 1}";
   EXPECT_EQ(decode_binary<std::string>(jsonb, oid::jsonb), "{\"a\": 1}");
   const std::string_view viewed = decode_binary<std::string_view>(jsonb, oid::jsonb);
   EXPECT_EQ(viewed, "{\"a\": 1}");
   EXPECT_EQ(viewed.data(), jsonb.data() + 1);
-  EXPECT_EQ(decode_binary<std::string>(bytes("01"), oid::jsonb), "");
+  EXPECT_EQ(decode_binary<std::string>(hex_bytes("01"), oid::jsonb), "");
   EXPECT_EQ(codec<std::optional<std::string>>::decode(binary_value(jsonb, oid::jsonb)),
             std::optional<std::string>("{\"a\": 1}"));
 }
@@ -764,21 +745,21 @@ TEST(codec, StringsRejectBinaryFormsThatAreNotText) {
     std::string expected;
   };
   const std::vector<error_case> cases = {
-      {binary_decode_error<std::string>(bytes("02") + "{}", oid::jsonb),
+      {binary_decode_error<std::string>(hex_bytes("02") + "{}", oid::jsonb),
        "cannot read a binary jsonb value as std::string: unknown jsonb version"},
-      {binary_decode_error<std::string>(bytes("00") + "{}", oid::jsonb),
+      {binary_decode_error<std::string>(hex_bytes("00") + "{}", oid::jsonb),
        "cannot read a binary jsonb value as std::string: unknown jsonb version"},
       {binary_decode_error<std::string>("", oid::jsonb),
        "cannot read a binary jsonb value as std::string: unknown jsonb version"},
       {binary_decode_error<std::string_view>("{}", oid::jsonb),
        "cannot read a binary jsonb value as std::string_view: unknown jsonb version"},
-      {binary_decode_error<std::string>(bytes("00 00 00 2a"), oid::int4),
+      {binary_decode_error<std::string>(hex_bytes("00 00 00 2a"), oid::int4),
        "cannot read a binary integer value as std::string: its binary form is not text"},
-      {binary_decode_error<std::string_view>(bytes("de ad"), oid::bytea),
+      {binary_decode_error<std::string_view>(hex_bytes("de ad"), oid::bytea),
        "cannot read a binary bytea value as std::string_view: its binary form is not text"},
-      {binary_decode_error<std::string>(bytes("00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff"), oid::uuid),
+      {binary_decode_error<std::string>(hex_bytes("00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff"), oid::uuid),
        "cannot read a binary uuid value as std::string: its binary form is not text"},
-      {binary_decode_error<std::string>(bytes("01"), oid::boolean),
+      {binary_decode_error<std::string>(hex_bytes("01"), oid::boolean),
        "cannot read a binary boolean value as std::string: its binary form is not text"},
       {binary_decode_error<std::string>("abc", oid::unknown),
        "cannot read a binary type 0 value as std::string: its binary form is not text"},
@@ -828,25 +809,25 @@ TEST(codec, OptionalIsNullWhenEmptyAndTheValueOtherwise) {
   // A present value is encoded exactly as the value itself.
   const encoded seven = encode(std::optional<int>{7});
   EXPECT_FALSE(seven.null);
-  EXPECT_EQ(seven.data, bytes("00 00 00 07"));
+  EXPECT_EQ(seven.data, hex_bytes("00 00 00 07"));
   EXPECT_EQ(seven.format, wire_format::binary);
   EXPECT_EQ(seven.oid, oid::int4);
   EXPECT_EQ(encode(std::optional<std::string>{"x"}).data, "x");
   EXPECT_EQ(encode(std::optional<std::string>{"x"}).format, wire_format::text);
   const encoded tenth = encode(std::optional<double>{0.1});
-  EXPECT_EQ(tenth.data, bytes("3f b9 99 99 99 99 99 9a"));
+  EXPECT_EQ(tenth.data, hex_bytes("3f b9 99 99 99 99 99 9a"));
   EXPECT_EQ(tenth.format, wire_format::binary);
   EXPECT_EQ(tenth.oid, oid::float8);
-  EXPECT_EQ(encode(std::optional<bool>{false}).data, bytes("00"));
+  EXPECT_EQ(encode(std::optional<bool>{false}).data, hex_bytes("00"));
   EXPECT_EQ(encode(std::optional<std::uint64_t>{5}).data, "5");
 
   EXPECT_EQ(decode<std::optional<int>>("5"), std::optional<int>(5));
   EXPECT_EQ(decode<std::optional<std::string>>(""), std::optional<std::string>(""));
   EXPECT_EQ(conversion_message([] { (void)decode<std::optional<int>>("x"); }),
             "cannot read \"x\" as int32: not a number");
-  EXPECT_EQ(decode_binary<std::optional<int>>(bytes("00 00 00 05"), oid::int4), std::optional<int>(5));
-  EXPECT_EQ(decode_binary<std::optional<std::int16_t>>(bytes("ff ff"), oid::int2), std::optional<std::int16_t>(-1));
-  EXPECT_EQ(binary_decode_error<std::optional<int>>(bytes("00 00 00 00 b2 d0 5e 00"), oid::int8),
+  EXPECT_EQ(decode_binary<std::optional<int>>(hex_bytes("00 00 00 05"), oid::int4), std::optional<int>(5));
+  EXPECT_EQ(decode_binary<std::optional<std::int16_t>>(hex_bytes("ff ff"), oid::int2), std::optional<std::int16_t>(-1));
+  EXPECT_EQ(binary_decode_error<std::optional<int>>(hex_bytes("00 00 00 00 b2 d0 5e 00"), oid::int8),
             "cannot read a binary bigint value as int32: 3000000000 is out of range");
 }
 
@@ -958,7 +939,7 @@ TEST(codec, ReadsBinaryPromisesAreKept) {
   EXPECT_TRUE(decode_binary<bool>(encode(true).data, oid::boolean));
   for (const std::uint32_t type : binary_oids<std::string>()) {
     SCOPED_TRACE(type);
-    const std::string data = type == oid::jsonb ? bytes("01") + "x" : std::string("x");
+    const std::string data = type == oid::jsonb ? hex_bytes("01") + "x" : std::string("x");
     EXPECT_EQ(decode_binary<std::string>(data, type), "x");
   }
 }
@@ -968,7 +949,7 @@ TEST(codec, ReadsBinaryPromisesAreKept) {
 TEST(param, HoldsTheEncodedValue) {
   const param i = 10;
   EXPECT_FALSE(i.is_null());
-  EXPECT_EQ(i.data(), bytes("00 00 00 0a"));
+  EXPECT_EQ(i.data(), hex_bytes("00 00 00 0a"));
   EXPECT_EQ(i.format(), wire_format::binary);
   EXPECT_EQ(i.type_oid(), oid::int4);
   EXPECT_EQ(i.ref().data, i.data().data());
@@ -986,17 +967,17 @@ TEST(param, HoldsTheEncodedValue) {
   EXPECT_EQ(s.ref().oid, oid::unknown);
 
   const param b = true;
-  EXPECT_EQ(b.data(), bytes("01"));
+  EXPECT_EQ(b.data(), hex_bytes("01"));
   EXPECT_EQ(b.format(), wire_format::binary);
   EXPECT_EQ(b.type_oid(), oid::boolean);
 
   const param d = 0.1;
-  EXPECT_EQ(d.data(), bytes("3f b9 99 99 99 99 99 9a"));
+  EXPECT_EQ(d.data(), hex_bytes("3f b9 99 99 99 99 99 9a"));
   EXPECT_EQ(d.format(), wire_format::binary);
   EXPECT_EQ(d.type_oid(), oid::float8);
 
   const param nan = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_EQ(nan.data(), bytes("7f f8 00 00 00 00 00 00"));
+  EXPECT_EQ(nan.data(), hex_bytes("7f f8 00 00 00 00 00 00"));
   EXPECT_EQ(nan.format(), wire_format::binary);
 
   const param big = std::numeric_limits<std::uint64_t>::max();
@@ -1016,33 +997,33 @@ TEST(param, HoldsTheEncodedValue) {
 // Binary values are bytes, NUL included: nothing may measure them with strlen.
 TEST(param, HoldsBinaryValuesWithTheirNulBytes) {
   const param zero = 0;
-  EXPECT_EQ(zero.data(), bytes("00 00 00 00"));
+  EXPECT_EQ(zero.data(), hex_bytes("00 00 00 00"));
   EXPECT_EQ(zero.data().size(), 4u);
   EXPECT_EQ(zero.ref().length, 4);
   EXPECT_FALSE(zero.is_null());  // zero is not NULL
 
   const param no = false;
-  EXPECT_EQ(no.data(), bytes("00"));
+  EXPECT_EQ(no.data(), hex_bytes("00"));
   EXPECT_EQ(no.ref().length, 1);
   EXPECT_EQ(no.ref().format, wire_format::binary);
   EXPECT_FALSE(no.is_null());
 
   const param big = std::int64_t{0x0100000000000000};
-  EXPECT_EQ(big.data(), bytes("01 00 00 00 00 00 00 00"));
+  EXPECT_EQ(big.data(), hex_bytes("01 00 00 00 00 00 00 00"));
   EXPECT_EQ(big.ref().length, 8);
   EXPECT_EQ(big.type_oid(), oid::int8);
 
   const param negative_zero = -0.0;
-  EXPECT_EQ(negative_zero.data(), bytes("80 00 00 00 00 00 00 00"));
+  EXPECT_EQ(negative_zero.data(), hex_bytes("80 00 00 00 00 00 00 00"));
   EXPECT_EQ(negative_zero.ref().length, 8);
 
   const param small = std::int16_t{-2};
-  EXPECT_EQ(small.data(), bytes("ff fe"));
+  EXPECT_EQ(small.data(), hex_bytes("ff fe"));
   EXPECT_EQ(small.type_oid(), oid::int2);
   EXPECT_EQ(small.ref().length, 2);
 
   const param real = 1.0f;
-  EXPECT_EQ(real.data(), bytes("3f 80 00 00"));
+  EXPECT_EQ(real.data(), hex_bytes("3f 80 00 00"));
   EXPECT_EQ(real.type_oid(), oid::float4);
   EXPECT_EQ(real.ref().length, 4);
 
@@ -1113,7 +1094,7 @@ TEST(param, OwnsItsTextIndependentlyOfTheSource) {
   EXPECT_EQ(copied.data(), long_text);
   EXPECT_EQ(copied.ref().data, copied.data().data());
   EXPECT_EQ(copied.format(), wire_format::text);
-  EXPECT_EQ(copy.data(), bytes("00 00 00 01"));
+  EXPECT_EQ(copy.data(), hex_bytes("00 00 00 01"));
   EXPECT_EQ(copy.format(), wire_format::binary);
   EXPECT_EQ(copy.type_oid(), oid::int4);
   EXPECT_EQ(copy.ref().data, copy.data().data());
@@ -1122,7 +1103,7 @@ TEST(param, OwnsItsTextIndependentlyOfTheSource) {
   param number = param(std::int64_t{-1});
   const param number_copy = number;
   number = param(std::string(100, 'z'));
-  EXPECT_EQ(number_copy.data(), bytes("ff ff ff ff ff ff ff ff"));
+  EXPECT_EQ(number_copy.data(), hex_bytes("ff ff ff ff ff ff ff ff"));
   EXPECT_EQ(number_copy.format(), wire_format::binary);
   EXPECT_EQ(number_copy.type_oid(), oid::int8);
   EXPECT_EQ(number_copy.ref().data, number_copy.data().data());
@@ -1132,7 +1113,7 @@ TEST(param, OwnsItsTextIndependentlyOfTheSource) {
 TEST(param, CopyingAParamDoesNotWrapIt) {
   const param inner = 5;
   const param outer(inner);  // the copy constructor, not a param of a param
-  EXPECT_EQ(outer.data(), bytes("00 00 00 05"));
+  EXPECT_EQ(outer.data(), hex_bytes("00 00 00 05"));
   EXPECT_EQ(outer.format(), wire_format::binary);
   EXPECT_EQ(outer.type_oid(), oid::int4);
 }
@@ -1140,7 +1121,7 @@ TEST(param, CopyingAParamDoesNotWrapIt) {
 TEST(param, EncodesAsItsOwnValue) {
   const param p = 5;
   const encoded e = encode(p);
-  EXPECT_EQ(e.data, bytes("00 00 00 05"));
+  EXPECT_EQ(e.data, hex_bytes("00 00 00 05"));
   EXPECT_EQ(e.length, 4);
   EXPECT_EQ(e.format, wire_format::binary);
   EXPECT_EQ(e.oid, oid::int4);
