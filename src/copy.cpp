@@ -72,6 +72,7 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
   const std::string probe = "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + table.quoted() + " WHERE false";
   const PGTransactionStatusType before = st_.status();
   PGconn* c = st_.connection();
+  st_.close_finished_cursors();
   if (!st_.autocommit && before == PQTRANS_IDLE) st_.control("BEGIN");
   const auto description = st_.take(PQexec(c, probe.c_str()), probe, before);
   for (std::size_t i = 0; i < description->columns(); ++i) column_types_.push_back(description->type_oid(i));

@@ -3,6 +3,7 @@
 // transaction guard. Values only ever travel as parameters.
 
 #include <array>
+#include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -87,13 +88,14 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
   const auto& params = st.params;
   if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
   PGconn* c = st.connection();
+  st.close_finished_cursors();
   const PGTransactionStatusType before = PQtransactionStatus(c);
   if (!st.autocommit && before == PQTRANS_IDLE) st.control("BEGIN");
   st.fill_parameters(params);
   // Typed reads are prepared at once (their rows may then come in binary);
   // other statements once they have run often enough to be worth it.
   PGresult* res = nullptr;
-  if (st.cache.capacity() > 0) {
+  if (st.prepares()) {
     std::string key = detail::statement_cache::key(st.sql, st.types);
     if (chooser != nullptr || st.cache.contains(key) || st.cache.note_use(key)) {
       res = st.execute_prepared(key, chooser, before);
@@ -238,7 +240,10 @@ void database::set_statement_cache_size(std::size_t size) {
 std::size_t database::statement_cache_size() const noexcept { return impl_ ? impl_->cache.capacity() : 0; }
 
 void database::on_notice(std::function<void(std::string_view)> handler) {
-  state().notice_handler = std::move(handler);
+  impl& st = state();
+  // Not while a call runs: the handler may be the one running (called from inside that call).
+  const call_scope scope(st);
+  st.notice_handler = std::move(handler);
 }
 
 bool database::autocommit() const noexcept { return impl_ && impl_->autocommit; }
@@ -257,6 +262,7 @@ transaction::transaction(database& db) : db_(db) {
   const database::call_scope scope(st);
   if (st.closed) throw usage_error("transaction on a closed database");
   st.connection();
+  st.close_finished_cursors();
   if (st.status() == PQTRANS_IDLE) {
     st.control("BEGIN");
   } else {
@@ -269,10 +275,20 @@ transaction::transaction(database& db) : db_(db) {
 transaction::~transaction() {
   if (done_) return;
   try {
+    // Ended before a guard nested in it (guards held on the heap): its whole
+    // work still goes, the inner guards' included, never left for a commit().
+    if (db_.impl_ && db_.impl_->guard_depth > depth_) db_.impl_->guard_depth = depth_;
     rollback();
   } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the next call reports a broken connection
   }
   finish();
+}
+
+std::size_t transaction::savepoint_number() const noexcept {
+  std::size_t n = 0;
+  const std::string_view digits = std::string_view(savepoint_).substr(savepoint_.rfind('_') + 1);
+  std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  return n;
 }
 
 void transaction::finish() {
@@ -287,7 +303,11 @@ void transaction::commit() {
   database::impl& st = db_.state();
   const database::call_scope scope(st);
   if (st.closed) throw usage_error("transaction::commit() on a closed database");
-  if (st.guard_depth != depth_) {
+  if (st.guard_depth < depth_) {
+    throw usage_error("transaction::commit() on a transaction that already ended: the database was closed or "
+                      "reconnected, or an enclosing guard ended, and its work was rolled back");
+  }
+  if (st.guard_depth > depth_) {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
   }
   finish();
@@ -300,6 +320,7 @@ void transaction::commit() {
     }
   } else if (st.status() == PQTRANS_INERROR) {
     st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
+    st.rolled_back_to_savepoint(savepoint_number());
     throw_aborted_commit(
         "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
         "savepoint; the enclosing transaction goes on");
@@ -312,11 +333,11 @@ void transaction::rollback() {
   if (done_) return;
   database::impl& st = db_.state();
   const database::call_scope scope(st);
-  if (st.closed) {
-    finish();  // closing rolled it back already
+  if (st.closed || st.guard_depth < depth_) {
+    finish();  // closing, reconnecting or an enclosing guard rolled it back already
     return;
   }
-  if (st.guard_depth != depth_) {
+  if (st.guard_depth > depth_) {
     throw usage_error("transaction::rollback() while an inner pgwrap::transaction is still active");
   }
   finish();
@@ -324,6 +345,7 @@ void transaction::rollback() {
     st.rollback();
   } else if (!st.lost_in_transaction) {
     st.control(("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_).c_str());
+    st.rolled_back_to_savepoint(savepoint_number());
   }
 }
 

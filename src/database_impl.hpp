@@ -2,6 +2,8 @@
 // database::impl: the state behind a pgwrap::database, shared by the sources
 // that implement it (database.cpp, pipeline.cpp).
 
+#include <poll.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -77,6 +79,10 @@ struct database::impl {
   std::vector<int> lengths;
   std::vector<int> formats;
   detail::statement_cache cache;
+  bool behind_pooler = false;  // found when connecting; see detect_pooler()
+
+  /// Whether statements may be prepared on this connection.
+  [[nodiscard]] bool prepares() const noexcept { return cache.capacity() > 0 && !behind_pooler; }
 
   // SQL whose directives are all %s and %% expands the same way every time:
   // its expansion is kept, for a literal by its address (its text compared
@@ -118,6 +124,66 @@ struct database::impl {
   struct pipeline_state;
   std::unique_ptr<pipeline_state> pipeline;  // while executemany/execute_batch runs
 
+  // The server-side cursors behind streams (src/stream.cpp). A stream holds
+  // its cursor's entry; the database marks it gone when the server drops the
+  // cursor, and closes the cursors streams have finished with before its next
+  // statement (or with the next stream's DECLARE, in the same round trip).
+  struct cursor {
+    impl* owner;                 // null once the connection that held it is gone
+    std::string name;
+    bool hold;                   // WITH HOLD (autocommit): outlives its transaction
+    std::size_t savepoint_mark;  // savepoints made before it: rolling back to a later one drops it
+    bool finished = false;       // its stream is done with it: close it
+    bool gone = false;           // the server dropped it (transaction end, rollback to a savepoint)
+  };
+  std::vector<std::shared_ptr<cursor>> cursors;
+
+  // A copy_out being read (src/copy_out.cpp): the connection is in COPY
+  // state, and takes no other statement, until it ends.
+  struct copy_out_state {
+    impl* owner;  // null once the connection is gone
+  };
+  std::shared_ptr<copy_out_state> copying;
+  std::size_t cursors_opened = 0;  // for unique names
+  std::size_t stream_batch_rows = 10000;
+
+  void drop_cursors_if(bool (*dropped)(const cursor&, std::size_t), std::size_t arg = 0) noexcept {
+    std::erase_if(cursors, [&](const std::shared_ptr<cursor>& c) {
+      if (!dropped(*c, arg)) return false;
+      c->gone = true;
+      return true;
+    });
+  }
+  /// COMMIT or ROLLBACK (ours or the user's) dropped every cursor but held ones.
+  void transaction_ended() noexcept {
+    drop_cursors_if([](const cursor& c, std::size_t) { return !c.hold; });
+  }
+  /// ROLLBACK TO SAVEPOINT number `savepoint` dropped the cursors opened after it.
+  void rolled_back_to_savepoint(std::size_t savepoint) noexcept {
+    drop_cursors_if([](const cursor& c, std::size_t sp) { return !c.hold && c.savepoint_mark >= sp; }, savepoint);
+  }
+  void connection_gone() noexcept {
+    for (const auto& c : cursors) c->owner = nullptr;
+    drop_cursors_if([](const cursor&, std::size_t) { return true; });
+  }
+  /// The CLOSE statements for cursors no stream reads any more (and forgets them).
+  std::vector<std::string> take_cursor_closes() {
+    std::vector<std::string> closes;
+    if (PQtransactionStatus(conn) == PQTRANS_INERROR) return closes;  // CLOSE would fail; ROLLBACK drops them
+    std::erase_if(cursors, [&](const std::shared_ptr<cursor>& c) {
+      if (!c->finished) return false;
+      closes.push_back("CLOSE " + c->name);
+      return true;
+    });
+    return closes;
+  }
+  /// Closes finished cursors now (one round trip, only when there are some).
+  void close_finished_cursors() {
+    std::string all;
+    for (const std::string& close : take_cursor_closes()) all += close + ";";
+    if (!all.empty()) control(all.c_str());
+  }
+
   ~impl();
 
   // Pipelines (src/pipeline.cpp).
@@ -135,6 +201,9 @@ struct database::impl {
     }
     if (conn) PQfinish(conn);  // the server rolls back whatever was uncommitted
     conn = nullptr;
+    connection_gone();
+    if (copying) copying->owner = nullptr;
+    copying.reset();
   }
 
   // A database is not thread-safe; a second thread inside a call is caught
@@ -180,14 +249,28 @@ struct database::impl {
       PQfinish(c);
       throw connection_error("could not connect: " + message);
     }
-    PQsetNoticeProcessor(c, &impl::forward_notice, this);  // impl never moves: it lives on the heap
+    PQsetNoticeReceiver(c, &impl::receive_notice, this);  // impl never moves: it lives on the heap
     conn = c;
+    server_closing = false;
     lost_in_transaction = false;
     cache.clear();  // a new session has no prepared statements
     normalize_session();
+    behind_pooler = detect_pooler();
     if (statement_timeout.count() > 0) apply_statement_timeout();
     const std::lock_guard lock(cancel_mutex);
     canceller = PQgetCancel(conn);
+  }
+
+  // A pooler such as pgbouncer answers the client's startup itself, so the
+  // backend pid libpq was told is the pooler's, not the server's. Behind a
+  // transaction-pooling one each transaction may run on another server
+  // connection, where this connection's prepared statements are missing, or
+  // another client's statement of the same name would run instead: so
+  // nothing is prepared there. One round trip per connect.
+  bool detect_pooler() {
+    result_ptr res(PQexec(conn, "SELECT pg_backend_pid()"));
+    if (PQresultStatus(res.get()) != PGRES_TUPLES_OK || PQntuples(res.get()) != 1) return false;
+    return std::string_view(PQgetvalue(res.get(), 0, 0)) != std::to_string(PQbackendPID(conn));
   }
 
   // Text results of dates and intervals are parsed, so their styles must be
@@ -208,18 +291,46 @@ struct database::impl {
     }
   }
 
-  static void forward_notice(void* self, const char* message) {
-    const auto& handler = static_cast<impl*>(self)->notice_handler;
-    if (!handler) return;
-    std::string_view text(message);
+  // A server closing an idle session first sends a FATAL message, which libpq
+  // passes on as a notice; the end of the stream may follow a moment later.
+  bool server_closing = false;
+
+  static void receive_notice(void* self, const PGresult* notice) {
+    auto& st = *static_cast<impl*>(self);
+    const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity != nullptr && std::string_view(severity) == "FATAL") st.server_closing = true;
+    if (!st.notice_handler) return;
+    std::string_view text(PQresultErrorMessage(notice));
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    handler(text);
+    st.notice_handler(text);
+  }
+
+  /// True when the socket has something to read right now (never waits).
+  static bool readable_now(PGconn* c) {
+    pollfd fd{PQsocket(c), POLLIN, 0};
+    return ::poll(&fd, 1, 0) > 0;
   }
 
   /// The open connection; connects first when needed (lazily, or again after
   /// a connection lost outside a transaction, when nothing can be lost).
   PGconn* connection() {
     if (closed) throw usage_error("the database is closed; call connect() to open it again");
+    if (copying) {
+      throw usage_error("a copy_out is still being read on this database: finish or leave its loop first "
+                        "(stream() allows statements inside the loop)");
+    }
+    if (conn && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE) {
+      // A server that closed an idle session (restart, failover, terminated
+      // backend) has usually said so already: reading it now (non-blocking)
+      // lets the reconnect below happen before anything is sent. One read
+      // may take only the goodbye message ("terminating connection ..."); the
+      // end of the stream, which marks the connection bad, needs another.
+      for (int reads = 0; reads < 3 && PQstatus(conn) == CONNECTION_OK && readable_now(conn); ++reads) {
+        if (PQconsumeInput(conn) == 0) break;
+        PQisBusy(conn);  // parses what came: a FATAL goodbye reaches receive_notice
+      }
+      if (server_closing) disconnect();  // it said goodbye: nothing sent now would be run
+    }
     if (conn && PQstatus(conn) == CONNECTION_BAD) {
       if (lost_in_transaction) {
         throw connection_error(
@@ -237,6 +348,9 @@ struct database::impl {
                                                   PGTransactionStatusType before) {
     result_ptr res(raw);
     const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (before != PQTRANS_IDLE && !cursors.empty() && PQtransactionStatus(conn) == PQTRANS_IDLE) {
+      transaction_ended();
+    }
     switch (status) {
       case PGRES_COMMAND_OK:
         if (cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) forget_prepared();
@@ -365,8 +479,8 @@ struct database::impl {
       // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
       lost_in_transaction = false;
       disconnect();
-      throw connection_error(std::string("the connection was lost while committing; the transaction "
-                                         "may or may not have been committed (") + e.what() + ")");
+      throw commit_outcome_unknown(std::string("the connection was lost while committing; the transaction "
+                                               "may or may not have been committed (") + e.what() + ")");
     }
   }
 
@@ -404,7 +518,7 @@ struct database::impl::pipeline_state {
   std::deque<sent> pending;
   std::vector<std::string> texts{std::string()};  // the SQL of what was sent, for results and errors
   std::size_t user_statements = 0;
-  std::string prepared_name;  // the run's current prepared statement
+  bool prepared = false;      // the unnamed statement holds the run's current statement
   std::string prepared_sql;   // and what it holds
   std::vector<Oid> prepared_types;
   result_ptr error;  // the first failure

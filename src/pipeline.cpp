@@ -41,6 +41,7 @@ void database::pipeline_run::begin(std::vector<result>* results) {
   st_.pipeline = std::make_unique<impl::pipeline_state>();
   impl::pipeline_state& p = *st_.pipeline;
   p.results = results;  // from the start: results are read while statements are still being sent
+  for (const std::string& close : st_.take_cursor_closes()) st_.send_internal(close.c_str());
   if (st_.status() == PQTRANS_IDLE) {
     st_.send_internal("BEGIN");
     p.own_transaction = st_.autocommit;  // otherwise it is psycopg2's implicit transaction, kept open
@@ -67,11 +68,12 @@ void database::pipeline_run::send(const std::string& sql, std::span<const param_
   impl::pipeline_state& p = *st_.pipeline;
   st_.fill_parameters(params);
   // Prepared once per distinct statement: every row after the first is only Bind/Execute.
-  if (sql != p.prepared_sql || st_.types != p.prepared_types) {
-    if (!p.prepared_name.empty()) st_.send_internal(("DEALLOCATE " + p.prepared_name).c_str());
-    // A fresh name each time: a DEALLOCATE skipped after an error cannot make the next run clash.
-    p.prepared_name = st_.cache.next_name();
-    if (PQsendPrepare(st_.conn, p.prepared_name.c_str(), sql.c_str(), static_cast<int>(st_.types.size()),
+  if (!p.prepared || sql != p.prepared_sql || st_.types != p.prepared_types) {
+    // The unnamed statement: the next one replaces it, and nothing is left on the server
+    // (a named one whose DEALLOCATE an error skipped would stay, and behind pgbouncer clash
+    // with another client's statement of that name).
+    p.prepared = true;
+    if (PQsendPrepare(st_.conn, "", sql.c_str(), static_cast<int>(st_.types.size()),
                       st_.types.data()) != 1) {
       throw connection_error("could not send a statement: " + trimmed(PQerrorMessage(st_.conn)));
     }
@@ -80,7 +82,7 @@ void database::pipeline_run::send(const std::string& sql, std::span<const param_
     p.prepared_types = st_.types;
     p.texts.push_back(sql);
   }
-  if (PQsendQueryPrepared(st_.conn, p.prepared_name.c_str(), static_cast<int>(st_.values.size()), st_.values.data(),
+  if (PQsendQueryPrepared(st_.conn, "", static_cast<int>(st_.values.size()), st_.values.data(),
                           st_.lengths.data(), st_.formats.data(), 0) != 1) {
     throw connection_error("could not send a statement: " + trimmed(PQerrorMessage(st_.conn)));
   }
@@ -95,7 +97,6 @@ void database::pipeline_run::send(const std::string& sql, std::span<const param_
 
 std::int64_t database::pipeline_run::finish() {
   impl::pipeline_state& p = *st_.pipeline;
-  if (!p.prepared_name.empty()) st_.send_internal(("DEALLOCATE " + p.prepared_name).c_str());
   if (p.own_transaction) {
     st_.send_internal("COMMIT");
   } else {
@@ -197,7 +198,6 @@ std::int64_t database::impl::end_pipeline() {
   std::unique_ptr<pipeline_state> p = std::move(pipeline);
   if (!p->error) return p->affected;
   if (p->own_transaction) control("ROLLBACK");  // our BEGIN's transaction is aborted: end it
-  if (!p->prepared_name.empty()) deallocate("DEALLOCATE " + p->prepared_name);  // skipped after the error
   detail::throw_sql_error(p->error.get(), p->error_sql, p->error_index == internal ? sql_error::no_index : p->error_index);
 }
 
@@ -212,7 +212,6 @@ void database::impl::abandon_pipeline() noexcept {
         send_internal(("ROLLBACK TO SAVEPOINT " + pipeline->savepoint).c_str());
         send_internal(("RELEASE SAVEPOINT " + pipeline->savepoint).c_str());
       }
-      if (!pipeline->prepared_name.empty()) send_internal(("DEALLOCATE " + pipeline->prepared_name).c_str());
       pipeline->error.reset();
       pipeline->own_transaction = false;  // the ROLLBACK above is already on its way
       end_pipeline();

@@ -20,7 +20,11 @@ result_data::result_data(pg_result* res, std::string query)
     : res_(res), rows_(static_cast<std::size_t>(PQntuples(res))), query_(std::move(query)) {
   const int n = PQnfields(res);
   names_.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) names_.emplace_back(PQfname(res, i));
+  columns_.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    names_.emplace_back(PQfname(res, i));
+    columns_.push_back({PQftype(res, i), PQfformat(res, i) == 1 ? wire_format::binary : wire_format::text});
+  }
 }
 
 result_data::~result_data() { PQclear(res_); }
@@ -31,16 +35,8 @@ std::string_view result_data::value(std::size_t row, std::size_t column) const n
   return {PQgetvalue(res_, r, c), static_cast<std::size_t>(PQgetlength(res_, r, c))};
 }
 
-wire_format result_data::format(std::size_t column) const noexcept {
-  return PQfformat(res_, static_cast<int>(column)) == 1 ? wire_format::binary : wire_format::text;
-}
-
 bool result_data::is_null(std::size_t row, std::size_t column) const noexcept {
   return PQgetisnull(res_, static_cast<int>(row), static_cast<int>(column)) != 0;
-}
-
-std::uint32_t result_data::type_oid(std::size_t column) const noexcept {
-  return PQftype(res_, static_cast<int>(column));
 }
 
 std::int64_t result_data::affected_rows() const noexcept {

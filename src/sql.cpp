@@ -58,6 +58,8 @@ std::string directive_text(std::string_view sql, const directive& d) {
 // Builds SQL text and parameters from the directives and the arguments.
 class expander {
  public:
+  static constexpr std::size_t max_parameters = 65535;
+
   expander(std::string_view sql, std::span<const arg_ref> args, std::string& out,
            std::vector<param_ref>& params)
       : sql_(sql), args_(args), out_(out), params_(params) {
@@ -102,6 +104,12 @@ class expander {
         throw usage_error("the argument named \"" + std::string(args_[i].name) +
                           "\" is not used: the SQL has no %(" + std::string(args_[i].name) + ")s");
       }
+    }
+    // The protocol counts parameters in 16 bits: libpq would refuse only at sending, as if the connection failed.
+    if (params_.size() > max_parameters) {
+      throw usage_error("the statement has " + plural(params_.size(), "parameter") +
+                        ", more than the 65535 PostgreSQL takes; send a long list as one array parameter "
+                        "(= ANY(%s) with a std::vector) instead of a pgwrap::list");
     }
     out_.append(sql_.substr(copied));
   }

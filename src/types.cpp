@@ -41,7 +41,9 @@ std::string type_name(std::uint32_t type) {
     case oid::numeric: return "numeric";
     case oid::uuid: return "uuid";
     case oid::jsonb: return "jsonb";
-    default: return "type " + std::to_string(type);
+    default:
+      if (const std::uint32_t element = array_element_oid(type); element != 0) return type_name(element) + "[]";
+      return "type " + std::to_string(type);
   }
 }
 

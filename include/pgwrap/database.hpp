@@ -25,6 +25,7 @@
 #include "pgwrap/identifier.hpp"
 #include "pgwrap/result.hpp"
 #include "pgwrap/sql.hpp"
+#include "pgwrap/stream.hpp"
 #include "pgwrap/typed_result.hpp"
 #include "pgwrap/types.hpp"
 
@@ -32,6 +33,7 @@ namespace pgwrap {
 
 
 class transaction;
+class pool;
 
 /// A connection to a PostgreSQL database, with psycopgwrap's query API.
 /**
@@ -112,6 +114,41 @@ class database {
     const detail::bound_args<Args...> bound(args...);
     return typed_result<reader>(run(sql.text(), bound.refs(), &reader::binary_ok, sql.checked()));
   }
+
+  /// Runs a query and hands its rows over as they arrive: memory stays flat
+  /// whatever the size, and the first row comes before the last is made.
+  /**
+   * `for (auto row : db.stream("SELECT ..."))`: rows come from a server-side
+   * cursor, fetched set_stream_batch_size() rows per round trip, so the same
+   * database may run other statements inside the loop. The cursor lives in
+   * the current transaction (psycopg2's implicit one by default); in
+   * autocommit mode it is WITH HOLD, and the server then computes every row
+   * before sending the first. Statements a cursor cannot run (INSERT ...
+   * RETURNING, SELECT ... INTO, SHOW) run at once and are read from memory.
+   * See docs/streaming.md for what inner statements see and cost.
+   */
+  template <int&... ExplicitArgumentBarrier, typename... Args>
+  row_stream stream(sql_string<Args...> sql, const Args&... args) {
+    const detail::bound_args<Args...> bound(args...);
+    auto opened = open_stream(sql.text(), bound.refs(), nullptr, sql.checked());
+    return row_stream(std::move(opened.source), std::move(opened.first));
+  }
+
+  /// The same, with rows read as tuples or structs as query<T...> reads them.
+  template <typename... T, typename... Args>
+    requires(sizeof...(T) > 0)
+  typed_stream<typename detail::reader_for<T...>::type> stream(sql_string<Args...> sql, const Args&... args) {
+    using reader = typename detail::reader_for<T...>::type;
+    const detail::bound_args<Args...> bound(args...);
+    auto opened = open_stream(sql.text(), bound.refs(), &reader::binary_ok, sql.checked());
+    return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
+  }
+
+  /// Rows per round trip for stream() (10,000 by default): larger batches
+  /// cost fewer round trips, smaller ones less memory. Takes effect for the
+  /// next stream; 0 is a usage_error.
+  void set_stream_batch_size(std::size_t rows);
+  [[nodiscard]] std::size_t stream_batch_size() const noexcept;
 
   /// The first row, or std::nullopt when there is none (psycopg's
   /// fetchone). Add LIMIT 1 when more rows may match: they are fetched too.
@@ -196,13 +233,19 @@ class database {
   template <std::ranges::input_range R>
   std::int64_t executemany(typename detail::sql_for_row<std::ranges::range_value_t<R>>::type sql, const R& rows) {
     pipeline_run run(*this);
+    std::size_t index = 0;
     for (const auto& row : rows) {
-      std::apply(
-          [&](const auto&... args) {
-            const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
-            run.send(sql.text(), bound.refs(), sql.checked());
-          },
-          row);
+      try {
+        std::apply(
+            [&](const auto&... args) {
+              const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
+              run.send(sql.text(), bound.refs(), sql.checked());
+            },
+            row);
+      } catch (const conversion_error& e) {  // name the row, as a server error's statement_index() does
+        throw conversion_error("executemany: row " + std::to_string(index) + ": " + e.what());
+      }
+      ++index;
     }
     return run.finish();
   }
@@ -247,6 +290,35 @@ class database {
     return run.finish();
   }
 
+  /// Bulk export: `COPY (query) TO STDOUT`, its rows handed over as they
+  /// arrive, as pgwrap::row (text COPY) or, with T..., as tuples or structs
+  /// (binary COPY when every column's codec reads binary, else text).
+  /**
+   * COPY takes no parameters, so the query takes no values: only table and
+   * column names, as pgwrap::ident for %I (a value is a compile error; use
+   * stream() for queries with values). `db.copy_out("TABLE %I", ident("t"))`
+   * exports a whole table. The connection is busy until the last row has
+   * been read: another call on the database inside the loop is a
+   * usage_error, and a loop left early reads and drops the rest. Memory
+   * stays flat (set_stream_batch_size() rows at a time).
+   */
+  template <typename... Names>
+  row_stream copy_out(sql_string<Names...> query, const Names&... names) {
+    check_copy_out_names<Names...>();
+    const detail::bound_args<Names...> bound(names...);
+    auto opened = open_copy_out(query.text(), bound.refs(), nullptr, query.checked());
+    return row_stream(std::move(opened.source), std::move(opened.first));
+  }
+  template <typename... T, typename... Names>
+    requires(sizeof...(T) > 0)
+  typed_stream<typename detail::reader_for<T...>::type> copy_out(sql_string<Names...> query, const Names&... names) {
+    check_copy_out_names<Names...>();
+    using reader = typename detail::reader_for<T...>::type;
+    const detail::bound_args<Names...> bound(names...);
+    auto opened = open_copy_out(query.text(), bound.refs(), &reader::binary_ok, query.checked());
+    return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
+  }
+
   /// Commits the current transaction; nothing to do when none is open.
   /**
    * Throws sql_error with SQLSTATE 25P02 when the transaction had failed
@@ -284,6 +356,9 @@ class database {
   /// used first out); 100 by default. 0 prepares nothing: every statement is
   /// sent with its parameters in one round trip and read in text, as a
   /// transaction-pooling pgbouncer needs. Takes effect for the next statement.
+  /// Behind a connection pooler (pgbouncer, detected when connecting: the
+  /// backend pid it reports is not the server's) nothing is prepared,
+  /// whatever the size (docs/deployment.md).
   void set_statement_cache_size(std::size_t size);
   [[nodiscard]] std::size_t statement_cache_size() const noexcept;
 
@@ -295,6 +370,7 @@ class database {
 
  private:
   friend class transaction;
+  friend class pool;  // resets a returned connection's session and settings (src/pool.cpp)
   struct impl;
   class call_scope;  // one call at a time: a second thread is reported, not let in
 
@@ -368,6 +444,22 @@ class database {
   static bool scalar_binary_ok(const detail::result_data& description) {
     return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0));
   }
+  struct opened_stream {
+    detail::stream_handle source;  // null when every row came at once
+    std::shared_ptr<const detail::result_data> first;
+  };
+  opened_stream open_stream(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
+                            bool literal);
+  template <typename... Names>
+  static constexpr void check_copy_out_names() {
+    static_assert((std::is_same_v<Names, ident> && ...),
+                  "copy_out: COPY takes no parameters; pass table and column names as pgwrap::ident for %I, and "
+                  "use stream() for a query with values");
+  }
+  friend class detail::cursor_source;
+  friend class detail::copy_source;
+  opened_stream open_copy_out(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
+                              bool literal);
   static void require_condition(bool empty, const char* call);
   static std::optional<row> first_row(const result& r);
   static row exactly_one_row(const result& r);

@@ -9,6 +9,7 @@
  *
  *     error                         client-side text in what()
  *     ├─ connection_error           could not connect, or the connection was lost
+ *     │  └─ commit_outcome_unknown  lost during COMMIT: committed or not, nobody knows
  *     ├─ usage_error                the program used the API wrongly
  *     ├─ conversion_error           a value did not fit the C++ type asked for
  *     │  └─ unexpected_null         NULL read into a type that cannot hold it
@@ -42,6 +43,15 @@ class error : public std::runtime_error {
 class connection_error : public error {
  public:
   using error::error;
+};
+
+/// The connection was lost while COMMIT was in flight: the server may have
+/// committed the transaction or not, and the client cannot tell which. Never
+/// run the transaction again blindly; check whether its work is there first
+/// (pgwrap::retry_transaction never retries this error).
+class commit_outcome_unknown : public connection_error {
+ public:
+  using connection_error::connection_error;
 };
 
 /// The API was used in a way it does not allow: wrong number of arguments

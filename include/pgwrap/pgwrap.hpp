@@ -10,9 +10,12 @@
 #include "pgwrap/fields.hpp"       // IWYU pragma: export
 #include "pgwrap/format.hpp"       // IWYU pragma: export
 #include "pgwrap/identifier.hpp"   // IWYU pragma: export
+#include "pgwrap/pool.hpp"         // IWYU pragma: export
 #include "pgwrap/result.hpp"       // IWYU pragma: export
+#include "pgwrap/retry.hpp"        // IWYU pragma: export
 #include "pgwrap/row.hpp"          // IWYU pragma: export
 #include "pgwrap/sql.hpp"          // IWYU pragma: export
+#include "pgwrap/stream.hpp"       // IWYU pragma: export
 #include "pgwrap/transaction.hpp"  // IWYU pragma: export
 #include "pgwrap/typed_result.hpp" // IWYU pragma: export
 #include "pgwrap/types.hpp"        // IWYU pragma: export

@@ -18,6 +18,9 @@
 
 namespace pgwrap {
 
+template <typename Reader>
+class basic_stream;
+
 namespace detail {
 /// Reads column `column` of row `row` as T (NULL only into std::optional).
 template <decodable T>
@@ -153,6 +156,8 @@ class row {
 
  private:
   friend class result;
+  template <typename Reader>
+  friend class basic_stream;
   friend class detail::index_iterator<row, field>;
   row(std::shared_ptr<const detail::result_data> data, std::size_t index) noexcept
       : data_(std::move(data)), index_(index) {}

@@ -45,6 +45,7 @@ class transaction {
 
  private:
   void finish();
+  [[nodiscard]] std::size_t savepoint_number() const noexcept;  // N of pgwrap_savepoint_N
 
   database& db_;
   std::string savepoint_;  // empty for a top-level transaction

@@ -55,6 +55,11 @@ void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
   db.execute(PGWRAP_PICK("SELECT %(a)s, %(b)s", "SELECT %(a)s, %(a)s"), pgwrap::arg("a", 1));
 #elif defined(PGWRAP_CASE_type_without_codec)
   db.execute("SELECT %s", PGWRAP_PICK(no_codec{}, 1));
+#elif defined(PGWRAP_CASE_copy_out_with_a_value)
+  for (auto r : db.copy_out(PGWRAP_PICK("SELECT * FROM t WHERE id = %s", "SELECT * FROM %I"),
+                            PGWRAP_PICK(1, pgwrap::ident("t")))) {
+    (void)r;
+  }
 #else
 #error "no PGWRAP_CASE_ given"
 #endif

@@ -402,14 +402,11 @@ TEST_F(error_test, ConnectionLostOutsideATransactionReconnectsOnTheNextCall) {
   ASSERT_FALSE(db.in_transaction());
   terminate_backend(admin, pid);
 
-  const caught c = capture([&] { db.scalar<int>("SELECT 1"); });
-  ASSERT_TRUE(c.is<connection_error>()) << c.describe();
-  EXPECT_EQ(c.type, std::type_index(typeid(connection_error)));
-  EXPECT_FALSE(c.is<sql_error>());
-  EXPECT_TRUE(c.is<pgwrap::error>());
-
-  // Nothing was open, so nothing is lost: the next call reconnects.
-  EXPECT_EQ(db.scalar<int>("SELECT 2"), 2);
+  // The server told the idle session it was closing it; the next call reads
+  // that before sending, and since nothing was open, nothing is lost: it
+  // reconnects and runs.
+  const caught c = capture([&] { EXPECT_EQ(db.scalar<int>("SELECT 2"), 2); });
+  EXPECT_FALSE(c) << c.describe();
   EXPECT_NE(db.scalar<int>("SELECT pg_backend_pid()"), pid);
   db.execute("INSERT INTO t VALUES (%s)", 1);
   db.commit();
@@ -420,7 +417,6 @@ TEST_F(error_test, ConnectionLostOutsideATransactionIsNotAnOpenTransaction) {
   const int pid = db.scalar<int>("SELECT pg_backend_pid()");
   db.commit();
   terminate_backend(admin, pid);
-  EXPECT_THROW(db.scalar<int>("SELECT 1"), connection_error);
   // No transaction was open, and none is now.
   EXPECT_FALSE(db.in_transaction());
   EXPECT_NO_THROW(db.set_autocommit(true));

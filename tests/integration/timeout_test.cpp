@@ -46,7 +46,6 @@ TEST_F(timeout_test, StatementTimeoutCancelsAndSurvivesReconnects) {
   EXPECT_EQ(db.scalar<int>("SELECT 1"), 1);  // the connection is fine
 
   terminate_backend(admin, db.scalar<int>("SELECT pg_backend_pid()"));
-  EXPECT_THROW(db.execute("SELECT 1"), connection_error);
   EXPECT_EQ(db.scalar<std::string>("SHOW statement_timeout"), "150ms");  // reconnected, and set again
 
   db.set_statement_timeout(0ms);

@@ -317,7 +317,7 @@ TEST(array_binary, NullsAndOptionals) {
   const std::string bytes = binary_array(oid::int4, {3}, int4_element(1) + null_element() + int4_element(3), true);
   EXPECT_EQ(from_binary<std::vector<opt_int>>(bytes, 1007), (std::vector<opt_int>{1, std::nullopt, 3}));
   EXPECT_CONTAINS(binary_error<std::vector<int>>(bytes, 1007),
-                  "cannot read a binary type 1007 value as std::vector: element [1] is NULL");
+                  "cannot read a binary integer[] value as std::vector: element [1] is NULL");
 }
 
 TEST(array_binary, TwoDimensionsAndBounds) {
@@ -368,7 +368,7 @@ TEST(array_binary, Malformed) {
   EXPECT_CONTAINS(binary_error<v>(good + "x", 1007), "bytes after its end");
   EXPECT_CONTAINS(binary_error<v>(binary_array(oid::int4, {}, "x"), 1007), "bytes after its end");
   EXPECT_CONTAINS(binary_error<v>(binary_array(oid::int8, {1}, be32(8) + be64(1)), 1007),
-                  "binary array of bigint elements in a column of type 1007");
+                  "binary array of bigint elements in a column of integer[]");
   EXPECT_CONTAINS(binary_error<v>(be32(7) + be32(0) + be32(oid::int4), 1007), "binary array with 7 dimensions");
   EXPECT_CONTAINS(binary_error<v>(be32(-1) + be32(0) + be32(oid::int4), 1007), "binary array with -1 dimensions");
   EXPECT_CONTAINS(binary_error<v>(be32(1) + be32(2) + be32(oid::int4) + be32(1) + be32(1) + int4_element(1), 1007),

@@ -27,9 +27,10 @@ class result_data {
   [[nodiscard]] const std::string& query() const noexcept { return query_; }
 
   [[nodiscard]] std::string_view value(std::size_t row, std::size_t column) const noexcept;
-  [[nodiscard]] wire_format format(std::size_t column) const noexcept;
+  // Per column, read once when the result is made: typed reads ask for every value.
+  [[nodiscard]] wire_format format(std::size_t column) const noexcept { return columns_[column].format; }
+  [[nodiscard]] std::uint32_t type_oid(std::size_t column) const noexcept { return columns_[column].type_oid; }
   [[nodiscard]] bool is_null(std::size_t row, std::size_t column) const noexcept;
-  [[nodiscard]] std::uint32_t type_oid(std::size_t column) const noexcept;
   [[nodiscard]] std::int64_t affected_rows() const noexcept;
 
   /// Index of the first column called `name` (exact, case-sensitive match);
@@ -47,6 +48,11 @@ class result_data {
   pg_result* res_;
   std::size_t rows_;
   std::vector<std::string_view> names_;  // views into res_
+  struct column_info {
+    std::uint32_t type_oid;
+    wire_format format;
+  };
+  std::vector<column_info> columns_;
   std::string query_;
 };
 

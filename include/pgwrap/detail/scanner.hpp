@@ -214,4 +214,95 @@ constexpr sql_shape analyze_sql(std::string_view s) {
   return shape;
 }
 
+constexpr bool same_word(std::string_view word, std::string_view upper) {
+  if (word.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    const char c = word[i] >= 'a' && word[i] <= 'z' ? static_cast<char>(word[i] - 'a' + 'A') : word[i];
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
+
+/// Whether `DECLARE ... CURSOR FOR <sql>` accepts the (expanded) statement:
+/// one SELECT, VALUES or TABLE without INTO, or a WITH query none of whose
+/// parts writes. Conservative: false when unsure, and the caller then runs
+/// the statement as it is. Quoted text and comments are skipped.
+constexpr bool cursor_accepts(std::string_view s) {
+  const std::size_t n = s.size();
+  std::string_view first;
+  bool into = false;
+  bool writes = false;
+  bool ended = false;  // after a ';': anything more is a second statement
+  // Skips a '...' literal opening at `i` (backslash escapes for E'...').
+  const auto skip_literal = [&](std::size_t i, bool escapes) {
+    for (++i; i < n; ++i) {
+      if (escapes && s[i] == '\\') {
+        ++i;
+      } else if (s[i] == '\'') {
+        if (i + 1 < n && s[i + 1] == '\'') {
+          ++i;
+        } else {
+          return i + 1;
+        }
+      }
+    }
+    return n;
+  };
+  std::size_t i = 0;
+  while (i < n) {
+    const char c = s[i];
+    const char next = i + 1 < n ? s[i + 1] : '\0';
+    if (c == '\'') {
+      i = skip_literal(i, false);
+    } else if (c == '"') {
+      const std::size_t close = s.find('"', i + 1);  // "" inside is two quoted parts: same effect
+      i = close == std::string_view::npos ? n : close + 1;
+    } else if (c == '-' && next == '-') {
+      while (i < n && s[i] != '\n' && s[i] != '\r') ++i;
+    } else if (c == '/' && next == '*') {
+      int depth = 0;
+      while (i < n) {
+        if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
+          ++depth;
+          i += 2;
+        } else if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+    } else if (c == '$' && !is_digit(next)) {
+      std::size_t j = i + 1;
+      while (j < n && is_tag_char(s[j])) ++j;
+      if (j < n && s[j] == '$') {
+        const std::size_t close = s.find(s.substr(i, j - i + 1), j + 1);
+        i = close == std::string_view::npos ? n : close + (j - i + 1);
+      } else {
+        ++i;
+      }
+    } else if (is_ident_start(c)) {
+      std::size_t j = i;
+      while (j < n && is_ident_char(s[j])) ++j;
+      const std::string_view word = s.substr(i, j - i);
+      if (j < n && s[j] == '\'' && same_word(word, "E")) {
+        i = skip_literal(j, true);
+        continue;
+      }
+      if (ended) return false;
+      if (first.empty()) first = word;
+      into = into || same_word(word, "INTO");
+      writes = writes || same_word(word, "INSERT") || same_word(word, "UPDATE") || same_word(word, "DELETE") ||
+               same_word(word, "MERGE");
+      i = j;
+    } else {
+      if (c == ';') ended = true;
+      else if (ended && c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+      ++i;
+    }
+  }
+  if (same_word(first, "SELECT") || same_word(first, "VALUES") || same_word(first, "TABLE")) return !into;
+  return same_word(first, "WITH") && !into && !writes;
+}
+
 }  // namespace pgwrap::detail

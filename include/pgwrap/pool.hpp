@@ -1,0 +1,163 @@
+#pragma once
+/// @file
+/// A connection pool for multi-threaded programs (docs/pool.md).
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pgwrap/database.hpp"
+#include "pgwrap/error.hpp"
+
+namespace pgwrap {
+
+/// What a connection's session goes through when it comes back to the pool.
+enum class session_reset {
+  /// Everything DISCARD ALL does: the session is as good as new (settings,
+  /// temporary tables, advisory locks, LISTEN, cursors, prepared
+  /// statements); pgwrap's statement cache is forgotten with it.
+  discard_all,
+  /// The same, except that prepared statements are kept, so that the next
+  /// user's statements skip preparing again. Statements the program
+  /// prepared itself with SQL PREPARE are kept too.
+  keep_prepared,
+};
+
+/// How a pool behaves; every connection it hands out has these settings.
+struct pool_options {
+  /// The most connections the pool holds at once (open, or being opened).
+  std::size_t max_size = 10;
+  /// How long acquire() waits for a connection when all are in use.
+  std::chrono::milliseconds wait_timeout{30'000};
+  /// An idle connection older than this is asked a round trip ("is the
+  /// server still there?") before it is handed out; 0 asks every time.
+  /// A cheaper check without a round trip is always made (docs/pool.md).
+  std::chrono::milliseconds ping_after_idle{1'000};
+  session_reset reset = session_reset::discard_all;
+  /// The database settings each user starts with (see database).
+  bool autocommit = false;
+  std::chrono::milliseconds statement_timeout{0};
+  std::size_t statement_cache_size = 100;
+  std::size_t stream_batch_size = 10'000;
+  /// Installed on every connection; called from whichever thread uses the
+  /// connection, so it must be thread-safe. Empty: notices are dropped.
+  std::function<void(std::string_view message)> on_notice{};
+};
+
+/// A snapshot of a pool's counts.
+struct pool_stats {
+  std::size_t max_size = 0;
+  std::size_t size = 0;     ///< connections open or being opened (idle + in use)
+  std::size_t idle = 0;     ///< open, waiting in the pool
+  std::size_t in_use = 0;   ///< checked out (or being opened, checked, reset)
+  std::size_t waiting = 0;  ///< threads waiting in acquire()
+};
+
+/// acquire() found no free connection within its wait.
+class pool_timeout : public error {
+ public:
+  pool_timeout(std::size_t max_size, std::chrono::milliseconds waited);
+  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
+  [[nodiscard]] std::chrono::milliseconds waited() const noexcept { return waited_; }
+
+ private:
+  std::size_t max_size_;
+  std::chrono::milliseconds waited_;
+};
+
+class pool;
+namespace detail {
+struct pool_state;  // src/pool.cpp; shared by a pool and its handles
+}  // namespace detail
+
+/// A connection checked out of a pool: use it as a database (`c->query(...)`,
+/// `*c`), and it goes back to the pool when the handle is destroyed.
+/**
+ * Move-only. Like any database, the connection is for one thread at a time;
+ * a handle may be moved to another thread. A reference taken with `*c`
+ * stays valid while this handle holds the connection (moving the handle
+ * keeps it valid). A pgwrap::transaction on it must end before the handle
+ * does. The handle may outlive its pool: the connection is then closed when
+ * the handle lets go of it.
+ */
+class pooled_connection {
+ public:
+  /// Holds no connection.
+  pooled_connection() noexcept;
+  ~pooled_connection();
+  pooled_connection(pooled_connection&& other) noexcept;
+  /// Returns what this handle held, then takes over `other`'s connection.
+  pooled_connection& operator=(pooled_connection&& other) noexcept;
+  pooled_connection(const pooled_connection&) = delete;
+  pooled_connection& operator=(const pooled_connection&) = delete;
+
+  /// The connection; usage_error when the handle holds none.
+  [[nodiscard]] database& operator*() const;
+  [[nodiscard]] database* operator->() const { return &**this; }
+  /// True while the handle holds a connection.
+  explicit operator bool() const noexcept { return db_ != nullptr; }
+
+  /// Returns the connection to the pool now (after a rollback and a session
+  /// reset); the handle then holds none.
+  void release() noexcept;
+  /// Closes the connection instead of returning it (for a session whose
+  /// state the reset cannot undo); the pool may open a new one in its place.
+  void discard() noexcept;
+
+ private:
+  friend class pool;
+  pooled_connection(std::shared_ptr<detail::pool_state> owner, std::unique_ptr<database> db) noexcept;
+
+  std::shared_ptr<detail::pool_state> owner_;  // keeps the pool's state alive
+  std::unique_ptr<database> db_;
+};
+
+/// A thread-safe pool of at most max_size connections to one database.
+/**
+ * Connections are opened on demand, when acquire() finds none idle. A
+ * connection that comes back is rolled back and reset (pool_options::reset)
+ * and gets the pool's settings again; one that is lost, closed or cannot be
+ * reset is closed instead, and the pool opens another when needed. An idle
+ * connection is checked before it is handed out; a dead one is replaced,
+ * never handed out.
+ *
+ * All members may be called from any thread. Destroying the pool closes
+ * its idle connections; connections still checked out are closed when
+ * their handles let go. No thread may be inside acquire() while the pool is
+ * destroyed.
+ */
+class pool {
+ public:
+  /// `conninfo` as for database; nothing connects until acquire().
+  /// usage_error when options.max_size or stream_batch_size is 0, or a
+  /// duration is negative.
+  explicit pool(std::string conninfo, pool_options options = {});
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
+
+  /// A connection, waiting up to options().wait_timeout for one to come
+  /// back when all are in use: pool_timeout then. connection_error when a
+  /// new connection cannot be opened.
+  [[nodiscard]] pooled_connection acquire();
+  /// The same with its own wait (0: do not wait).
+  [[nodiscard]] pooled_connection acquire(std::chrono::milliseconds wait);
+
+  [[nodiscard]] pool_stats stats() const;
+  [[nodiscard]] const pool_options& options() const noexcept;
+
+ private:
+  // Internals that reach into database (pool is its friend); src/pool.cpp.
+  static void configure(database& db, const pool_options& options);
+  static bool alive(database& db, bool ping) noexcept;
+  static bool reset(database& db, const pool_options& options, const std::string& conninfo) noexcept;
+  static bool retire_only(const database& db) noexcept;
+  friend struct detail::pool_state;
+
+  std::shared_ptr<detail::pool_state> state_;
+};
+
+}  // namespace pgwrap

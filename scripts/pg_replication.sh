@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A primary and a streaming-replication standby, for failover tests.
+#
+#   scripts/pg_replication.sh start     initdb a primary, pg_basebackup -R a standby from it, start both
+#   scripts/pg_replication.sh env       print `export ...` lines for eval (see below)
+#   scripts/pg_replication.sh failover  stop the primary, promote the standby, wait until it takes writes
+#   scripts/pg_replication.sh stop      stop both and delete everything
+#
+# Both servers listen on Unix sockets only, each in its own directory inside
+# a private temp dir, so several environments never clash. `env` prints:
+#   PGWRAP_FAILOVER_DSN          host=<primary>,<standby> port=P,S user=... dbname=postgres
+#   PGWRAP_FAILOVER_PRIMARY_DSN  the primary alone
+#   PGWRAP_FAILOVER_STANDBY_DSN  the standby alone
+#   PGWRAP_FAILOVER_COMMAND      a shell command that runs `failover` on this environment
+# Environment: PGWRAP_REPL_STATE state file (default <repo root>/.pgwrap-repl),
+#              PGWRAP_PG_BINDIR as for pg_throwaway.sh.
+set -euo pipefail
+
+readonly PROG=pg_replication
+SCRIPT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+readonly SCRIPT
+STATE_FILE=${PGWRAP_REPL_STATE:-$(dirname "$SCRIPT")/../.pgwrap-repl}
+readonly STATE_FILE
+# shellcheck source=scripts/pg_env_lib.sh
+source "$(dirname "$SCRIPT")/pg_env_lib.sh"
+
+readonly PRIMARY_PORT=5432 STANDBY_PORT=5433  # socket-only: the port just names the socket file
+
+dsn_for() { echo "host=$ENV_DIR/$1-socket port=$2 user=$SERVER_USER dbname=postgres"; }
+
+cmd_start() {
+    if read_env_dir; then
+        die "already started in $ENV_DIR; run: $0 stop"
+    fi
+    id "$SERVER_USER" >/dev/null 2>&1 || die "user '$SERVER_USER' does not exist (install postgresql first)"
+    local bindir
+    bindir=$(find_bindir)
+    make_env_dir
+    trap stop_env EXIT  # a failed start leaves nothing behind
+    as_server "$ENV_DIR" mkdir "$ENV_DIR/primary-socket" "$ENV_DIR/standby-socket"
+
+    # initdb --auth=trust already allows local replication connections.
+    init_cluster "$ENV_DIR/primary" <<EOF
+listen_addresses = ''
+port = $PRIMARY_PORT
+unix_socket_directories = '$ENV_DIR/primary-socket'
+wal_level = replica
+max_wal_senders = 4
+EOF
+    start_cluster "$ENV_DIR/primary" || die "the primary failed to start"
+
+    # -R writes standby.signal and primary_conninfo; the copied config then
+    # gets the standby's own socket and port (later lines win).
+    if ! as_server "$ENV_DIR" "$bindir/pg_basebackup" -D "$ENV_DIR/standby" -R -X stream -c fast --no-sync \
+        -h "$ENV_DIR/primary-socket" -p "$PRIMARY_PORT" -U "$SERVER_USER" >"$ENV_DIR/basebackup.log" 2>&1; then
+        cat "$ENV_DIR/basebackup.log" >&2
+        die "pg_basebackup failed"
+    fi
+    as_server "$ENV_DIR" tee -a "$ENV_DIR/standby/postgresql.conf" >/dev/null <<EOF
+port = $STANDBY_PORT
+unix_socket_directories = '$ENV_DIR/standby-socket'
+EOF
+    start_cluster "$ENV_DIR/standby" || die "the standby failed to start"
+    wait_for_true "$(dsn_for standby $STANDBY_PORT)" "SELECT pg_is_in_recovery()" ||
+        die "the standby did not come up in recovery"
+    wait_for_true "$(dsn_for primary $PRIMARY_PORT)" \
+        "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
+        die "the standby does not stream from the primary"
+
+    cat >"$ENV_DIR/env" <<EOF
+export PGWRAP_FAILOVER_DSN='host=$ENV_DIR/primary-socket,$ENV_DIR/standby-socket port=$PRIMARY_PORT,$STANDBY_PORT user=$SERVER_USER dbname=postgres'
+export PGWRAP_FAILOVER_PRIMARY_DSN='$(dsn_for primary $PRIMARY_PORT)'
+export PGWRAP_FAILOVER_STANDBY_DSN='$(dsn_for standby $STANDBY_PORT)'
+EOF
+    # The command goes through a shell (std::system): quote the paths for it.
+    printf 'export PGWRAP_FAILOVER_COMMAND=%q\n' \
+        "PGWRAP_REPL_STATE=$(printf %q "$STATE_FILE") $(printf %q "$SCRIPT") failover" >>"$ENV_DIR/env"
+    trap - EXIT
+    echo "$PROG: primary and streaming standby running in $ENV_DIR; state in $STATE_FILE"
+}
+
+cmd_failover() {
+    read_env_dir || die "not running (state file $STATE_FILE)"
+    local bindir
+    bindir=$(find_bindir)
+    # A fast shutdown ends every session with "terminating connection due to
+    # administrator command", as a real primary going away does.
+    as_server "$ENV_DIR" "$bindir/pg_ctl" stop -D "$ENV_DIR/primary" -m fast -w -t 60 >/dev/null ||
+        die "could not stop the primary"
+    as_server "$ENV_DIR" "$bindir/pg_ctl" promote -D "$ENV_DIR/standby" -w -t 60 >/dev/null ||
+        die "could not promote the standby"
+    wait_for_true "$(dsn_for standby $STANDBY_PORT) target_session_attrs=read-write" "SELECT NOT pg_is_in_recovery()" ||
+        die "the promoted standby does not accept writes"
+    echo "$PROG: primary stopped; the standby is the new primary"
+}
+
+main() {
+    [[ $# -eq 1 ]] || { echo "usage: $0 start|stop|env|failover" >&2; exit 2; }
+    case $1 in
+        start) cmd_start ;;
+        stop) stop_env ;;
+        env) print_env ;;
+        failover) cmd_failover ;;
+        *) echo "usage: $0 start|stop|env|failover" >&2; exit 2 ;;
+    esac
+}
+
+main "$@"

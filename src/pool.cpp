@@ -1,0 +1,291 @@
+// pool: at most max_size connections to one database, shared by threads.
+// The mutex guards only the bookkeeping; connecting, checking and resetting
+// a connection happen outside it, on the thread that acquires or returns.
+
+#include "pgwrap/pool.hpp"
+
+#include <poll.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "database_impl.hpp"
+
+namespace pgwrap {
+
+using steady_clock = std::chrono::steady_clock;
+
+pool_timeout::pool_timeout(std::size_t max_size, std::chrono::milliseconds waited)
+    : error("pool: no connection came free within " + std::to_string(waited.count()) + " ms; all " +
+            std::to_string(max_size) + " connections (max_size) are in use"),
+      max_size_(max_size),
+      waited_(waited) {}
+
+namespace detail {
+
+struct pool_state {
+  pool_state(std::string info, pool_options opts) : conninfo(std::move(info)), options(std::move(opts)) {}
+
+  const std::string conninfo;
+  const pool_options options;
+
+  struct idle_connection {
+    std::unique_ptr<database> db;
+    steady_clock::time_point since;
+  };
+
+  mutable std::mutex mutex;
+  std::condition_variable freed;  // a connection came back, or there is room to open one
+  std::vector<idle_connection> idle;  // the most recently returned last: it is handed out first
+  std::size_t size = 0;               // idle + in use (including those being opened)
+  std::size_t waiting = 0;
+  bool closed = false;  // the pool is gone; its handles may not be
+  // Databases a transaction guard (or a call in progress) may still refer to:
+  // closed, never reused, and kept until the last handle is gone.
+  std::vector<std::unique_ptr<database>> retired;
+
+  /// Takes a connection back: reset and made idle when `keep` and possible,
+  /// else closed. Never throws; never blocks on the lock while talking to
+  /// the server.
+  void give_back(std::unique_ptr<database> db, bool keep) noexcept {
+    bool pool_gone = false;
+    {
+      const std::lock_guard lock(mutex);
+      pool_gone = closed;
+    }
+    if (keep && !pool_gone && pool::reset(*db, options, conninfo)) {
+      const std::lock_guard lock(mutex);
+      if (!closed) {
+        idle.push_back({std::move(db), steady_clock::now()});
+        freed.notify_one();
+        return;
+      }
+    }
+    const bool still_referred_to = pool::retire_only(*db);
+    if (still_referred_to) {
+      db->close();
+    } else {
+      db.reset();  // closes the connection, outside the lock
+    }
+    const std::lock_guard lock(mutex);
+    --size;
+    if (still_referred_to) retired.push_back(std::move(db));
+    freed.notify_one();  // room to open a new one
+  }
+};
+
+}  // namespace detail
+
+// --- pooled_connection ---
+
+pooled_connection::pooled_connection() noexcept = default;
+
+pooled_connection::pooled_connection(std::shared_ptr<detail::pool_state> owner, std::unique_ptr<database> db) noexcept
+    : owner_(std::move(owner)), db_(std::move(db)) {}
+
+pooled_connection::~pooled_connection() { release(); }
+
+pooled_connection::pooled_connection(pooled_connection&& other) noexcept
+    : owner_(std::move(other.owner_)), db_(std::move(other.db_)) {}
+
+pooled_connection& pooled_connection::operator=(pooled_connection&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::move(other.owner_);
+    db_ = std::move(other.db_);
+  }
+  return *this;
+}
+
+database& pooled_connection::operator*() const {
+  if (!db_) throw usage_error("pooled_connection holds no connection (moved from, released or discarded)");
+  return *db_;
+}
+
+void pooled_connection::release() noexcept {
+  if (!db_) return;
+  const std::shared_ptr<detail::pool_state> owner = std::move(owner_);
+  owner->give_back(std::move(db_), true);
+}
+
+void pooled_connection::discard() noexcept {
+  if (!db_) return;
+  const std::shared_ptr<detail::pool_state> owner = std::move(owner_);
+  owner->give_back(std::move(db_), false);
+}
+
+// --- pool ---
+
+pool::pool(std::string conninfo, pool_options options) {
+  if (options.max_size == 0) throw usage_error("pool: max_size is 0; a pool needs room for one connection at least");
+  if (options.wait_timeout.count() < 0) throw usage_error("pool: wait_timeout is negative");
+  if (options.ping_after_idle.count() < 0) throw usage_error("pool: ping_after_idle is negative");
+  if (options.statement_timeout.count() < 0) throw usage_error("pool: statement_timeout is negative");
+  if (options.stream_batch_size == 0) throw usage_error("pool: stream_batch_size is 0");
+  state_ = std::make_shared<detail::pool_state>(std::move(conninfo), std::move(options));
+}
+
+pool::~pool() {
+  std::vector<detail::pool_state::idle_connection> idle;
+  {
+    const std::lock_guard lock(state_->mutex);
+    state_->closed = true;
+    idle.swap(state_->idle);
+    state_->size -= idle.size();
+  }
+  state_->freed.notify_all();
+  // `idle` goes here, closing its connections outside the lock.
+}
+
+const pool_options& pool::options() const noexcept { return state_->options; }
+
+pool_stats pool::stats() const {
+  const std::lock_guard lock(state_->mutex);
+  pool_stats s;
+  s.max_size = state_->options.max_size;
+  s.size = state_->size;
+  s.idle = state_->idle.size();
+  s.in_use = s.size - s.idle;
+  s.waiting = state_->waiting;
+  return s;
+}
+
+pooled_connection pool::acquire() { return acquire(state_->options.wait_timeout); }
+
+pooled_connection pool::acquire(std::chrono::milliseconds wait) {
+  if (wait.count() < 0) throw usage_error("pool: acquire() with a negative wait");
+  const std::shared_ptr<detail::pool_state> st = state_;
+  const pool_options& options = st->options;
+  const auto deadline = steady_clock::now() + wait;
+  std::unique_lock lock(st->mutex);
+  for (;;) {
+    if (st->closed) throw usage_error("pool: acquire() while the pool is being destroyed");
+    if (!st->idle.empty()) {
+      detail::pool_state::idle_connection entry = std::move(st->idle.back());
+      st->idle.pop_back();
+      lock.unlock();
+      const bool ping = steady_clock::now() - entry.since >= options.ping_after_idle;
+      if (alive(*entry.db, ping)) return {st, std::move(entry.db)};
+      entry.db.reset();  // dead: close it, and take the next one or open a new one
+      lock.lock();
+      --st->size;
+      continue;
+    }
+    if (st->size < options.max_size) {
+      ++st->size;  // reserves the room while connecting without the lock
+      lock.unlock();
+      try {
+        auto db = std::make_unique<database>(st->conninfo);
+        configure(*db, options);
+        db->connect();
+        return {st, std::move(db)};
+      } catch (...) {
+        lock.lock();
+        --st->size;
+        st->freed.notify_one();  // another waiter may try
+        throw;
+      }
+    }
+    ++st->waiting;
+    const bool woken = st->freed.wait_until(
+        lock, deadline, [&] { return st->closed || !st->idle.empty() || st->size < options.max_size; });
+    --st->waiting;
+    if (!woken) throw pool_timeout(options.max_size, wait);
+  }
+}
+
+void pool::configure(database& db, const pool_options& options) {
+  db.set_autocommit(options.autocommit);
+  db.set_statement_timeout(options.statement_timeout);  // not connected yet: applied when connecting
+  db.set_statement_cache_size(options.statement_cache_size);
+  db.set_stream_batch_size(options.stream_batch_size);
+  db.on_notice(options.on_notice);
+}
+
+namespace {
+bool readable(PGconn* conn) {
+  pollfd fd{PQsocket(conn), POLLIN, 0};
+  return ::poll(&fd, 1, 0) > 0;
+}
+}  // namespace
+
+bool pool::alive(database& db, bool ping) noexcept {
+  const database::impl* st = db.impl_.get();
+  if (st == nullptr || st->closed || st->conn == nullptr) return false;
+  PGconn* conn = st->conn;
+  // A server that ends a session (restart, pg_terminate_backend) first sends
+  // a FATAL message, then closes the socket. An idle connection has little
+  // else to read (a NOTIFY, a changed parameter), so reading what is there,
+  // without blocking, finds the end, or at least the message.
+  bool arrived = false;
+  for (int i = 0; i < 3 && PQstatus(conn) == CONNECTION_OK && readable(conn); ++i) {
+    arrived = true;
+    if (PQconsumeInput(conn) == 0) return false;
+  }
+  if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) return false;
+  if (!ping && !arrived) return true;
+  // A round trip: settles whether what arrived was a goodbye, and finds a
+  // peer that vanished without closing the socket (as far as TCP keepalive
+  // settings let it).
+  const result_ptr res(PQexec(conn, ""));
+  return PQresultStatus(res.get()) == PGRES_EMPTY_QUERY && PQstatus(conn) == CONNECTION_OK &&
+         PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+bool pool::retire_only(const database& db) noexcept {
+  const database::impl* st = db.impl_.get();
+  return st != nullptr && (st->guard_depth > 0 || st->busy.load());
+}
+
+bool pool::reset(database& db, const pool_options& options, const std::string& conninfo) noexcept {
+  database::impl* st = db.impl_.get();
+  // Closed, moved from, lost, pointed elsewhere with connect(conninfo), or
+  // still inside a call or a transaction guard: not for the next user.
+  if (st == nullptr || st->closed || st->conn == nullptr || st->busy.load() || st->guard_depth > 0 ||
+      st->pipeline || st->lost_in_transaction || st->conninfo != conninfo) {
+    return false;
+  }
+  PGconn* conn = st->conn;
+  const PGTransactionStatusType status = PQtransactionStatus(conn);
+  if (PQstatus(conn) != CONNECTION_OK || (status != PQTRANS_IDLE && status != PQTRANS_INTRANS &&
+                                          status != PQTRANS_INERROR)) {
+    return false;
+  }
+  try {
+    // One round trip: end the transaction, then what DISCARD ALL does, spelled
+    // out (DISCARD ALL itself cannot share a query string), then pgwrap's own
+    // settings again.
+    std::string sql = status == PQTRANS_IDLE ? "" : "ROLLBACK; ";
+    sql += "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); "
+           "DISCARD TEMP; DISCARD SEQUENCES; ";
+    if (options.reset == session_reset::discard_all) {
+      sql += "DEALLOCATE ALL; DISCARD PLANS; ";
+      st->cache.clear();
+    }
+    for (const std::string& evicted : st->cache.set_capacity(options.statement_cache_size)) {
+      sql += "DEALLOCATE " + evicted + "; ";
+    }
+    sql += "SET DateStyle = ISO; SET IntervalStyle = postgres;";  // as when connecting (normalize_session)
+    if (options.statement_timeout.count() > 0) {
+      sql += " SET statement_timeout = " + std::to_string(options.statement_timeout.count()) + ";";
+    }
+    st->notice_handler = options.on_notice;  // before the reset: the last user's handler may be gone already
+    const result_ptr res(PQexec(conn, sql.c_str()));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK || PQstatus(conn) != CONNECTION_OK ||
+        PQtransactionStatus(conn) != PQTRANS_IDLE) {
+      return false;
+    }
+    st->connection_gone();  // for cursors: the rollback and CLOSE ALL ended them, and a stream still open says so
+    st->autocommit = options.autocommit;
+    st->statement_timeout = options.statement_timeout;
+    db.set_stream_batch_size(options.stream_batch_size);
+    return true;
+  } catch (...) {  // out of memory: the connection is closed instead
+    return false;
+  }
+}
+
+}  // namespace pgwrap
