@@ -311,6 +311,7 @@ void transaction::commit() {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
   }
   finish();
+  st.settle();  // a stream's FETCH in flight decides whether the transaction failed
   if (savepoint_.empty()) {
     try {
       st.commit();

@@ -134,6 +134,7 @@ struct database::impl {
     bool hold;                   // WITH HOLD (autocommit): outlives its transaction
     std::size_t savepoint_mark;  // savepoints made before it: rolling back to a later one drops it
     bool finished = false;       // its stream is done with it: close it
+    result_ptr prefetched{};     // the next batch, fetched ahead (see fetching)
     bool gone = false;           // the server dropped it (transaction end, rollback to a savepoint)
   };
   std::vector<std::shared_ptr<cursor>> cursors;
@@ -162,7 +163,21 @@ struct database::impl {
   void rolled_back_to_savepoint(std::size_t savepoint) noexcept {
     drop_cursors_if([](const cursor& c, std::size_t sp) { return !c.hold && c.savepoint_mark >= sp; }, savepoint);
   }
+  // A stream asks for its next batch as soon as it has one, so the server
+  // works on it while the loop works on this one. Before anything else is
+  // sent, that FETCH's result is read into its cursor (settle), so the
+  // connection is free and no batch is lost.
+  std::shared_ptr<cursor> fetching;
+  void settle() noexcept {
+    if (!fetching) return;
+    const std::shared_ptr<cursor> c = std::move(fetching);
+    fetching.reset();
+    c->prefetched.reset(PQgetResult(conn));
+    while (PGresult* extra = PQgetResult(conn)) PQclear(extra);
+  }
+
   void connection_gone() noexcept {
+    fetching.reset();
     for (const auto& c : cursors) c->owner = nullptr;
     drop_cursors_if([](const cursor&, std::size_t) { return true; });
   }
@@ -314,6 +329,7 @@ struct database::impl {
   /// The open connection; connects first when needed (lazily, or again after
   /// a connection lost outside a transaction, when nothing can be lost).
   PGconn* connection() {
+    if (conn != nullptr) settle();
     if (closed) throw usage_error("the database is closed; call connect() to open it again");
     if (copying) {
       throw usage_error("a copy_out is still being read on this database: finish or leave its loop first "
@@ -389,6 +405,7 @@ struct database::impl {
   // DEALLOCATE is not transactional, but fails inside an aborted transaction;
   // then the statement just stays on the server until the session ends.
   void deallocate(const std::string& statement) noexcept {
+    settle();
     if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) return;
     PQclear(PQexec(conn, statement.c_str()));
   }
@@ -460,6 +477,7 @@ struct database::impl {
   }
 
   void commit() {
+    settle();  // the transaction's state is known only once a FETCH in flight has finished
     if (lost_in_transaction) {
       throw connection_error(
           "commit failed: the connection was lost during the transaction and its work is gone; "
@@ -485,6 +503,7 @@ struct database::impl {
   }
 
   void rollback() {
+    settle();
     if (!lost_in_transaction && status() != PQTRANS_IDLE) {
       try {
         control("ROLLBACK");

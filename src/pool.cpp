@@ -248,6 +248,7 @@ bool pool::reset(database& db, const pool_options& options, const std::string& c
       st->pipeline || st->lost_in_transaction || st->conninfo != conninfo) {
     return false;
   }
+  st->settle();  // a stream's FETCH sent ahead: read it, so the connection is idle or in its transaction
   PGconn* conn = st->conn;
   const PGTransactionStatusType status = PQtransactionStatus(conn);
   if (PQstatus(conn) != CONNECTION_OK || (status != PQTRANS_IDLE && status != PQTRANS_INTRANS &&

@@ -55,16 +55,30 @@ class cursor_source final : public stream_source {
           "pgwrap::transaction that outlives it");
     }
     const database::call_scope scope(*st);
+    st->settle();  // this stream's FETCH sent ahead, or another stream's
     const PGTransactionStatusType before = PQtransactionStatus(st->conn);
     try {
-      auto batch = st->take(PQexecParams(st->conn, fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, format_),
-                            query_, before);
+      PGresult* res = cursor_->prefetched ? cursor_->prefetched.release()
+                                          : PQexecParams(st->conn, fetch_.c_str(), 0, nullptr, nullptr, nullptr,
+                                                         nullptr, format_);
+      auto batch = st->take(res, query_, before);
       note_batch(*batch);
+      fetch_ahead(*st);
       return batch;
     } catch (...) {
       exhausted_ = true;  // a failed FETCH leaves the cursor unusable
       throw;
     }
+  }
+
+  /// Sends the next FETCH without waiting, so the server fills the next batch
+  /// while the loop reads this one. Not for held cursors: in autocommit mode
+  /// the connection must look idle between batches.
+  void fetch_ahead(database::impl& st) noexcept {
+    if (exhausted_ || cursor_->hold) return;
+    if (PQsendQueryParams(st.conn, fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, format_) == 1) {
+      st.fetching = cursor_;
+    }  // else the next batch is fetched when it is needed, and fails then if the connection did
   }
 
  private:
@@ -178,6 +192,7 @@ database::opened_stream database::open_stream(std::string_view sql, std::span<co
       if (!first) throw connection_error("no result from the server for the stream's query");
       st.cursors.push_back(cursor);
       source.note_batch(*first);
+      source.fetch_ahead(st);
       return {detail::stream_handle(owned.release()), std::move(first)};
     }
   }

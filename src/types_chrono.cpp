@@ -598,6 +598,13 @@ std::int64_t count_to_micros(std::int64_t count, std::intmax_t num, std::intmax_
 
 std::int64_t micros_to_count(const value_view& v, std::int64_t micros, std::intmax_t num, std::intmax_t den,
                              std::int64_t offset, std::int64_t lo, std::int64_t hi, std::string_view cxx_type) {
+  if (num == 1 && den == 1) {  // microseconds, the common case: no 128-bit division per value
+    std::int64_t count = 0;
+    if (__builtin_add_overflow(micros, offset, &count) || count < lo || count > hi) {
+      conversion_failure(v, cxx_type, "outside the range of " + std::string(cxx_type));
+    }
+    return count;
+  }
   const i128 total = static_cast<i128>(micros) + offset;
   if (total % num != 0) {
     conversion_failure(v, cxx_type,

@@ -25,7 +25,8 @@ namespace detail {
 /// Reads column `column` of row `row` as T (NULL only into std::optional).
 template <decodable T>
 T read_column(const result_data& data, std::size_t row, std::size_t column) {
-  if (data.is_null(row, column)) {
+  const std::string_view bytes = data.value(row, column);
+  if (bytes.empty() && data.is_null(row, column)) {  // only an empty value may be NULL: one call less per value
     if constexpr (is_optional<T>::value) {
       return std::nullopt;
     } else {
@@ -33,7 +34,7 @@ T read_column(const result_data& data, std::size_t row, std::size_t column) {
     }
   }
   try {
-    return codec<T>::decode({data.value(row, column), data.type_oid(column), data.format(column)});
+    return codec<T>::decode({bytes, data.type_oid(column), data.format(column)});
   } catch (const conversion_error& e) {
     data.throw_conversion_error(column, e.what());
   }
