@@ -8,43 +8,9 @@
 # `export ...` lines for the tests. The state file names that directory, so
 # `stop` finds and removes it even after a half-done start.
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-note() { echo "$PROG: $*" >&2; }
-
-# PostgreSQL (and pgbouncer) refuse to run as root, so as root the servers run
-# as `postgres`, which is also the clusters' superuser.
-if [[ $(id -u) -eq 0 ]]; then
-    SERVER_USER=postgres
-else
-    SERVER_USER=$(id -un)
-fi
-readonly SERVER_USER
-
-# Debian keeps initdb/pg_ctl under /usr/lib/postgresql/<ver>/bin, off PATH.
-find_bindir() {
-    if [[ -n ${PGWRAP_PG_BINDIR:-} ]]; then
-        echo "$PGWRAP_PG_BINDIR"; return
-    fi
-    local d
-    d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1 || true)
-    if [[ -n $d && -x $d/pg_ctl ]]; then
-        echo "$d"; return
-    fi
-    if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
-        dirname "$(command -v pg_ctl)"; return
-    fi
-    die "cannot find initdb/pg_ctl (install postgresql, or set PGWRAP_PG_BINDIR)"
-}
-
-# Runs a program as SERVER_USER from a directory that user may enter.
-as_server() {
-    local dir=$1; shift
-    if [[ $(id -u) -eq 0 ]]; then
-        (cd "$dir" && exec runuser -u "$SERVER_USER" -- "$@")
-    else
-        (cd "$dir" && exec "$@")
-    fi
-}
+# die, note, SERVER_USER, find_bindir, as_server
+# shellcheck source=scripts/pg_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 
 # Only ever rm -rf a directory that looks like one we made.
 is_env_dir() {

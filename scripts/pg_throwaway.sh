@@ -20,46 +20,9 @@ readonly REPO_ROOT
 readonly STATE_FILE=${PGWRAP_PG_STATE:-$REPO_ROOT/.pgwrap-pg}
 readonly DEFAULT_PORT=5432
 
-die() { echo "$PROG: $*" >&2; exit 1; }
-note() { echo "$PROG: $*" >&2; }
-
-# PostgreSQL refuses to run as root, so as root the server runs as `postgres`
-# and that is also the cluster's superuser; otherwise it is all the current user.
-if [[ $(id -u) -eq 0 ]]; then
-    SERVER_USER=postgres
-else
-    SERVER_USER=$(id -un)
-fi
-readonly SERVER_USER
-
-# Debian keeps initdb/pg_ctl off PATH under /usr/lib/postgresql/<ver>/bin;
-# elsewhere (Homebrew, Fedora) they are usually on PATH.
-find_bindir() {
-    if [[ -n ${PGWRAP_PG_BINDIR:-} ]]; then
-        echo "$PGWRAP_PG_BINDIR"; return
-    fi
-    local d
-    d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1 || true)
-    if [[ -n $d && -x $d/pg_ctl ]]; then
-        echo "$d"; return
-    fi
-    if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
-        dirname "$(command -v pg_ctl)"; return
-    fi
-    die "cannot find initdb/pg_ctl (install postgresql, or set PGWRAP_PG_BINDIR)"
-}
-
-# Run a server program as SERVER_USER, from a directory that user can enter
-# (the server user may not be allowed into the caller's cwd). fd 9 is closed
-# so the server never inherits the lock taken in lock().
-as_server() {
-    local dir=$1; shift
-    if [[ $(id -u) -eq 0 ]]; then
-        (cd "$dir" && exec 9<&- && exec runuser -u "$SERVER_USER" -- "$@")
-    else
-        (cd "$dir" && exec 9<&- && exec "$@")
-    fi
-}
+# die, note, SERVER_USER, find_bindir, as_server
+# shellcheck source=scripts/pg_common.sh
+source "$REPO_ROOT/scripts/pg_common.sh"
 
 # --- state file: simple KEY=VALUE lines, parsed (never sourced) ------------
 
