@@ -101,7 +101,9 @@ template <std::integral T>
 template <std::integral T>
 inline void store_be(T value, std::string& out) {
   const auto v = static_cast<std::make_unsigned_t<T>>(value);
-  for (std::size_t i = sizeof(T); i-- > 0;) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+  char bytes[sizeof(T)];  // one append, not one per byte: COPY writes several per row
+  for (std::size_t i = 0; i < sizeof(T); ++i) bytes[i] = static_cast<char>((v >> (8 * (sizeof(T) - 1 - i))) & 0xFF);
+  out.append(bytes, sizeof(T));
 }
 
 /// Names a type in messages: a built-in's PostgreSQL name, else "type <oid>".
