@@ -312,6 +312,16 @@ struct time_point_codec {
     return write_raw_timestamp(pg, type_oid, scratch);
   }
   static value_type decode(const value_view& v) {
+    if constexpr (std::is_same_v<D, std::chrono::microseconds>) {  // inline: a finite binary value, no scaling
+      if (v.format == wire_format::binary && v.type_oid == type_oid && v.data.size() == 8) {
+        const auto pg = load_be<std::int64_t>(v.data.data());
+        std::int64_t count = 0;
+        if (pg != std::numeric_limits<std::int64_t>::max() && pg != std::numeric_limits<std::int64_t>::min() &&
+            !__builtin_add_overflow(pg, pg_epoch_micros, &count)) {
+          return value_type(D(count));
+        }
+      }
+    }
     const std::int64_t pg = read_finite_timestamp(v, type_oid, name);
     return value_type(
         D(static_cast<rep>(micros_to_count(v, pg, ratio::num, ratio::den, pg_epoch_micros,

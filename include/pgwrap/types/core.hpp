@@ -2,6 +2,7 @@
 /// @file
 /// Codecs for bool, the integers, float, double, strings and NULL.
 
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -80,6 +81,12 @@ struct codec<T> {
     }
   }
   static T decode(const value_view& v) {
+    // The common case inline: a binary int2/int4/int8 read into the signed type of its width.
+    if constexpr (std::is_signed_v<T> && sizeof(T) >= 2) {
+      if (v.format == wire_format::binary && v.type_oid == type_oid && v.data.size() == sizeof(T)) {
+        return detail::load_be<T>(v.data.data());
+      }
+    }
     if constexpr (std::is_signed_v<T>) {
       return static_cast<T>(detail::read_signed(v, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(),
                                                 detail::integer_name<T>()));
@@ -94,7 +101,10 @@ template <>
 struct codec<bool> {
   static constexpr std::uint32_t type_oid = oid::boolean;
   static param_ref encode(bool v, std::string&) { return param_ref::binary(v ? "\1" : std::string_view("\0", 1), type_oid); }
-  static bool decode(const value_view& v) { return detail::read_bool(v); }
+  static bool decode(const value_view& v) {
+    if (v.format == wire_format::binary && v.type_oid == oid::boolean && v.data.size() == 1) return v.data[0] != 0;
+    return detail::read_bool(v);
+  }
   static bool reads_binary(std::uint32_t oid) { return oid == oid::boolean; }
 };
 
@@ -104,7 +114,12 @@ template <>
 struct codec<double> {
   static constexpr std::uint32_t type_oid = oid::float8;
   static param_ref encode(double v, std::string& scratch) { return detail::write_double(v, scratch); }
-  static double decode(const value_view& v) { return detail::read_double(v); }
+  static double decode(const value_view& v) {
+    if (v.format == wire_format::binary && v.type_oid == oid::float8 && v.data.size() == 8) {  // inline: the common case
+      return std::bit_cast<double>(detail::load_be<std::uint64_t>(v.data.data()));
+    }
+    return detail::read_double(v);
+  }
   static bool reads_binary(std::uint32_t oid) { return oid == oid::float8 || oid == oid::float4; }
 };
 
