@@ -158,3 +158,24 @@ print_env() {
     fi
     cat "$ENV_DIR/env"
 }
+
+# The command line of an environment script: start, stop, env, and the
+# commands the script lists in EXTRA_COMMANDS (each runs cmd_<name>).
+env_main() {
+    local extra=("${EXTRA_COMMANDS[@]}")
+    local usage="usage: $0 start|stop|env${extra[*]:+|${extra[*]// /|}}"
+    [[ $# -eq 1 ]] || { echo "$usage" >&2; exit 2; }
+    case $1 in
+        start) cmd_start ;;
+        stop) stop_env ;;
+        env) print_env ;;
+        *)
+            local e
+            for e in "${extra[@]}"; do
+                if [[ $1 == "$e" ]]; then "cmd_$e"; return; fi
+            done
+            echo "$usage" >&2
+            exit 2
+            ;;
+    esac
+}

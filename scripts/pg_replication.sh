@@ -94,15 +94,5 @@ cmd_failover() {
     echo "$PROG: primary stopped; the standby is the new primary"
 }
 
-main() {
-    [[ $# -eq 1 ]] || { echo "usage: $0 start|stop|env|failover" >&2; exit 2; }
-    case $1 in
-        start) cmd_start ;;
-        stop) stop_env ;;
-        env) print_env ;;
-        failover) cmd_failover ;;
-        *) echo "usage: $0 start|stop|env|failover" >&2; exit 2 ;;
-    esac
-}
-
-main "$@"
+EXTRA_COMMANDS=(failover)
+env_main "$@"

@@ -115,14 +115,5 @@ EOF
     echo "$PROG: PostgreSQL with TLS on localhost:$port (CA $ENV_DIR/certs/ca.crt); state in $STATE_FILE"
 }
 
-main() {
-    [[ $# -eq 1 ]] || { echo "usage: $0 start|stop|env" >&2; exit 2; }
-    case $1 in
-        start) cmd_start ;;
-        stop) stop_env ;;
-        env) print_env ;;
-        *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
-    esac
-}
-
-main "$@"
+EXTRA_COMMANDS=()
+env_main "$@"

@@ -86,14 +86,5 @@ EOF
     echo "$PROG: pgbouncer (transaction pooling) on $ENV_DIR/.s.PGSQL.$BOUNCER_PORT; state in $STATE_FILE"
 }
 
-main() {
-    [[ $# -eq 1 ]] || { echo "usage: $0 start|stop|env" >&2; exit 2; }
-    case $1 in
-        start) cmd_start ;;
-        stop) stop_env ;;
-        env) print_env ;;
-        *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
-    esac
-}
-
-main "$@"
+EXTRA_COMMANDS=()
+env_main "$@"

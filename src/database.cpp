@@ -3,7 +3,6 @@
 // transaction guard. Values only ever travel as parameters.
 
 #include <array>
-#include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -266,7 +265,8 @@ transaction::transaction(database& db) : db_(db) {
   if (st.status() == PQTRANS_IDLE) {
     st.control("BEGIN");
   } else {
-    savepoint_ = "pgwrap_savepoint_" + std::to_string(++st.savepoints);
+    savepoint_number_ = ++st.savepoints;
+    savepoint_ = "pgwrap_savepoint_" + std::to_string(savepoint_number_);
     st.control(("SAVEPOINT " + savepoint_).c_str());
   }
   depth_ = ++st.guard_depth;
@@ -282,13 +282,6 @@ transaction::~transaction() {
   } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the next call reports a broken connection
   }
   finish();
-}
-
-std::size_t transaction::savepoint_number() const noexcept {
-  std::size_t n = 0;
-  const std::string_view digits = std::string_view(savepoint_).substr(savepoint_.rfind('_') + 1);
-  std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  return n;
 }
 
 void transaction::finish() {
@@ -321,7 +314,7 @@ void transaction::commit() {
     }
   } else if (st.status() == PQTRANS_INERROR) {
     st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
-    st.rolled_back_to_savepoint(savepoint_number());
+    st.rolled_back_to_savepoint(savepoint_number_);
     throw_aborted_commit(
         "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
         "savepoint; the enclosing transaction goes on");
@@ -346,7 +339,7 @@ void transaction::rollback() {
     st.rollback();
   } else if (!st.lost_in_transaction) {
     st.control(("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_).c_str());
-    st.rolled_back_to_savepoint(savepoint_number());
+    st.rolled_back_to_savepoint(savepoint_number_);
   }
 }
 

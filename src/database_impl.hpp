@@ -320,10 +320,21 @@ struct database::impl {
     st.notice_handler(text);
   }
 
-  /// True when the socket has something to read right now (never waits).
-  static bool readable_now(PGconn* c) {
-    pollfd fd{PQsocket(c), POLLIN, 0};
-    return ::poll(&fd, 1, 0) > 0;
+  /// Reads and parses, without waiting, what the server sent while the
+  /// connection sat idle: a closed session shows as CONNECTION_BAD or, its
+  /// goodbye read but the end of the stream not yet, as server_closing. One
+  /// read may take only the goodbye message; the end needs another.
+  /// Returns whether anything arrived.
+  bool read_idle_input() noexcept {
+    bool arrived = false;
+    for (int reads = 0; reads < 3 && PQstatus(conn) == CONNECTION_OK; ++reads) {
+      pollfd fd{PQsocket(conn), POLLIN, 0};
+      if (::poll(&fd, 1, 0) <= 0) break;
+      arrived = true;
+      if (PQconsumeInput(conn) == 0) break;
+      PQisBusy(conn);  // parses what came: a FATAL goodbye reaches receive_notice
+    }
+    return arrived;
   }
 
   /// The open connection; connects first when needed (lazily, or again after
@@ -341,10 +352,7 @@ struct database::impl {
       // lets the reconnect below happen before anything is sent. One read
       // may take only the goodbye message ("terminating connection ..."); the
       // end of the stream, which marks the connection bad, needs another.
-      for (int reads = 0; reads < 3 && PQstatus(conn) == CONNECTION_OK && readable_now(conn); ++reads) {
-        if (PQconsumeInput(conn) == 0) break;
-        PQisBusy(conn);  // parses what came: a FATAL goodbye reaches receive_notice
-      }
+      read_idle_input();
       if (server_closing) disconnect();  // it said goodbye: nothing sent now would be run
     }
     if (conn && PQstatus(conn) == CONNECTION_BAD) {

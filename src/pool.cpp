@@ -4,7 +4,6 @@
 
 #include "pgwrap/pool.hpp"
 
-#include <poll.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -205,31 +204,20 @@ void pool::configure(database& db, const pool_options& options) {
   db.on_notice(options.on_notice);
 }
 
-namespace {
-bool readable(PGconn* conn) {
-  pollfd fd{PQsocket(conn), POLLIN, 0};
-  return ::poll(&fd, 1, 0) > 0;
-}
-}  // namespace
-
 bool pool::alive(database& db, bool ping) noexcept {
-  const database::impl* st = db.impl_.get();
+  database::impl* st = db.impl_.get();
   if (st == nullptr || st->closed || st->conn == nullptr) return false;
   PGconn* conn = st->conn;
   // A server that ends a session (restart, pg_terminate_backend) first sends
-  // a FATAL message, then closes the socket. An idle connection has little
-  // else to read (a NOTIFY, a changed parameter), so reading what is there,
-  // without blocking, finds the end, or at least the message.
-  bool arrived = false;
-  for (int i = 0; i < 3 && PQstatus(conn) == CONNECTION_OK && readable(conn); ++i) {
-    arrived = true;
-    if (PQconsumeInput(conn) == 0) return false;
+  // a FATAL message, then closes the socket; reading what an idle connection
+  // has received finds either.
+  const bool arrived = st->read_idle_input();
+  if (st->server_closing || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
+    return false;
   }
-  if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) return false;
   if (!ping && !arrived) return true;
-  // A round trip: settles whether what arrived was a goodbye, and finds a
-  // peer that vanished without closing the socket (as far as TCP keepalive
-  // settings let it).
+  // A round trip: finds a peer that vanished without closing the socket (as
+  // far as TCP keepalive settings let it), or sent something unexpected.
   const result_ptr res(PQexec(conn, ""));
   return PQresultStatus(res.get()) == PGRES_EMPTY_QUERY && PQstatus(conn) == CONNECTION_OK &&
          PQtransactionStatus(conn) == PQTRANS_IDLE;
