@@ -1528,7 +1528,7 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                      tx.commit();
                                    }),
                         {}, {}, {}});
-  w.notes.push_back("pgwrap prepares a statement once it has run five times (typed reads at once)");
+  w.notes.push_back("pgwrap prepares a statement on its fifth run (typed reads on their first)");
   return w;
 }
 

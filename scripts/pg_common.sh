@@ -44,3 +44,22 @@ as_server() {
         (cd "$dir" && exec 9<&- && exec "$@")
     fi
 }
+
+# True if $1 is a live process whose command name starts with one of the
+# other arguments (a guard against a reused pid). Reads /proc/<pid>/comm, so
+# no procps (`ps`) is needed; without /proc, falls back to `kill -0`, which
+# tells only that some process of ours has that pid.
+is_live() {
+    local pid=$1 comm name
+    shift
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    if [[ ! -d /proc/self ]]; then
+        kill -0 "$pid" 2>/dev/null
+        return
+    fi
+    read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
+    for name in "$@"; do
+        [[ $comm == "$name"* ]] && return 0
+    done
+    return 1
+}

@@ -8,7 +8,7 @@
 # `export ...` lines for the tests. The state file names that directory, so
 # `stop` finds and removes it even after a half-done start.
 
-# die, note, SERVER_USER, find_bindir, as_server
+# die, note, SERVER_USER, find_bindir, as_server, is_live
 # shellcheck source=scripts/pg_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 
@@ -76,14 +76,6 @@ start_cluster() {
         tail -n 20 "$data.log" >&2 || true
         return 1
     fi
-}
-
-# True if $1 is a live process whose command name starts with $2.
-is_live() {
-    [[ $1 =~ ^[0-9]+$ ]] || return 1
-    local comm
-    comm=$(ps -o comm= -p "$1" 2>/dev/null || true)
-    [[ $comm == "$2"* ]]
 }
 
 # Stops the cluster in $1 by any means (pg_ctl, then signals), so a

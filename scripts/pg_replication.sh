@@ -4,6 +4,8 @@
 #   scripts/pg_replication.sh start     initdb a primary, pg_basebackup -R a standby from it, start both
 #   scripts/pg_replication.sh env       print `export ...` lines for eval (see below)
 #   scripts/pg_replication.sh failover  stop the primary, promote the standby, wait until it takes writes
+#   scripts/pg_replication.sh reset     back to the state `start` leaves: unless the primary still takes
+#                                       writes with the standby streaming from it, replace both by a fresh pair
 #   scripts/pg_replication.sh stop      stop both and delete everything
 #
 # Both servers listen on Unix sockets only, each in its own directory inside
@@ -12,6 +14,7 @@
 #   PGWRAP_FAILOVER_PRIMARY_DSN  the primary alone
 #   PGWRAP_FAILOVER_STANDBY_DSN  the standby alone
 #   PGWRAP_FAILOVER_COMMAND      a shell command that runs `failover` on this environment
+#   PGWRAP_FAILOVER_RESET_COMMAND  the same for `reset` (each failover test starts with it)
 # Environment: PGWRAP_REPL_STATE state file (default <repo root>/.pgwrap-repl),
 #              PGWRAP_PG_BINDIR as for pg_throwaway.sh.
 set -euo pipefail
@@ -28,16 +31,12 @@ readonly PRIMARY_PORT=5432 STANDBY_PORT=5433  # socket-only: the port just names
 
 dsn_for() { echo "host=$ENV_DIR/$1-socket port=$2 user=$SERVER_USER dbname=postgres"; }
 
-cmd_start() {
-    if read_env_dir; then
-        die "already started in $ENV_DIR; run: $0 stop"
-    fi
-    id "$SERVER_USER" >/dev/null 2>&1 || die "user '$SERVER_USER' does not exist (install postgresql first)"
+# Creates a primary and a standby streaming from it in $ENV_DIR and starts
+# both; the same sockets and ports every time, so the DSNs stay valid.
+start_pair() {
     local bindir
     bindir=$(find_bindir)
-    make_env_dir
-    trap stop_env EXIT  # a failed start leaves nothing behind
-    as_server "$ENV_DIR" mkdir "$ENV_DIR/primary-socket" "$ENV_DIR/standby-socket"
+    as_server "$ENV_DIR" mkdir -p "$ENV_DIR/primary-socket" "$ENV_DIR/standby-socket"
 
     # initdb --auth=trust already allows local replication connections.
     init_cluster "$ENV_DIR/primary" <<EOF
@@ -66,15 +65,27 @@ EOF
     wait_for_true "$(dsn_for primary $PRIMARY_PORT)" \
         "SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming'" ||
         die "the standby does not stream from the primary"
+}
+
+cmd_start() {
+    if read_env_dir; then
+        die "already started in $ENV_DIR; run: $0 stop"
+    fi
+    id "$SERVER_USER" >/dev/null 2>&1 || die "user '$SERVER_USER' does not exist (install postgresql first)"
+    make_env_dir
+    trap stop_env EXIT  # a failed start leaves nothing behind
+    start_pair
 
     cat >"$ENV_DIR/env" <<EOF
 export PGWRAP_FAILOVER_DSN='host=$ENV_DIR/primary-socket,$ENV_DIR/standby-socket port=$PRIMARY_PORT,$STANDBY_PORT user=$SERVER_USER dbname=postgres'
 export PGWRAP_FAILOVER_PRIMARY_DSN='$(dsn_for primary $PRIMARY_PORT)'
 export PGWRAP_FAILOVER_STANDBY_DSN='$(dsn_for standby $STANDBY_PORT)'
 EOF
-    # The command goes through a shell (std::system): quote the paths for it.
-    printf 'export PGWRAP_FAILOVER_COMMAND=%q\n' \
-        "PGWRAP_REPL_STATE=$(printf %q "$STATE_FILE") $(printf %q "$SCRIPT") failover" >>"$ENV_DIR/env"
+    # The commands go through a shell (std::system): quote the paths for it.
+    local run
+    run="PGWRAP_REPL_STATE=$(printf %q "$STATE_FILE") $(printf %q "$SCRIPT")"
+    printf 'export PGWRAP_FAILOVER_COMMAND=%q\n' "$run failover" >>"$ENV_DIR/env"
+    printf 'export PGWRAP_FAILOVER_RESET_COMMAND=%q\n' "$run reset" >>"$ENV_DIR/env"
     trap - EXIT
     echo "$PROG: primary and streaming standby running in $ENV_DIR; state in $STATE_FILE"
 }
@@ -94,5 +105,32 @@ cmd_failover() {
     echo "$PROG: primary stopped; the standby is the new primary"
 }
 
-EXTRA_COMMANDS=(failover)
+# True when the pair is as `start` left it: the primary takes writes and the
+# standby streams from it. (Data written meanwhile is not checked.)
+pair_is_fresh() {
+    local bindir out
+    bindir=$(find_bindir)
+    out=$(as_server "$ENV_DIR" "$bindir/psql" -X -A -t -d "$(dsn_for primary $PRIMARY_PORT)" -c \
+        "SELECT NOT pg_is_in_recovery() AND (SELECT count(*) = 1 FROM pg_stat_replication WHERE state = 'streaming')" \
+        2>/dev/null || true)
+    [[ $out == t ]]
+}
+
+# After a failover the old primary is gone for good (no pg_rewind here): a
+# fresh pair in the same places, so the DSNs the tests hold stay valid.
+cmd_reset() {
+    read_env_dir || die "not running (state file $STATE_FILE)"
+    if pair_is_fresh; then
+        echo "$PROG: primary and streaming standby already as started"
+        return 0
+    fi
+    is_env_dir "$ENV_DIR" || die "$ENV_DIR does not look like a pgwrap-env temp dir"
+    kill_cluster "$ENV_DIR/standby"
+    kill_cluster "$ENV_DIR/primary"
+    rm -rf -- "$ENV_DIR/primary" "$ENV_DIR/standby"
+    start_pair
+    echo "$PROG: fresh primary and streaming standby running in $ENV_DIR"
+}
+
+EXTRA_COMMANDS=(failover reset)
 env_main "$@"

@@ -20,7 +20,7 @@ readonly REPO_ROOT
 readonly STATE_FILE=${PGWRAP_PG_STATE:-$REPO_ROOT/.pgwrap-pg}
 readonly DEFAULT_PORT=5432
 
-# die, note, SERVER_USER, find_bindir, as_server
+# die, note, SERVER_USER, find_bindir, as_server, is_live
 # shellcheck source=scripts/pg_common.sh
 source "$REPO_ROOT/scripts/pg_common.sh"
 
@@ -69,10 +69,7 @@ is_our_dir() {
 
 # True if $1 is a live postgres process (guards against a reused pid).
 is_postgres_pid() {
-    [[ $1 =~ ^[0-9]+$ ]] || return 1
-    local comm
-    comm=$(ps -o comm= -p "$1" 2>/dev/null || true)
-    [[ $comm == postgres* || $comm == postmaster* ]]
+    is_live "$1" postgres postmaster
 }
 
 # Stop the server in $1 by any means: pg_ctl first, then signals to the

@@ -12,9 +12,18 @@ function(run)
   set(last_output "${out}" PARENT_SCOPE)
 endfunction()
 
+# The version the consumer must print: project(VERSION) in CMakeLists.txt,
+# from which include/pgwrap/version.hpp is generated.
+file(STRINGS ${SOURCE_DIR}/CMakeLists.txt project_line REGEX "^project\\(pgwrap VERSION [0-9.]+")
+string(REGEX MATCH "VERSION ([0-9.]+)" _ "${project_line}")
+set(version "${CMAKE_MATCH_1}")
+if(version STREQUAL "")
+  message(FATAL_ERROR "no project(pgwrap VERSION ...) in ${SOURCE_DIR}/CMakeLists.txt")
+endif()
+
 function(expect_runs program)
   run(${program})
-  if(NOT last_output MATCHES "consumer ok")
+  if(NOT last_output MATCHES "pgwrap ${version} consumer ok")
     message(FATAL_ERROR "${program} printed: ${last_output}")
   endif()
 endfunction()

@@ -1,6 +1,7 @@
 // Connecting: conninfo forms, the default database, lazy connect, close,
 // connection failures and passwords kept out of messages.
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -10,6 +11,30 @@ namespace pgwrap::test {
 namespace {
 
 using connect_test = db_test;
+
+/// Sets an environment variable for one scope, then puts back what was there
+/// (the old value, or none), also when an assertion ends the test early: the
+/// tests after it (and ./dev test's DATABASE_URL) must see the environment unchanged.
+class scoped_env {
+ public:
+  scoped_env(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~scoped_env() {
+    if (old_) {
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 std::string connect_error_of(const std::string& conninfo) {
   pgwrap::database d(conninfo);
@@ -47,20 +72,18 @@ TEST_F(connect_test, EmptyConninfoMeansLibpqDefaults) {
 }
 
 TEST_F(connect_test, DefaultDatabaseReadsDatabaseUrl) {
-  ::setenv("DATABASE_URL", schema_dsn().c_str(), 1);
+  const scoped_env url("DATABASE_URL", schema_dsn());
   pgwrap::database d;  // resolved when it connects
   EXPECT_EQ(d.scalar<std::string>("SELECT current_schema()"), schema);
-  ::unsetenv("DATABASE_URL");
 }
 
 TEST_F(connect_test, ProcessWideDefaultIsOneLazyDatabase) {
-  ::setenv("DATABASE_URL", schema_dsn().c_str(), 1);
+  const scoped_env url("DATABASE_URL", schema_dsn());
   EXPECT_EQ(&pgwrap::db(), &pgwrap::db());
   EXPECT_FALSE(pgwrap::db().is_connected());
   EXPECT_EQ(pgwrap::db().scalar<std::string>("SELECT current_schema()"), schema);
   EXPECT_TRUE(pgwrap::db().is_connected());
   pgwrap::db().close();
-  ::unsetenv("DATABASE_URL");
 }
 
 TEST_F(connect_test, ConnectsLazilyOnFirstUse) {

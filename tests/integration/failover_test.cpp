@@ -1,7 +1,9 @@
 // Failover to a streaming-replication standby: a multi-host conninfo follows
 // the promotion. Needs the environment of scripts/pg_replication.sh (ctest
 // runs these as env.failover through tests/env/run_env_test.sh); without it
-// they skip. The tests run in file order: the second one fails over.
+// they skip. Each test starts from a primary with a streaming standby: a
+// failover in an earlier test is undone by a fresh pair (reset), so the
+// tests pass in any order.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -25,10 +27,12 @@ class failover : public ::testing::Test {
     primary_dsn = env("PGWRAP_FAILOVER_PRIMARY_DSN");
     standby_dsn = env("PGWRAP_FAILOVER_STANDBY_DSN");
     command = env("PGWRAP_FAILOVER_COMMAND");
-    if (hosts.empty() || primary_dsn.empty() || standby_dsn.empty() || command.empty()) {
+    const std::string reset = env("PGWRAP_FAILOVER_RESET_COMMAND");
+    if (hosts.empty() || primary_dsn.empty() || standby_dsn.empty() || command.empty() || reset.empty()) {
       GTEST_SKIP() << "no primary/standby environment: run `ctest -R env.failover` "
                       "(tests/env/run_env_test.sh failover <this binary>)";
     }
+    ASSERT_EQ(std::system(reset.c_str()), 0) << "reset command failed: " << reset;
   }
 
   /// Which server a database is on: each listens in its own socket directory.

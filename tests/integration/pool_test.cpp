@@ -159,7 +159,13 @@ TEST_F(pool_test, AWaiterGetsTheConnectionThatComesBack) {
     pooled_connection c = p.acquire(60s);
     waiter_pid = pid_of(*c);
   });
-  while (p.stats().waiting == 0) std::this_thread::sleep_for(1ms);  // the waiter is blocked
+  // Until the waiter is blocked in acquire(); bounded, so a waiter that never
+  // gets there fails the test instead of hanging it. No ASSERT: the thread must still be joined.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (p.stats().waiting == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(p.stats().waiting, 1U) << "the waiter did not block in acquire() within 20 s";
   EXPECT_EQ(waiter_pid.load(), 0);
   held.release();
   waiter.join();

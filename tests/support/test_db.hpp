@@ -40,6 +40,21 @@ inline bool wait_until_backend_gone(pgwrap::database& admin, int pid) {
   return false;
 }
 
+/// Waits (bounded) until backend `pid` is running a statement that mentions
+/// `text`, so that a cancel or a kill sent next hits that statement.
+inline bool wait_until_running(pgwrap::database& admin, int pid, const std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (admin.scalar<std::int64_t>(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active' AND strpos(query, %s) > 0",
+            pid, text) == 1) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 /// Terminates `pid`'s backend from `admin` and waits until it is gone, so the
 /// next call on its connection deterministically finds it lost.
 inline void terminate_backend(pgwrap::database& admin, int pid) {
