@@ -48,10 +48,13 @@ std::string keyword_password(std::string_view conninfo) {
   return value;
 }
 
+// One mask wherever a password would show: messages and to_string() alike.
+constexpr std::string_view password_mask = "********";
+
 void mask(std::string& message, const std::string& secret) {
   if (secret.empty()) return;
-  for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3)) {
-    message.replace(at, secret.size(), "***");
+  for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + password_mask.size())) {
+    message.replace(at, secret.size(), password_mask);
   }
 }
 }  // namespace
@@ -80,7 +83,7 @@ std::string masked_conninfo(std::string_view conninfo) {
     out += o->keyword;
     out += '=';
     if (std::string_view(o->keyword) == "password") {
-      out += "********";
+      out += password_mask;
       continue;
     }
     const std::string_view value(o->val);

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "database_impl.hpp"
+#include "session.hpp"
 #include "stream_source.hpp"
 
 namespace pgwrap {
@@ -92,10 +92,13 @@ class copy_source final : public stream_source {
   ~copy_source() override {
     database::impl* st = state_->owner;
     if (done_ || st == nullptr) return;
-    char* buffer = nullptr;
-    while (PQgetCopyData(st->conn, &buffer, 0) > 0) PQfreemem(buffer);
-    while (PGresult* r = PQgetResult(st->conn)) PQclear(r);
     st->copying.reset();
+    try {
+      char* buffer = nullptr;
+      while (st->conn.get_copy_data(&buffer) > 0) PQfreemem(buffer);
+      st->conn.finish_copy();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): lost; the next call reports it
+    }
   }
   copy_source(const copy_source&) = delete;
   copy_source& operator=(const copy_source&) = delete;
@@ -109,14 +112,14 @@ class copy_source final : public stream_source {
                              "last row was read (the rows read so far stay valid)");
     }
     const database::call_scope scope(*st);
-    result_ptr batch(PQmakeEmptyPGresult(st->conn, PGRES_TUPLES_OK));
+    result_ptr batch(PQmakeEmptyPGresult(st->conn.native(), PGRES_TUPLES_OK));
     if (!batch || PQsetResultAttrs(batch.get(), static_cast<int>(columns_.size()), columns_.data()) != 1) {
       throw std::bad_alloc();
     }
     int rows = 0;
     while (static_cast<std::size_t>(rows) < batch_rows_) {
       char* raw = nullptr;
-      const int size = PQgetCopyData(st->conn, &raw, 0);
+      const int size = st->conn.get_copy_data(&raw);
       if (size == -1) {  // the COPY is over: its result says how it ended
         finish(*st);
         break;
@@ -124,7 +127,7 @@ class copy_source final : public stream_source {
       if (size < 0) {
         done_ = true;
         st->copying.reset();
-        throw connection_error("copy_out: " + trimmed(PQerrorMessage(st->conn)));
+        throw connection_error("copy_out: " + st->conn.error_message());
       }
       const std::unique_ptr<char, copy_buffer_deleter> data(raw);
       const std::string_view message(raw, static_cast<std::size_t>(size));
@@ -137,9 +140,7 @@ class copy_source final : public stream_source {
   void finish(database::impl& st) {
     done_ = true;
     st.copying.reset();
-    result_ptr last(PQgetResult(st.conn));
-    while (PGresult* extra = PQgetResult(st.conn)) PQclear(extra);
-    st.take(last.release(), query_, before_);  // throws what stopped the COPY, if anything did
+    st.take(st.conn.finish_copy(), query_, before_);  // throws what stopped the COPY, if anything did
   }
 
   void set_value(PGresult* batch, int row, std::size_t column, const char* value, int length) const {
@@ -237,18 +238,26 @@ database::opened_stream database::open_copy_out(std::string_view sql, std::span<
       throw usage_error("copy_out: COPY takes no parameters; format only identifiers (%I) into its query");
     }
     if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
-    PGconn* c = st.connection();
-    st.close_finished_cursors();
-    if (!st.autocommit && PQtransactionStatus(c) == PQTRANS_IDLE) st.control("BEGIN");
-    const PGTransactionStatusType before = PQtransactionStatus(c);
-    // The columns' names and types, from the statement described (unnamed).
-    st.take(PQprepare(c, "", st.sql.c_str(), 0, nullptr), st.sql, before);
-    const auto description = st.take(PQdescribePrepared(c, ""), st.sql, before);
+    st.connection();
+    // One round trip: [CLOSE ...,] [BEGIN,] and the statement described
+    // (unnamed), for its columns' names and types.
+    const PGTransactionStatusType idle_or_not = st.status();
+    std::vector<std::string> statements;
+    const bool begin = st.prelude(statements, idle_or_not);
+    const PGTransactionStatusType before = begin ? PQTRANS_INTRANS : idle_or_not;
+    std::vector<command> commands;
+    for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
+    commands.push_back(command::prepare("", st.sql.c_str(), {}));
+    commands.push_back(command::describe(""));
+    const engine::request_ptr r = st.exchange(commands);
+    for (std::size_t i = 0; i < statements.size(); ++i) st.take(impl::result_of(*r, i), statements[i], idle_or_not);
+    st.take(impl::result_of(*r, statements.size()), st.sql, before);
+    const auto description = st.take(impl::result_of(*r, statements.size() + 1), st.sql, before);
     const bool binary = chooser != nullptr && chooser(*description);
     const std::string copy = "COPY (" + st.sql + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
-    result_ptr started(PQexec(c, copy.c_str()));
+    result_ptr started = st.conn.start_copy(copy);
     if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
-      st.take(started.release(), st.sql, before);  // throws the server's error
+      st.take(std::move(started), st.sql, before);  // throws the server's error
       throw usage_error("copy_out: the statement did not start a COPY: " + st.sql);
     }
     st.copying = std::make_shared<impl::copy_out_state>(impl::copy_out_state{&st});

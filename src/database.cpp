@@ -1,6 +1,6 @@
-// database: the connection, psycopg2-style implicit transactions, the
-// statement path (PQexecParams, or a cached prepared statement), and the
-// transaction guard. Values only ever travel as parameters.
+// database: the blocking face. Each member checks and expands its call,
+// then drives the session (session.hpp) and waits for the engine's answer.
+// Values only ever travel as parameters.
 
 #include <array>
 #include <cstdlib>
@@ -12,14 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "database_impl.hpp"
-#include "pgwrap/transaction.hpp"
+#include "session.hpp"
 
 namespace pgwrap {
-
-
-
-database::impl::~impl() { disconnect(); }
 
 database::database() : impl_(std::make_unique<impl>()) {}
 
@@ -71,9 +66,7 @@ std::string database::to_string() const {
   return "pgwrap::database " + where + " [" + state + "]";
 }
 
-bool database::is_connected() const noexcept {
-  return impl_ && impl_->conn && PQstatus(impl_->conn) == CONNECTION_OK;
-}
+bool database::is_connected() const noexcept { return impl_ && impl_->conn.is_ok(); }
 
 result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
                      bool literal) {
@@ -84,27 +77,10 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
   if (st.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw usage_error("empty query: the SQL has no statement");
   }
-  const auto& params = st.params;
   if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
-  PGconn* c = st.connection();
-  st.close_finished_cursors();
-  const PGTransactionStatusType before = PQtransactionStatus(c);
-  if (!st.autocommit && before == PQTRANS_IDLE) st.control("BEGIN");
-  st.fill_parameters(params);
-  // Typed reads are prepared at once (their rows may then come in binary);
-  // other statements once they have run often enough to be worth it.
-  PGresult* res = nullptr;
-  if (st.prepares()) {
-    std::string key = detail::statement_cache::key(st.sql, st.types);
-    if (chooser != nullptr || st.cache.contains(key) || st.cache.note_use(key)) {
-      res = st.execute_prepared(key, chooser, before);
-    }
-  }
-  if (res == nullptr) {
-    res = PQexecParams(c, st.sql.c_str(), static_cast<int>(params.size()), st.types.data(), st.values.data(),
-                       st.lengths.data(), st.formats.data(), 0);
-  }
-  return result(st.take(res, st.sql, before));
+  st.connection();
+  st.fill_parameters(st.params);
+  return result(st.run_statement(chooser));
 }
 
 std::optional<row> database::first_row(const result& r) {
@@ -208,11 +184,7 @@ void database::set_autocommit(bool on) {
 }
 
 void database::cancel() noexcept {
-  if (!impl_) return;
-  const std::lock_guard lock(impl_->cancel_mutex);
-  if (impl_->canceller == nullptr) return;
-  char error[256];
-  PQcancel(impl_->canceller, error, sizeof error);  // best effort: a failure leaves the statement running
+  if (impl_) impl_->conn.cancel();
 }
 
 void database::set_statement_timeout(std::chrono::milliseconds limit) {
@@ -223,7 +195,7 @@ void database::set_statement_timeout(std::chrono::milliseconds limit) {
     throw usage_error("set_statement_timeout inside a transaction; commit() or rollback() first");
   }
   st.statement_timeout = limit;
-  if (st.conn != nullptr && PQstatus(st.conn) == CONNECTION_OK) st.apply_statement_timeout();
+  if (st.conn.is_ok()) st.conn.apply_statement_timeout(limit);
 }
 
 std::chrono::milliseconds database::statement_timeout() const noexcept {
@@ -233,16 +205,16 @@ std::chrono::milliseconds database::statement_timeout() const noexcept {
 void database::set_statement_cache_size(std::size_t size) {
   impl& st = state();
   const call_scope scope(st);
-  if (!st.cache.set_capacity(size).empty()) st.forget_prepared();  // simplest: start afresh
+  if (!st.conn.cache.set_capacity(size).empty()) st.forget_prepared();  // simplest: start afresh
 }
 
-std::size_t database::statement_cache_size() const noexcept { return impl_ ? impl_->cache.capacity() : 0; }
+std::size_t database::statement_cache_size() const noexcept { return impl_ ? impl_->conn.cache.capacity() : 0; }
 
 void database::on_notice(std::function<void(std::string_view)> handler) {
   impl& st = state();
   // Not while a call runs: the handler may be the one running (called from inside that call).
   const call_scope scope(st);
-  st.notice_handler = std::move(handler);
+  st.conn.notice_handler = std::move(handler);
 }
 
 bool database::autocommit() const noexcept { return impl_ && impl_->autocommit; }
@@ -252,95 +224,6 @@ bool database::in_transaction() const noexcept { return impl_ && impl_->status()
 database& db() {
   static database instance;
   return instance;
-}
-
-// --- transaction guard ---
-
-transaction::transaction(database& db) : db_(db) {
-  database::impl& st = db_.state();
-  const database::call_scope scope(st);
-  if (st.closed) throw usage_error("transaction on a closed database");
-  st.connection();
-  st.close_finished_cursors();
-  if (st.status() == PQTRANS_IDLE) {
-    st.control("BEGIN");
-  } else {
-    savepoint_number_ = ++st.savepoints;
-    savepoint_ = "pgwrap_savepoint_" + std::to_string(savepoint_number_);
-    st.control(("SAVEPOINT " + savepoint_).c_str());
-  }
-  depth_ = ++st.guard_depth;
-}
-
-transaction::~transaction() {
-  if (done_) return;
-  try {
-    // Ended before a guard nested in it (guards held on the heap): its whole
-    // work still goes, the inner guards' included, never left for a commit().
-    if (db_.impl_ && db_.impl_->guard_depth > depth_) db_.impl_->guard_depth = depth_;
-    rollback();
-  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the next call reports a broken connection
-  }
-  finish();
-}
-
-void transaction::finish() {
-  done_ = true;
-  if (!db_.impl_) return;
-  database::impl& st = *db_.impl_;
-  if (st.guard_depth >= depth_) st.guard_depth = depth_ - 1;
-}
-
-void transaction::commit() {
-  if (done_) throw usage_error("transaction::commit() on a transaction already finished");
-  database::impl& st = db_.state();
-  const database::call_scope scope(st);
-  if (st.closed) throw usage_error("transaction::commit() on a closed database");
-  if (st.guard_depth < depth_) {
-    throw usage_error("transaction::commit() on a transaction that already ended: the database was closed or "
-                      "reconnected, or an enclosing guard ended, and its work was rolled back");
-  }
-  if (st.guard_depth > depth_) {
-    throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
-  }
-  finish();
-  st.settle();  // a stream's FETCH in flight decides whether the transaction failed
-  if (savepoint_.empty()) {
-    try {
-      st.commit();
-    } catch (const connection_error&) {
-      st.rollback();  // the guard owned the transaction: acknowledge the loss for the caller
-      throw;
-    }
-  } else if (st.status() == PQTRANS_INERROR) {
-    st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
-    st.rolled_back_to_savepoint(savepoint_number_);
-    throw_aborted_commit(
-        "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
-        "savepoint; the enclosing transaction goes on");
-  } else {
-    st.control(("RELEASE SAVEPOINT " + savepoint_).c_str());
-  }
-}
-
-void transaction::rollback() {
-  if (done_) return;
-  database::impl& st = db_.state();
-  const database::call_scope scope(st);
-  if (st.closed || st.guard_depth < depth_) {
-    finish();  // closing, reconnecting or an enclosing guard rolled it back already
-    return;
-  }
-  if (st.guard_depth > depth_) {
-    throw usage_error("transaction::rollback() while an inner pgwrap::transaction is still active");
-  }
-  finish();
-  if (savepoint_.empty()) {
-    st.rollback();
-  } else if (!st.lost_in_transaction) {
-    st.control(("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_).c_str());
-    st.rolled_back_to_savepoint(savepoint_number_);
-  }
 }
 
 }  // namespace pgwrap

@@ -89,4 +89,10 @@ void throw_sql_error(const PGresult* res, std::string_view query, std::size_t st
 }
 }  // namespace detail
 
+pool_timeout::pool_timeout(std::size_t max_size, std::chrono::milliseconds waited)
+    : error("pool: no connection came free within " + std::to_string(waited.count()) + " ms; all " +
+            std::to_string(max_size) + " connections (max_size) are in use"),
+      max_size_(max_size),
+      waited_(waited) {}
+
 }  // namespace pgwrap

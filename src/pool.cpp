@@ -11,17 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include "database_impl.hpp"
+#include "pool_gate.hpp"
 
 namespace pgwrap {
 
 using steady_clock = std::chrono::steady_clock;
-
-pool_timeout::pool_timeout(std::size_t max_size, std::chrono::milliseconds waited)
-    : error("pool: no connection came free within " + std::to_string(waited.count()) + " ms; all " +
-            std::to_string(max_size) + " connections (max_size) are in use"),
-      max_size_(max_size),
-      waited_(waited) {}
 
 namespace detail {
 
@@ -55,7 +49,7 @@ struct pool_state {
       const std::lock_guard lock(mutex);
       pool_gone = closed;
     }
-    if (keep && !pool_gone && pool::reset(*db, options, conninfo)) {
+    if (keep && !pool_gone && pool_gate::reset(*db, options, conninfo)) {
       const std::lock_guard lock(mutex);
       if (!closed) {
         idle.push_back({std::move(db), steady_clock::now()});
@@ -63,7 +57,7 @@ struct pool_state {
         return;
       }
     }
-    const bool still_referred_to = pool::retire_only(*db);
+    const bool still_referred_to = pool_gate::in_use(*db);
     if (still_referred_to) {
       db->close();
     } else {
@@ -118,6 +112,17 @@ void pooled_connection::discard() noexcept {
 
 // --- pool ---
 
+namespace {
+// A new connection starts with the pool's settings, as a reset one does.
+void configure(database& db, const pool_options& options) {
+  db.set_autocommit(options.autocommit);
+  db.set_statement_timeout(options.statement_timeout);  // not connected yet: applied when connecting
+  db.set_statement_cache_size(options.statement_cache_size);
+  db.set_stream_batch_size(options.stream_batch_size);
+  db.on_notice(options.on_notice);
+}
+}  // namespace
+
 pool::pool(std::string conninfo, pool_options options) {
   if (options.max_size == 0) throw usage_error("pool: max_size is 0; a pool needs room for one connection at least");
   if (options.wait_timeout.count() < 0) throw usage_error("pool: wait_timeout is negative");
@@ -167,7 +172,7 @@ pooled_connection pool::acquire(std::chrono::milliseconds wait) {
       st->idle.pop_back();
       lock.unlock();
       const bool ping = steady_clock::now() - entry.since >= options.ping_after_idle;
-      if (alive(*entry.db, ping)) return {st, std::move(entry.db)};
+      if (detail::pool_gate::alive(*entry.db, ping)) return {st, std::move(entry.db)};
       entry.db.reset();  // dead: close it, and take the next one or open a new one
       lock.lock();
       --st->size;
@@ -193,87 +198,6 @@ pooled_connection pool::acquire(std::chrono::milliseconds wait) {
         lock, deadline, [&] { return st->closed || !st->idle.empty() || st->size < options.max_size; });
     --st->waiting;
     if (!woken) throw pool_timeout(options.max_size, wait);
-  }
-}
-
-void pool::configure(database& db, const pool_options& options) {
-  db.set_autocommit(options.autocommit);
-  db.set_statement_timeout(options.statement_timeout);  // not connected yet: applied when connecting
-  db.set_statement_cache_size(options.statement_cache_size);
-  db.set_stream_batch_size(options.stream_batch_size);
-  db.on_notice(options.on_notice);
-}
-
-bool pool::alive(database& db, bool ping) noexcept {
-  database::impl* st = db.impl_.get();
-  if (st == nullptr || st->closed || st->conn == nullptr) return false;
-  PGconn* conn = st->conn;
-  // A server that ends a session (restart, pg_terminate_backend) first sends
-  // a FATAL message, then closes the socket; reading what an idle connection
-  // has received finds either.
-  const bool arrived = st->read_idle_input();
-  if (st->server_closing || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
-    return false;
-  }
-  if (!ping && !arrived) return true;
-  // A round trip: finds a peer that vanished without closing the socket (as
-  // far as TCP keepalive settings let it), or sent something unexpected.
-  const result_ptr res(PQexec(conn, ""));
-  return PQresultStatus(res.get()) == PGRES_EMPTY_QUERY && PQstatus(conn) == CONNECTION_OK &&
-         PQtransactionStatus(conn) == PQTRANS_IDLE;
-}
-
-bool pool::retire_only(const database& db) noexcept {
-  const database::impl* st = db.impl_.get();
-  return st != nullptr && (st->guard_depth > 0 || st->busy.load());
-}
-
-bool pool::reset(database& db, const pool_options& options, const std::string& conninfo) noexcept {
-  database::impl* st = db.impl_.get();
-  // Closed, moved from, lost, pointed elsewhere with connect(conninfo), or
-  // still inside a call or a transaction guard: not for the next user.
-  if (st == nullptr || st->closed || st->conn == nullptr || st->busy.load() || st->guard_depth > 0 ||
-      st->pipeline || st->lost_in_transaction || st->conninfo != conninfo) {
-    return false;
-  }
-  st->settle();  // a stream's FETCH sent ahead: read it, so the connection is idle or in its transaction
-  PGconn* conn = st->conn;
-  const PGTransactionStatusType status = PQtransactionStatus(conn);
-  if (PQstatus(conn) != CONNECTION_OK || (status != PQTRANS_IDLE && status != PQTRANS_INTRANS &&
-                                          status != PQTRANS_INERROR)) {
-    return false;
-  }
-  try {
-    // One round trip: end the transaction, then what DISCARD ALL does, spelled
-    // out (DISCARD ALL itself cannot share a query string), then pgwrap's own
-    // settings again.
-    std::string sql = status == PQTRANS_IDLE ? "" : "ROLLBACK; ";
-    sql += "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); "
-           "DISCARD TEMP; DISCARD SEQUENCES; ";
-    if (options.reset == session_reset::discard_all) {
-      sql += "DEALLOCATE ALL; DISCARD PLANS; ";
-      st->cache.clear();
-    }
-    for (const std::string& evicted : st->cache.set_capacity(options.statement_cache_size)) {
-      sql += "DEALLOCATE " + evicted + "; ";
-    }
-    sql += "SET DateStyle = ISO; SET IntervalStyle = postgres;";  // as when connecting (normalize_session)
-    if (options.statement_timeout.count() > 0) {
-      sql += " SET statement_timeout = " + std::to_string(options.statement_timeout.count()) + ";";
-    }
-    st->notice_handler = options.on_notice;  // before the reset: the last user's handler may be gone already
-    const result_ptr res(PQexec(conn, sql.c_str()));
-    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK || PQstatus(conn) != CONNECTION_OK ||
-        PQtransactionStatus(conn) != PQTRANS_IDLE) {
-      return false;
-    }
-    st->connection_gone();  // for cursors: the rollback and CLOSE ALL ended them, and a stream still open says so
-    st->autocommit = options.autocommit;
-    st->statement_timeout = options.statement_timeout;
-    db.set_stream_batch_size(options.stream_batch_size);
-    return true;
-  } catch (...) {  // out of memory: the connection is closed instead
-    return false;
   }
 }
 

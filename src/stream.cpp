@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "database_impl.hpp"
+#include "session.hpp"
 #include "pgwrap/stream.hpp"
 #include "stream_source.hpp"
 
@@ -33,6 +33,9 @@ class cursor_source final : public stream_source {
   cursor_source(const cursor_source&) = delete;
   cursor_source& operator=(const cursor_source&) = delete;
 
+  [[nodiscard]] const std::string& fetch() const noexcept { return fetch_; }
+  [[nodiscard]] int format() const noexcept { return format_; }
+
   /// Whether `batch` (just fetched) was the last one.
   void note_batch(const result_data& batch) noexcept {
     if (batch.rows() < batch_rows_) exhausted_ = true;
@@ -41,7 +44,7 @@ class cursor_source final : public stream_source {
   std::shared_ptr<const result_data> next() override {
     if (exhausted_) return nullptr;
     database::impl* st = cursor_->owner;
-    if (st == nullptr || st->conn == nullptr || PQstatus(st->conn) != CONNECTION_OK) {
+    if (st == nullptr || !st->conn.is_ok()) {
       exhausted_ = true;
       throw connection_error(
           "the stream cannot go on: its database was closed or lost its connection before the last row was "
@@ -55,13 +58,12 @@ class cursor_source final : public stream_source {
           "pgwrap::transaction that outlives it");
     }
     const database::call_scope scope(*st);
-    st->settle();  // this stream's FETCH sent ahead, or another stream's
-    const PGTransactionStatusType before = PQtransactionStatus(st->conn);
     try {
-      PGresult* res = cursor_->prefetched ? cursor_->prefetched.release()
-                                          : PQexecParams(st->conn, fetch_.c_str(), 0, nullptr, nullptr, nullptr,
-                                                         nullptr, format_);
-      auto batch = st->take(res, query_, before);
+      const PGTransactionStatusType before = cursor_->hold ? PQTRANS_IDLE : PQTRANS_INTRANS;
+      engine::request_ptr r = std::move(cursor_->ahead);
+      if (!r) r = st->conn.submit({command::query(fetch_.c_str(), {}, format_)});
+      st->conn.drain();  // this FETCH, and anything sent before it
+      auto batch = st->take(database::impl::result_of(*r, 0), query_, before);
       note_batch(*batch);
       fetch_ahead(*st);
       return batch;
@@ -76,9 +78,10 @@ class cursor_source final : public stream_source {
   /// the connection must look idle between batches.
   void fetch_ahead(database::impl& st) noexcept {
     if (exhausted_ || cursor_->hold) return;
-    if (PQsendQueryParams(st.conn, fetch_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, format_) == 1) {
-      st.fetching = cursor_;
-    }  // else the next batch is fetched when it is needed, and fails then if the connection did
+    try {
+      cursor_->ahead = st.conn.submit({command::query(fetch_.c_str(), {}, format_)});
+    } catch (const connection_error&) {  // NOLINT(bugprone-empty-catch): the next batch is fetched when needed, and fails then
+    }
   }
 
  private:
@@ -100,16 +103,8 @@ void throw_stream_begun_twice() {
 
 }  // namespace detail
 
-namespace {
-// Sends one statement of the opening pipeline.
-void send(PGconn* c, const std::string& sql, int count, const Oid* types, const char* const* values,
-          const int* lengths, const int* formats, int result_format) {
-  if (PQsendQueryParams(c, sql.c_str(), count, types, values, lengths, formats, result_format) != 1) {
-    throw connection_error("could not send a statement: " + detail::trimmed(PQerrorMessage(c)));
-  }
-}
-}  // namespace
-
+// Opening is one request: [BEGIN,] [CLOSE of finished cursors,] DECLARE and
+// the first FETCH.
 database::opened_stream database::open_stream(std::string_view sql, std::span<const detail::arg_ref> args,
                                               binary_chooser chooser, bool literal) {
   impl& st = state();
@@ -117,21 +112,34 @@ database::opened_stream database::open_stream(std::string_view sql, std::span<co
     const call_scope scope(st);
     st.expand(sql, literal, args);
     if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
-    PGconn* c = detail::cursor_accepts(st.sql) ? st.connection() : nullptr;
-    const PGTransactionStatusType before = c != nullptr ? PQtransactionStatus(c) : PQTRANS_IDLE;
+    const bool cursor_runs_it = detail::cursor_accepts(st.sql);
+    if (cursor_runs_it) st.connection();
+    const PGTransactionStatusType before = cursor_runs_it ? st.status() : PQTRANS_IDLE;
     const bool begin = !st.autocommit && before == PQTRANS_IDLE;
     const bool hold = st.autocommit && before == PQTRANS_IDLE;
     // Behind a transaction-pooling pgbouncer a held cursor would stay on a
     // server connection that other clients get next: such streams read at once.
-    if (c != nullptr && !(hold && st.behind_pooler)) {
+    if (cursor_runs_it && !(hold && st.conn.behind_pooler())) {
       st.fill_parameters(st.params);
       // Typed streams come in binary when the statement's columns allow it;
       // the cached prepared statement's description says what they are.
       int format = 0;
-      if (chooser != nullptr && st.prepares()) {
-        const std::string key = detail::statement_cache::key(st.sql, st.types);
-        const detail::prepared_statement* ps = st.cache.find(key);
-        if (ps == nullptr) ps = &st.prepare(key, before);
+      if (chooser != nullptr && st.prepares() &&
+          (st.params.size() <= detail::max_described_parameters || !detail::parameter_description_limited())) {
+        const std::string key = engine::statement_cache::key(st.sql, st.types);
+        const engine::prepared_statement* ps = st.conn.cache.find(key);
+        if (ps == nullptr) {
+          const std::string name = st.conn.cache.next_name();
+          const command prepare[] = {command::prepare(name.c_str(), st.sql.c_str(), st.parameters()),
+                                     command::describe(name.c_str())};
+          const engine::request_ptr r = st.exchange(prepare);
+          st.take(impl::result_of(*r, 0), st.sql, before);
+          auto description = st.take(impl::result_of(*r, 1), st.sql, before);
+          for (const std::string& evicted : st.conn.cache.add(key, {name, description})) {
+            st.deallocate("DEALLOCATE " + evicted);
+          }
+          ps = st.conn.cache.find(key);
+        }
         format = chooser(*ps->description) ? 1 : 0;
       }
       auto cursor = std::make_shared<impl::cursor>(
@@ -141,52 +149,24 @@ database::opened_stream database::open_stream(std::string_view sql, std::span<co
       auto owned = std::make_unique<detail::cursor_source>(cursor, st.sql, format, st.stream_batch_rows);
       detail::cursor_source& source = *owned;
 
-      // One round trip: everything below is sent, then read in order.
       std::vector<std::string> statements;
       if (begin) statements.emplace_back("BEGIN");
       for (std::string& close : st.take_cursor_closes()) statements.push_back(std::move(close));
-      if (PQenterPipelineMode(c) != 1) {
-        throw connection_error("could not enter pipeline mode: " + detail::trimmed(PQerrorMessage(c)));
-      }
-      std::vector<result_ptr> results;
-      try {
-        for (const std::string& statement : statements) send(c, statement, 0, nullptr, nullptr, nullptr, nullptr, 0);
-        send(c, declare, static_cast<int>(st.values.size()), st.types.data(), st.values.data(), st.lengths.data(),
-             st.formats.data(), 0);
-        statements.push_back(st.sql);  // errors name the user's statement, not pgwrap's DECLARE around it
-        send(c, "FETCH FORWARD " + std::to_string(st.stream_batch_rows) + " FROM " + cursor->name, 0, nullptr,
-             nullptr, nullptr, nullptr, format);
-        statements.push_back(st.sql);  // errors of the FETCH are the query's
-        if (PQpipelineSync(c) != 1) {
-          throw connection_error("could not send a statement: " + detail::trimmed(PQerrorMessage(c)));
-        }
-        for (std::size_t i = 0; i < statements.size(); ++i) {
-          results.emplace_back(PQgetResult(c));  // the statement's result (null: connection lost)
-          if (!results.back()) break;
-          while (PGresult* extra = PQgetResult(c)) PQclear(extra);  // then null, ending it
-        }
-        if (results.size() == statements.size()) {
-          const result_ptr sync(PQgetResult(c));
-          if (PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC && PQstatus(c) == CONNECTION_OK) {
-            throw connection_error("pipeline out of step with the server: " + detail::trimmed(PQerrorMessage(c)));
-          }
-        }
-      } catch (...) {
-        PQexitPipelineMode(c);
-        throw;
-      }
-      PQexitPipelineMode(c);
+      std::vector<command> commands;
+      for (const std::string& statement : statements) commands.push_back(command::query(statement.c_str()));
+      commands.push_back(command::query(declare.c_str(), st.parameters()));
+      commands.push_back(command::query(source.fetch().c_str(), {}, format));
+      const engine::request_ptr r = st.exchange(commands);
+      // Errors of the DECLARE and the FETCH name the user's statement, not pgwrap's text around it.
+      statements.push_back(st.sql);
+      statements.push_back(st.sql);
       // In order, so the first failure is the one reported; the rest were skipped.
       PGTransactionStatusType status = before;
       std::shared_ptr<const detail::result_data> first;
       for (std::size_t i = 0; i < statements.size(); ++i) {
-        PGresult* raw = i < results.size() ? results[i].release() : nullptr;
-        const bool skipped = raw != nullptr && PQresultStatus(raw) == PGRES_PIPELINE_ABORTED;
-        if (skipped) {
-          PQclear(raw);
-          continue;
-        }
-        first = st.take(raw, statements[i], status);
+        result_ptr res = impl::result_of(*r, i);
+        if (res && PQresultStatus(res.get()) == PGRES_PIPELINE_ABORTED) continue;
+        first = st.take(std::move(res), statements[i], status);
         if (i == 0 && begin) status = PQTRANS_INTRANS;
       }
       if (!first) throw connection_error("no result from the server for the stream's query");
@@ -202,6 +182,7 @@ database::opened_stream database::open_stream(std::string_view sql, std::span<co
 
 void database::set_stream_batch_size(std::size_t rows) {
   impl& st = state();
+  const call_scope scope(st);  // one call at a time, as for every member
   if (rows == 0) throw usage_error("set_stream_batch_size(0): a stream needs at least one row per batch");
   st.stream_batch_rows = rows;
 }

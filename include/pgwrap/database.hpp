@@ -33,7 +33,9 @@ namespace pgwrap {
 
 
 class transaction;
-class pool;
+namespace detail {
+struct pool_gate;
+}  // namespace detail
 
 /// A connection to a PostgreSQL database, with psycopgwrap's query API.
 /**
@@ -232,14 +234,14 @@ class database {
    */
   template <std::ranges::input_range R>
   std::int64_t executemany(typename detail::sql_for_row<std::ranges::range_value_t<R>>::type sql, const R& rows) {
-    pipeline_run run(*this);
+    const run_handle<pipeline_run> run = start_pipeline(nullptr);
     std::size_t index = 0;
     for (const auto& row : rows) {
       try {
         std::apply(
             [&](const auto&... args) {
               const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
-              run.send(sql.text(), bound.refs(), sql.checked());
+              pipeline_send(*run, sql.text(), bound.refs(), sql.checked());
             },
             row);
       } catch (const conversion_error& e) {  // name the row, as a server error's statement_index() does
@@ -247,7 +249,7 @@ class database {
       }
       ++index;
     }
-    return run.finish();
+    return pipeline_finish(*run);
   }
 
   /// Runs the batch's statements in one pipeline and returns their results,
@@ -275,19 +277,21 @@ class database {
         std::apply([&](const auto&... m) { (names.emplace_back(m.name), ...); }, detail::members_of<row_type>());
       }
     }
-    copy_run run(*this, table, names);
+    const run_handle<copy_run> run = start_copy(table, names);
+    std::size_t index = 0;
     for (const auto& row : rows) {
       try {
         if constexpr (detail::described<row_type>) {
-          std::apply([&](const auto&... m) { send_copy_row(run, row.*(m.pointer)...); }, detail::members_of<row_type>());
+          std::apply([&](const auto&... m) { send_copy_row(*run, row.*(m.pointer)...); }, detail::members_of<row_type>());
         } else {
-          std::apply([&](const auto&... values) { send_copy_row(run, values...); }, row);
+          std::apply([&](const auto&... values) { send_copy_row(*run, values...); }, row);
         }
       } catch (const conversion_error& e) {
-        throw conversion_error("copy_in: row " + std::to_string(run.rows()) + ": " + e.what());
+        throw conversion_error("copy_in: row " + std::to_string(index) + ": " + e.what());
       }
+      ++index;
     }
-    return run.finish();
+    return copy_finish(*run);
   }
 
   /// Bulk export: `COPY (query) TO STDOUT`, its rows handed over as they
@@ -370,34 +374,29 @@ class database {
 
  private:
   friend class transaction;
-  friend class pool;  // resets a returned connection's session and settings (src/pool.cpp)
+  friend struct detail::pool_gate;  // the pool's narrow door: is a connection alive, reset it (src/pool_gate.cpp)
   struct impl;
   class call_scope;  // one call at a time: a second thread is reported, not let in
 
-  /// One COPY FROM STDIN; see src/copy.cpp.
-  class copy_run {
-   public:
-    copy_run(database& db, const ident& table, const std::vector<std::string>& columns);
-    ~copy_run();  // an unfinished COPY is aborted: the table is left as it was
-    copy_run(const copy_run&) = delete;
-    copy_run& operator=(const copy_run&) = delete;
-    void send_row(std::span<const param_ref> values);
-    std::int64_t finish();
-    [[nodiscard]] std::size_t rows() const noexcept { return rows_; }
-
-   private:
-    void begin(const ident& table, const std::vector<std::string>& columns);
-    void start(std::span<const param_ref> first_row);
-    impl& st_;
-    bool entered_ = false;  // holds the database's call scope for the whole COPY
-    std::string sql_;
-    std::vector<std::uint32_t> column_types_;
-    std::string buffer_;  // rows not yet handed to libpq
-    std::size_t rows_ = 0;
-    bool started_ = false;
-    bool binary_ = false;
-    bool finished_ = false;
+  // The engine's side of executemany (src/batch.cpp) and copy_in
+  // (src/copy_in.cpp), reached by the templates above through these.
+  class pipeline_run;
+  class copy_run;
+  struct run_deleter {
+    void operator()(pipeline_run* run) const noexcept;
+    void operator()(copy_run* run) const noexcept;
   };
+  template <typename Run>
+  using run_handle = std::unique_ptr<Run, run_deleter>;
+  /// `results`, when not null, receives every statement's result, in order.
+  run_handle<pipeline_run> start_pipeline(std::vector<result>* results);
+  static void pipeline_send(pipeline_run& run, std::string_view sql, std::span<const detail::arg_ref> args,
+                            bool literal);
+  /// Waits for every result; returns the rows affected; throws the first error.
+  static std::int64_t pipeline_finish(pipeline_run& run);
+  run_handle<copy_run> start_copy(const ident& table, const std::vector<std::string>& columns);
+  static void copy_send_row(copy_run& run, std::span<const param_ref> values);
+  static std::int64_t copy_finish(copy_run& run);
   template <typename... V>
   static void send_copy_row(copy_run& run, const V&... values) {
     const detail::bound_args<V...> bound(values...);
@@ -409,30 +408,8 @@ class database {
       }
       refs[i] = bound.refs()[i].value;
     }
-    run.send_row(refs);
+    copy_send_row(run, refs);
   }
-
-  /// One pipelined run (executemany, execute_batch); see src/pipeline.cpp.
-  class pipeline_run {
-   public:
-    /// `results`, when not null, receives every statement's result, in order.
-    explicit pipeline_run(database& db, std::vector<result>* results = nullptr);
-    ~pipeline_run();  // an unfinished run is undone
-    pipeline_run(const pipeline_run&) = delete;
-    pipeline_run& operator=(const pipeline_run&) = delete;
-    void send(std::string_view sql, std::span<const detail::arg_ref> args, bool literal);
-    void send(const std::string& sql, std::span<const param_ref> params);
-    /// Waits for every result; returns the rows affected; throws the first error.
-    std::int64_t finish();
-
-   private:
-    void begin(std::vector<result>* results);
-    impl& st_;
-    bool entered_ = false;  // holds the database's call scope for the whole run
-    std::size_t sent_ = 0;
-    std::size_t received_ = 0;
-    bool finished_ = false;
-  };
 
   /// Whether a described statement's rows may come in binary.
   using binary_chooser = bool (*)(const detail::result_data& description);
@@ -466,12 +443,6 @@ class database {
   impl& state() const;
 
   std::unique_ptr<impl> impl_;
-};
-
-/// A query returned a number of rows the call does not allow.
-class unexpected_rows : public error {
- public:
-  using error::error;
 };
 
 /// The process-wide default database (psycopgwrap's module-level one).

@@ -11,6 +11,8 @@
  *     ├─ connection_error           could not connect, or the connection was lost
  *     │  └─ commit_outcome_unknown  lost during COMMIT: committed or not, nobody knows
  *     ├─ usage_error                the program used the API wrongly
+ *     ├─ unexpected_rows            a query returned a row count the call does not allow
+ *     ├─ pool_timeout               no pooled connection came free in time
  *     ├─ conversion_error           a value did not fit the C++ type asked for
  *     │  └─ unexpected_null         NULL read into a type that cannot hold it
  *     └─ sql_error                  the server rejected a statement
@@ -26,6 +28,7 @@
  * primary message plus the SQLSTATE. No message ever contains a password.
  */
 
+#include <chrono>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -59,6 +62,25 @@ class commit_outcome_unknown : public connection_error {
 class usage_error : public error {
  public:
   using error::error;
+};
+
+/// A query returned a number of rows the call does not allow (scalar()
+/// with no row or several, insert() with RETURNING when no row was made).
+class unexpected_rows : public error {
+ public:
+  using error::error;
+};
+
+/// pool::acquire() found no free connection within its wait.
+class pool_timeout : public error {
+ public:
+  pool_timeout(std::size_t max_size, std::chrono::milliseconds waited);
+  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
+  [[nodiscard]] std::chrono::milliseconds waited() const noexcept { return waited_; }
+
+ private:
+  std::size_t max_size_;
+  std::chrono::milliseconds waited_;
 };
 
 /// A value could not be converted: a result read as a C++ type that cannot

@@ -56,18 +56,6 @@ struct pool_stats {
   std::size_t waiting = 0;  ///< threads waiting in acquire()
 };
 
-/// acquire() found no free connection within its wait.
-class pool_timeout : public error {
- public:
-  pool_timeout(std::size_t max_size, std::chrono::milliseconds waited);
-  [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
-  [[nodiscard]] std::chrono::milliseconds waited() const noexcept { return waited_; }
-
- private:
-  std::size_t max_size_;
-  std::chrono::milliseconds waited_;
-};
-
 class pool;
 namespace detail {
 struct pool_state;  // src/pool.cpp; shared by a pool and its handles
@@ -150,11 +138,6 @@ class pool {
   [[nodiscard]] const pool_options& options() const noexcept;
 
  private:
-  // Internals that reach into database (pool is its friend); src/pool.cpp.
-  static void configure(database& db, const pool_options& options);
-  static bool alive(database& db, bool ping) noexcept;
-  static bool reset(database& db, const pool_options& options, const std::string& conninfo) noexcept;
-  static bool retire_only(const database& db) noexcept;
   friend struct detail::pool_state;
 
   std::shared_ptr<detail::pool_state> state_;

@@ -1,4 +1,5 @@
-// libFuzzer target for pgwrap's SQL scanner (pgwrap::detail::scan_sql).
+// libFuzzer target for pgwrap's SQL scanner: pgwrap::detail::scan_sql and
+// cursor_accepts, both built on the one tokenizer, tokenize_sql.
 //
 // For every input it checks
 //   1. the shape of the result: directives in increasing, non-overlapping
@@ -18,6 +19,11 @@
 //      text anyway, the comparison stops: at a lexer error (`1e'x'`: trailing
 //      junk) or a token no statement can hold (`1$$x$$`, `$$a$$$$b$$`, a lone
 //      `$`; each checked against a PostgreSQL 15 server).
+//   4. cursor_accepts (may `DECLARE ... CURSOR FOR <text>` run the text, as
+//      the server gets it: '%' an operator, $n parameters) against a plain
+//      rule written on the reference's view of that text; that it is
+//      deterministic and reads nothing past the end; that a ';' more changes
+//      nothing; and that it never accepts text scan_sql finds unterminated.
 //
 // The reference shares no code with the scanner and must not call it: when
 // they disagree, one of them is wrong, and which one is PostgreSQL's call.
@@ -36,14 +42,6 @@
 #include <vector>
 
 #include "pgwrap/detail/scanner.hpp"
-
-// Known scanner divergences from PostgreSQL on SQL PostgreSQL accepts are
-// tolerated (agreement is checked only up to where an input first needs
-// one) unless this is 1. Build with -DPGWRAP_FUZZ_STRICT=ON (CMake) to see
-// them; each is listed at `known_divergence_at` below.
-#ifndef PGWRAP_FUZZ_STRICT
-#define PGWRAP_FUZZ_STRICT 0
-#endif
 
 namespace {
 
@@ -125,6 +123,7 @@ struct lexed {
   std::vector<where> at;                  // one per input byte
   std::vector<bool> segment_start;        // a quote that opens a string or a continued part of one
   std::vector<bool> param_start;          // a '$' starting a $n parameter token
+  std::vector<bool> word_start;           // the first byte of an {identifier} token (keywords too)
   unterminated open = unterminated::none;  // what was still open at the end
   std::size_t open_start = 0;             // where it started (for strings: its last segment's quote)
   // Why and where PostgreSQL gives up on the text whatever any pgwrap
@@ -133,9 +132,6 @@ struct lexed {
   // nothing, so nothing there is compared.
   const char* pg_rejects = nullptr;
   std::size_t pg_rejects_at = SIZE_MAX;
-  // Set when the text needs a rule the scanner is known to get wrong; see known_divergence_at.
-  const char* known = nullptr;
-  std::size_t known_at = 0;
 };
 
 bool is_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -154,10 +150,13 @@ bool is_space(unsigned char c) {
 
 class reference {
  public:
-  explicit reference(std::string_view s) : s_(s), n_(s.size()) {
+  // `directives`: pgwrap's %-directives are tokens (SQL as written for
+  // pgwrap); otherwise '%' is an operator (SQL as the server gets it).
+  reference(std::string_view s, bool directives) : s_(s), n_(s.size()), directives_(directives) {
     out_.at.assign(n_, where::code);
     out_.segment_start.assign(n_, false);
     out_.param_start.assign(n_, false);
+    out_.word_start.assign(n_, false);
   }
 
   lexed run() {
@@ -229,8 +228,8 @@ class reference {
       if (e_prefix && last_before_word_ == tok::dollar_string) {
         rejects("an E'' string right after a dollar-quoted string (two constants in a row)", i - 1);
       }
+      if (e_prefix) out_.word_start[i - 1] = false;  // the E begins the string token, not a word
       state_ = e_prefix ? st::escape_string : st::string;
-      continued_ = false;
       open_quote(i);
       return i + 1;
     }
@@ -241,7 +240,7 @@ class reference {
       return i + 1;
     }
     if (ch == '$') return dollar_in_code(i);
-    if (ch == '%' && has(i + 1)) {
+    if (ch == '%' && has(i + 1) && directives_) {
       // pgwrap's directives become tokens of their own (the expansion is
       // spaced off from words), so a word never runs on through one: `a%s$$`
       // is the word a, a parameter, then a dollar quote.
@@ -263,6 +262,7 @@ class reference {
       if (last_ != tok::word) {
         last_before_word_ = last_;
         word_start_ = i;
+        out_.word_start[i] = true;
       }
       last_ = tok::word;
       return i + 1;
@@ -391,10 +391,6 @@ class reference {
     if (state_ == st::escape_string && ch == '\\') {
       // {xeescape} [\\][^0-7], {xeoctesc}, {xehexesc}, {xeunicode}: a backslash
       // and at least the next character belong to the string.
-      if (continued_ && out_.known == nullptr) {
-        out_.known = "backslash in a continued E'' string";
-        out_.known_at = start_;  // from the quote opening this part, where the scanner sees a new '...'
-      }
       mark(i, i + 2, w);
       return i + 2;
     }
@@ -413,7 +409,6 @@ class reference {
     const std::size_t next = continuation(i + 1);
     if (next != 0) {
       mark(i + 1, next, where::comment);
-      continued_ = true;
       open_quote(next);
       return next + 1;
     }
@@ -517,13 +512,13 @@ class reference {
   std::size_t start_ = 0;  // where the open string, identifier, dollar quote or comment began
   std::string_view tag_;
   int depth_ = 0;
-  bool continued_ = false;
+  bool directives_;
 
-  friend lexed lex(std::string_view);
+  friend lexed lex(std::string_view, bool);
 };
 
-lexed lex(std::string_view s) {
-  reference r(s);
+lexed lex(std::string_view s, bool directives = true) {
+  reference r(s, directives);
   lexed out = r.run();
   if (out.open != unterminated::none) out.open_start = r.start_;
   return out;
@@ -652,26 +647,11 @@ void check_deterministic(std::string_view s, const scanned& first) {
 
 // --- 3. agreement with the reference -------------------------------------------
 
-// Scanner divergences from PostgreSQL on SQL that PostgreSQL accepts, found
-// by this fuzzer and not fixed yet. Unless PGWRAP_FUZZ_STRICT, agreement is
-// checked only up to where the text first needs such a rule.
-//
-//   "backslash in a continued E'' string": PostgreSQL joins string literals
-//   separated by whitespace containing a newline (SQL's string
-//   continuation), and a continued E'' string keeps backslash escapes in
-//   every part: E'a'<newline>'\' %s -- ' is one literal, "a' %s -- ". The
-//   scanner reads the second part as a plain '...' string, so it sees %s
-//   as a directive, and conversely E'a'<newline>'\' -- ' || %s hides a %s
-//   PostgreSQL sees as code.
-std::size_t known_divergence_at(const lexed& ref, std::size_t n) {
-  return !PGWRAP_FUZZ_STRICT && ref.known != nullptr ? ref.known_at : n;
-}
-
 void check_agreement(std::string_view s, const scanned& r, const lexed& ref) {
   const std::size_t n = s.size();
   // Compare up to where PostgreSQL gives up on the text anyway (past it the
-  // text has no meaning for the scanner to keep), or a known divergence starts.
-  const std::size_t limit = std::min(known_divergence_at(ref, n), ref.pg_rejects_at);
+  // text has no meaning for the scanner to keep).
+  const std::size_t limit = std::min(n, ref.pg_rejects_at);
   const bool whole = limit == n;
   const std::size_t stop = std::min(limit, r.result.error == scan_error::none ? n : r.result.position);
 
@@ -746,6 +726,97 @@ void check_agreement(std::string_view s, const scanned& r, const lexed& ref) {
   }
 }
 
+// --- 4. the cursor check ----------------------------------------------------------
+//
+// What cursor_accepts must answer, by a rule of this file's own on the
+// reference's view of the text as the server gets it: the statement's first
+// token past any '(' is the keyword SELECT, VALUES, TABLE or WITH; no INTO
+// anywhere; for WITH no INSERT, UPDATE, DELETE or MERGE either (a writing
+// part); after a ';' only whitespace, comments and more ';'; and nothing
+// unterminated. Keywords are {identifier} tokens in code, in any case.
+
+// The {identifier} token starting at k: ident_start, then ident_cont [A-Za-z\200-\377_0-9\$].
+std::string_view word_at(std::string_view s, std::size_t k) {
+  std::size_t e = k + 1;
+  while (e < s.size() && (ident_start(static_cast<unsigned char>(s[e])) || is_dec(static_cast<unsigned char>(s[e])) ||
+                          s[e] == '$')) {
+    ++e;
+  }
+  return s.substr(k, e - k);
+}
+
+bool is_keyword(std::string_view word, std::string_view upper) {
+  if (word.size() != upper.size()) return false;
+  for (std::size_t k = 0; k < word.size(); ++k) {
+    const auto ch = static_cast<unsigned char>(word[k]);
+    if ((ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch) != static_cast<unsigned char>(upper[k])) return false;
+  }
+  return true;
+}
+
+bool reference_cursor(std::string_view s, const lexed& ref) {
+  if (ref.open != unterminated::none) return false;
+  const std::size_t n = s.size();
+  const auto code = [&](std::size_t k) { return ref.at[k] == where::code; };
+  const auto blank = [&](std::size_t k) {
+    return ref.at[k] == where::comment || (code(k) && is_space(static_cast<unsigned char>(s[k])));
+  };
+  std::size_t k = 0;
+  while (k < n && (blank(k) || (code(k) && s[k] == '('))) ++k;
+  if (k == n || !ref.word_start[k]) return false;
+  const std::string_view first = word_at(s, k);
+  const bool with = is_keyword(first, "WITH");
+  if (!with && !is_keyword(first, "SELECT") && !is_keyword(first, "VALUES") && !is_keyword(first, "TABLE")) {
+    return false;
+  }
+  bool ended = false;
+  for (; k < n; ++k) {
+    if (blank(k)) continue;
+    if (code(k) && s[k] == ';') {
+      ended = true;
+    } else if (ended) {
+      return false;  // a second statement
+    } else if (ref.word_start[k]) {
+      const std::string_view w = word_at(s, k);
+      if (is_keyword(w, "INTO")) return false;
+      if (with && (is_keyword(w, "INSERT") || is_keyword(w, "UPDATE") || is_keyword(w, "DELETE") ||
+                   is_keyword(w, "MERGE"))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool unterminated_error(scan_error e) {
+  return e == scan_error::unterminated_quoted_string || e == scan_error::unterminated_quoted_identifier ||
+         e == scan_error::unterminated_dollar_quote || e == scan_error::unterminated_block_comment;
+}
+
+void check_cursor(std::string_view s, const scanned& r) {
+  const bool accepts = pgwrap::detail::cursor_accepts(s);
+  check(pgwrap::detail::cursor_accepts(s) == accepts, "cursor_accepts gave two answers for the same text", 0);
+  for (const std::string_view tail : {std::string_view(" INTO x"), std::string_view("'\"$$/*"), std::string_view(";1")}) {
+    std::string copy(s);
+    copy += tail;
+    check(pgwrap::detail::cursor_accepts(std::string_view(copy).substr(0, s.size())) == accepts,
+          "cursor_accepts depends on bytes past the end of the text", 0);
+  }
+  // A ';' ends the statement, or sits in a comment or unterminated text: no change.
+  check(pgwrap::detail::cursor_accepts(std::string(s) + ";") == accepts, "cursor_accepts changes with a ';' added",
+        s.size());
+  // Text without directives reads the same to both: what scan_sql finds unterminated is no query.
+  if (r.directives.empty() && unterminated_error(r.result.error)) {
+    check(!accepts, "cursor_accepts accepts text scan_sql finds unterminated", r.result.position);
+  }
+  const lexed ref = lex(s, false);
+  if (ref.pg_rejects != nullptr) return;  // the server refuses it either way
+  check(accepts == reference_cursor(s, ref),
+        accepts ? "cursor_accepts accepts what the reference rule refuses"
+                : "cursor_accepts refuses what the reference rule accepts",
+        0);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -755,5 +826,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_shape(s, r);
   check_deterministic(s, r);
   check_agreement(s, r, lex(s));
+  check_cursor(s, r);
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <vector>
 
+#include "pgwrap/detail/libpq_limits.hpp"
 #include "test_db.hpp"
 
 namespace pgwrap::test {
@@ -156,6 +157,32 @@ TEST_F(typed_test, TypedReadsComeInBinaryWhenEveryColumnAllows) {
   // Without the statement cache, typed reads are text too (one round trip, nothing prepared).
   db.set_statement_cache_size(0);
   EXPECT_EQ(std::get<0>(db.query<format_probe>("SELECT 1::int")[0]).seen, wire_format::text);
+}
+
+// A typed read is described before it runs. A libpq before the 2026 fix
+// drops the connection on the description of a statement with more than
+// about 7,500 parameters; there such a read runs unprepared, in text. Both
+// paths, whatever libpq this runs with: the forced one, then the real one.
+TEST_F(typed_test, TypedReadsWithThousandsOfParametersWorkWithEveryLibpq) {
+  const std::vector<int> many(9000, 2);
+  const auto prepared_here = [&] {
+    return db.scalar<std::int64_t>(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT sum(x)::int8 FROM unnest%%'");
+  };
+  for (const bool limited : {true, false}) {
+    SCOPED_TRACE(limited ? "libpq with the limit (forced)" : "this libpq");
+    detail::force_parameter_description_limit(limited);
+    EXPECT_EQ(db.scalar<std::int64_t>("SELECT sum(x)::int8 FROM unnest(ARRAY[%s]) AS x", pgwrap::list(many)), 18000);
+    const auto rows = db.query<int, std::string>("SELECT x, 'v' FROM unnest(ARRAY[%s]) AS x", pgwrap::list(many));
+    ASSERT_EQ(rows.size(), many.size());
+    EXPECT_EQ(std::get<0>(rows[8999]), 2);
+    std::size_t streamed = 0;
+    for (auto [x] : db.stream<int>("SELECT x FROM unnest(ARRAY[%s]) AS x", pgwrap::list(many))) streamed += x == 2;
+    EXPECT_EQ(streamed, many.size());
+    EXPECT_TRUE(db.is_connected());
+    EXPECT_EQ(prepared_here() > 0, !detail::parameter_description_limited());
+  }
+  detail::force_parameter_description_limit(false);
 }
 
 TEST_F(typed_test, ACustomTypeBothWays) {

@@ -1,5 +1,6 @@
-// The SQL scanner (pgwrap::detail::scan_sql / analyze_sql) and the compile-time
-// checked SQL type built on it. No server needed.
+// The SQL scanner (pgwrap::detail::tokenize_sql, and scan_sql / analyze_sql /
+// cursor_accepts on it) and the compile-time checked SQL type built on it.
+// No server needed.
 #include <gtest/gtest.h>
 
 #include <cstddef>
@@ -17,7 +18,12 @@ using detail::directive;
 using detail::directive_kind;
 using detail::scan_error;
 using detail::scan_result;
+using detail::cursor_accepts;
 using detail::scan_sql;
+using detail::sql_form;
+using detail::sql_token;
+using detail::token_kind;
+using detail::tokenize_sql;
 
 std::string_view kind_name(directive_kind k) {
   switch (k) {
@@ -179,6 +185,12 @@ TEST(scanner, EscapeStrings) {
       {"E'a''%s' %s", {{K::positional, 9, "%s"}}},       // '' works in E strings too
       {"SELECT E'\\'' || %s", {{K::positional, 16, "%s"}}},
       {"(E'x\\'%s')", {}},                               // E after a non-identifier character
+      // 'a'<newline>'b' is one literal, and a continued E string keeps its escapes in every part.
+      {"E'a'\n'\\' %s -- '", {}},
+      {"E'a'\n'\\' -- ' || %s", {{K::positional, 17, "%s"}}},
+      {"E'a' -- note\n'\\' %s'", {}},                      // a -- comment may come between the parts
+      {"E'a' '\\' %s", {{K::positional, 9, "%s"}}},        // no newline: a new, plain string
+      {"'a'\n'\\' %s", {{K::positional, 8, "%s"}}},        // a plain string's parts have no escapes
   });
 }
 
@@ -349,6 +361,187 @@ TEST(scanner, AnalyzeCountsPositionalAndNamedArguments) {
   EXPECT_EQ(bad.scan.error, scan_error::dollar_placeholder);
   EXPECT_EQ(bad.scan.position, 11u);
 }
+
+// --- tokenize_sql ----------------------------------------------------------------
+
+std::string_view token_name(token_kind k) {
+  switch (k) {
+    case token_kind::word: return "word";
+    case token_kind::number: return "number";
+    case token_kind::string: return "string";
+    case token_kind::quoted_identifier: return "quoted_identifier";
+    case token_kind::dollar_string: return "dollar_string";
+    case token_kind::comment: return "comment";
+    case token_kind::parameter: return "parameter";
+    case token_kind::directive: return "directive";
+    case token_kind::symbol: return "symbol";
+  }
+  return "?";
+}
+
+// Each token as kind:text.
+std::vector<std::string> tokens(std::string_view sql, sql_form form, scan_result* result = nullptr) {
+  std::vector<std::string> out;
+  const scan_result r = tokenize_sql(sql, form, [&](const sql_token& t) {
+    out.push_back(std::string(token_name(t.kind)) + ":" + std::string(t.text(sql)));
+    return true;
+  });
+  if (result != nullptr) *result = r;
+  return out;
+}
+
+TEST(tokenizer, SplitsSqlAsPostgresDoes) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(tokens("SELECT a1$b, 1.5e-3 FROM \"t\"\"x\";", sql_form::expanded),
+            (V{"word:SELECT", "word:a1$b", "symbol:,", "number:1.5e-3", "word:FROM", "quoted_identifier:\"t\"\"x\"",
+               "symbol:;"}));
+  EXPECT_EQ(tokens("E'a\\'b'\n  'c' 'd' -- x\n/* /* */ */$q$ $ $q$ $1 $", sql_form::expanded),
+            (V{"string:E'a\\'b'\n  'c'", "string:'d'", "comment:-- x", "comment:/* /* */ */", "dollar_string:$q$ $ $q$",
+               "parameter:$1", "symbol:$"}));
+  // A word ending in e is no E prefix; an E glued to a closing $ is none either.
+  EXPECT_EQ(tokens("some'x' $$y$$E'z'", sql_form::expanded),
+            (V{"word:some", "string:'x'", "dollar_string:$$y$$", "word:E", "string:'z'"}));
+  // A number ends where PostgreSQL 14 ends it: 1into is a number and a word.
+  EXPECT_EQ(tokens("1into 2..3", sql_form::expanded),
+            (V{"number:1", "word:into", "number:2", "symbol:.", "symbol:.", "number:3"}));
+}
+
+TEST(tokenizer, PercentIsADirectiveOrAnOperator) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(tokens("a %(n)s %% %s$$x$$", sql_form::directives),
+            (V{"word:a", "directive:%(n)s", "directive:%%", "directive:%s", "dollar_string:$$x$$"}));
+  EXPECT_EQ(tokens("a %(n)s %% %s$$x$$", sql_form::expanded),
+            (V{"word:a", "symbol:%", "symbol:(", "word:n", "symbol:)", "word:s", "symbol:%", "symbol:%", "symbol:%",
+               "word:s$$x$$"}));
+  scan_result r;
+  tokens("7 % 2", sql_form::directives, &r);
+  EXPECT_EQ(r.error, scan_error::unknown_directive);
+  tokens("7 % 2", sql_form::expanded, &r);
+  EXPECT_EQ(r.error, scan_error::none);
+}
+
+TEST(tokenizer, ReportsTokensUpToAnErrorAndStopsWhenAsked) {
+  scan_result r;
+  EXPECT_EQ(tokens("SELECT 'abc", sql_form::expanded, &r), std::vector<std::string>{"word:SELECT"});
+  EXPECT_EQ(r.error, scan_error::unterminated_quoted_string);
+  EXPECT_EQ(r.position, 7u);
+  int seen = 0;
+  r = tokenize_sql("a b c 'unterminated", sql_form::expanded, [&](const sql_token&) { return ++seen < 2; });
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(r.error, scan_error::none);  // stopped before reaching the quote
+}
+
+// --- cursor_accepts ---------------------------------------------------------------
+
+struct cursor_case {
+  std::string_view sql;
+  bool accepts;
+};
+
+void check_cursor(const std::vector<cursor_case>& cases) {
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::Message() << "SQL: [" << c.sql << "]");
+    EXPECT_EQ(cursor_accepts(c.sql), c.accepts);
+  }
+}
+
+TEST(cursor_accepts, QueriesThatReadOnly) {
+  check_cursor({
+      {"SELECT 1", true},
+      {"select * from t where a = $1 and b = $2 % 3", true},  // the text as sent: $n and the % operator
+      {"  ((VALUES (1), (2)))", true},
+      {"TABLE t", true},
+      {"WITH a AS (SELECT 1) SELECT * FROM a", true},
+      {"SELECT * FROM t FOR UPDATE", true},
+      {"SELECT 1 AS intox, into_, x.\"INTO\" FROM t", true},
+      {"EXPLAIN SELECT 1", false},
+      {"SHOW search_path", false},
+      {"INSERT INTO t VALUES (1) RETURNING *", false},
+      {"SELECT * INTO t FROM s", false},
+      {"select 1 into t", false},
+      {"VALUES (1) INTO t", false},
+      {"", false},
+      {"  -- nothing\n", false},
+      {";", false},
+      {"( )", false},
+  });
+}
+
+TEST(cursor_accepts, WithQueriesThatWrite) {
+  check_cursor({
+      {"WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", false},
+      {"WITH i AS (INSERT INTO t VALUES (1) RETURNING *) SELECT 1", false},
+      {"WITH u AS (update t SET a = 1 RETURNING *) SELECT 1", false},
+      {"WITH m AS (MERGE t USING s ON true WHEN MATCHED THEN DO NOTHING RETURNING *) SELECT 1", false},
+      // Conservative: FOR UPDATE inside WITH reads as a write.
+      {"WITH a AS (SELECT * FROM t FOR UPDATE) SELECT * FROM a", false},
+  });
+}
+
+TEST(cursor_accepts, KeywordsInQuotesAndCommentsDoNotCount) {
+  check_cursor({
+      {"SELECT 'INSERT INTO x' AS \"delete\" -- update\n FROM t FOR UPDATE", true},
+      {"SELECT E'\\' into', $$ into $$ /* into */", true},
+      {"WITH \"insert\" AS (SELECT 1 AS \"into\") SELECT * FROM \"insert\"", true},
+      {"SELECT 1 AS \"a\"\"into;\"", true},  // "" inside a quoted identifier
+      {"SELECT 1 AS \"into", false},          // unterminated
+      {"SELECT $tag$ ; DELETE INTO $x$ $tag$", true},
+      {"SELECT $a$ $b$ INTO $b$ $a$", true},
+      {"SELECT $tag$ x", false},
+      {"SELECT price$1, a$into FROM t", true},  // $ inside a name is part of it
+  });
+}
+
+TEST(cursor_accepts, EscapeStringsContinueAcrossLines) {
+  check_cursor({
+      // E'a' and its continuation '\' into' are one literal: a' into.
+      {"SELECT E'a'\n'\\' into'", true},
+      {"SELECT E'a' -- c\n  '\\' into'", true},
+      {"SELECT E'a'\r\n'\\' ' INTO t", false},
+      // A plain string has no escapes: '\' is a whole string and INTO is code.
+      {"SELECT 'a'\n'\\' INTO t", false},
+      // Without a newline there is no continuation: '\' is a plain string of its own.
+      {"SELECT E'a' || '\\' || 'x'", true},
+      {"SELECT E'a\\", false},  // unterminated
+  });
+}
+
+TEST(cursor_accepts, CommentsNest) {
+  check_cursor({
+      {"SELECT 1 /* /* INTO */ still a comment; DELETE */", true},
+      {"/* c */ SELECT 1 /**/", true},
+      {"SELECT 1 /* /* */", false},  // unterminated
+      {"SELECT 1 -- ; INTO t", true},
+      {"SELECT 1 -- c\r INTO t", false},  // a carriage return ends a -- comment
+  });
+}
+
+TEST(cursor_accepts, OneStatementOnly) {
+  check_cursor({
+      {"SELECT 1;", true},
+      {"SELECT 1 ; ;  -- done\n /* c */", true},
+      {"SELECT 1; SELECT 2", false},
+      {"SELECT 1; 'x'", false},
+      {"SELECT 1; \"t\"", false},
+      {"SELECT 1; $$x$$", false},
+      {"SELECT 1; (", false},
+      {"; SELECT 1", false},
+      {"SELECT ';' AS a, \";\" AS b, $$;$$ AS c", true},
+  });
+}
+
+TEST(cursor_accepts, NumbersDoNotHideAKeyword) {
+  check_cursor({
+      {"SELECT 1into t", false},  // PostgreSQL 14 reads 1 INTO t
+      {"SELECT 1e5into t", false},
+      {"SELECT 1.into t", false},
+      {"SELECT 1e5, .5, 0x1F, 1_000", true},
+  });
+}
+
+static_assert(cursor_accepts("SELECT E'a'\n'\\' into'"));
+static_assert(!cursor_accepts("SELECT 1; SELECT 2"));
+static_assert(!cursor_accepts("SELECT /* /* */ INTO */ 1 INTO t"));
 
 // --- compile time ----------------------------------------------------------------
 

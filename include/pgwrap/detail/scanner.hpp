@@ -1,7 +1,11 @@
 #pragma once
-// The SQL scanner: finds pgwrap's %-directives in SQL text while skipping
-// everything PostgreSQL treats as quoted. It is constexpr so that the same
-// code checks string literals at compile time and runtime SQL at run time.
+// The SQL scanner. One tokenizer (tokenize_sql) splits SQL text the way
+// PostgreSQL's lexer does, as far as pgwrap cares: what is quoted, commented,
+// a word, a $n parameter or a %-directive. On it are built scan_sql (finds
+// pgwrap's directives) and cursor_accepts (can the statement be a cursor's
+// query), so the two never disagree about what is code. It is constexpr so
+// that the same code checks string literals at compile time and runtime SQL
+// at run time.
 
 #include <cstddef>
 #include <string_view>
@@ -73,125 +77,257 @@ constexpr std::size_t string_continuation(std::string_view s, std::size_t i) {
   return newline && i < s.size() && s[i] == '\'' ? i : std::string_view::npos;
 }
 
-/// Calls `on(directive)` for each directive outside quoted text, in order.
-/// Stops at the first error and returns it.
-template <typename OnDirective>
-constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
+/// What a '%' in SQL code is to `tokenize_sql`.
+enum class sql_form : unsigned char {
+  directives,  // SQL as written for pgwrap: '%' starts a directive, and a bad one is an error
+  expanded,    // SQL as the server gets it: '%' is the modulo operator
+};
+
+enum class token_kind : unsigned char {
+  word,               // an identifier or keyword: a letter, '_' or non-ASCII byte, then those, digits and '$'
+  number,             // 12, 1.5, 1e-3; only so that a word glued on (1into) is a word, as in PostgreSQL 14
+  string,             // '...', or E'...' with its continued parts; begins at the E
+  quoted_identifier,  // "..."
+  dollar_string,      // $tag$...$tag$
+  comment,            // -- up to the end of the line (not included), or /* ... */ with nesting
+  parameter,          // $n
+  directive,          // a pgwrap directive (sql_form::directives only)
+  symbol,             // any other character but whitespace, one per token: ; ( , % ...
+};
+
+// Kept to three scalars: the constant evaluator copies every member of every token.
+struct sql_token {
+  token_kind kind;
+  std::size_t begin;
+  std::size_t end;  // one past the token
+
+  [[nodiscard]] constexpr std::string_view text(std::string_view sql) const { return sql.substr(begin, end - begin); }
+};
+
+constexpr bool is_sql_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Byte classes for the tokenizer's loops, looked up rather than computed:
+// in the compiler's constant evaluator a function call costs far more than
+// an array read, and every literal pgwrap::sql_string is tokenized there.
+enum : unsigned char { byte_ident_start = 1, byte_digit = 2, byte_dollar = 4, byte_space = 8 };
+inline constexpr unsigned char byte_word = byte_ident_start | byte_digit | byte_dollar;  // is_ident_char
+struct byte_table {
+  unsigned char of[256];
+};
+constexpr byte_table make_byte_table() {
+  byte_table t{};
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(static_cast<unsigned char>(b));
+    t.of[b] = static_cast<unsigned char>((is_ident_start(c) ? byte_ident_start : 0) | (is_digit(c) ? byte_digit : 0) |
+                                         (c == '$' ? byte_dollar : 0) | (is_sql_space(c) ? byte_space : 0));
+  }
+  return t;
+}
+inline constexpr byte_table sql_bytes = make_byte_table();
+
+/// One past the '...' string whose opening quote is at `quote`, or npos if
+/// it is unterminated. With `escapes` (E'...') a backslash escapes the next
+/// byte and continued parts ('a'<newline>'b') are part of it.
+constexpr std::size_t string_end(std::string_view s, std::size_t quote, bool escapes) {
+  const char* const p = s.data();
   const std::size_t n = s.size();
+  std::size_t j = quote + 1;
+  while (j < n) {
+    if (p[j] == '\\' && escapes) {
+      j += 2;
+    } else if (p[j] != '\'') {
+      ++j;
+    } else if (j + 1 < n && p[j + 1] == '\'') {
+      j += 2;  // '' is an escaped quote
+    } else if (const std::size_t more = escapes ? string_continuation(s, j + 1) : std::string_view::npos;
+               more != std::string_view::npos) {
+      j = more + 1;  // the literal goes on, escapes and all (a plain one's next part lexes the same alone)
+    } else {
+      return j + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+/// Whether the byte before `at` ends a word or a closing $, so that a '$'
+/// or an E at `at` belongs to it; not where a directive ended (`unglued`).
+/// By bytes, not tokens: 1$1 and $$x$$E'' stay whole, as they always did.
+constexpr bool glued_at(std::string_view s, std::size_t at, std::size_t unglued) {
+  return at > 0 && at != unglued && (sql_bytes.of[static_cast<unsigned char>(s.data()[at - 1])] & byte_word) != 0;
+}
+
+/// The one SQL lexer: calls `on(sql_token)` for each token in order, and
+/// stops when it returns false. Whitespace makes no token. Returns the first
+/// lexical error (unterminated quote or comment; in sql_form::directives a
+/// bad directive); a $n parameter is a token, not an error. Which text is
+/// quoted follows PostgreSQL's lexer with standard_conforming_strings on.
+template <typename OnToken>
+constexpr scan_result tokenize_sql(std::string_view s, sql_form form, OnToken&& on) {
+  constexpr std::size_t npos = std::string_view::npos;
+  const char* const p = s.data();
+  const unsigned char* const cls = sql_bytes.of;
+  const std::size_t n = s.size();
+  std::size_t unglued = npos;  // a directive ends here: not a word's end
   std::size_t i = 0;
-  std::size_t after_directive = std::string_view::npos;  // a directive ends here: not a word's end
-  // Whether the character before `at` ends a word (so `$` or E' after it belong to that word).
-  const auto after_word = [&](std::size_t at) { return at > 0 && at != after_directive && is_ident_char(s[at - 1]); };
   while (i < n) {
-    const char c = s[i];
-    const char next = i + 1 < n ? s[i + 1] : '\0';
-    if (c == '\'') {
-      // E'...' (preceded by E or e that is not the end of a longer word) takes backslash escapes.
-      const bool escapes = i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && !after_word(i - 1);
-      const std::size_t start = i++;
-      for (;;) {
-        if (i >= n) return {scan_error::unterminated_quoted_string, start};
-        if (escapes && s[i] == '\\') {
-          i += 2;
-        } else if (s[i] == '\'') {
-          if (i + 1 < n && s[i + 1] == '\'') {
-            i += 2;  // '' is an escaped quote
-          } else if (const std::size_t more = escapes ? string_continuation(s, i + 1) : std::string_view::npos;
-                     more != std::string_view::npos) {
-            i = more + 1;  // the literal goes on, escapes and all
-          } else {
-            ++i;
-            break;
-          }
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '"') {
-      const std::size_t start = i++;
-      for (;;) {
-        if (i >= n) return {scan_error::unterminated_quoted_identifier, start};
-        if (s[i] == '"') {
-          if (i + 1 < n && s[i + 1] == '"') {
-            i += 2;
-          } else {
-            ++i;
-            break;
-          }
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '-' && next == '-') {
-      while (i < n && s[i] != '\n' && s[i] != '\r') ++i;  // as PostgreSQL's lexer: either ends it
-    } else if (c == '/' && next == '*') {
-      const std::size_t start = i;
-      int depth = 0;
-      while (true) {
-        if (i + 1 >= n) return {scan_error::unterminated_block_comment, start};
-        if (s[i] == '/' && s[i + 1] == '*') {
-          ++depth;
-          i += 2;
-        } else if (s[i] == '*' && s[i + 1] == '/') {
-          i += 2;
-          if (--depth == 0) break;
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '$') {
-      if (after_word(i)) {  // part of a name such as price$1
-        ++i;
-        continue;
-      }
-      if (is_digit(next)) return {scan_error::dollar_placeholder, i};
-      // $tag$ ... $tag$ (the tag may be empty); a lone '$' is left to the server.
+    const char c = p[i];
+    const unsigned char k = cls[static_cast<unsigned char>(c)];
+    if ((k & byte_space) != 0) {
+      ++i;
+      continue;
+    }
+    const char next = i + 1 < n ? p[i + 1] : '\0';
+    sql_token t{token_kind::symbol, i, i + 1};
+    if (c == '\'' || ((c == 'E' || c == 'e') && next == '\'' && !glued_at(s, i, unglued))) {
+      // E'...' (an E that begins a token) takes backslash escapes.
+      const std::size_t quote = c == '\'' ? i : i + 1;
+      t.kind = token_kind::string;
+      t.end = string_end(s, quote, c != '\'');
+      if (t.end == npos) return {scan_error::unterminated_quoted_string, quote};
+    } else if ((k & byte_ident_start) != 0 || (c == '$' && glued_at(s, i, unglued))) {
       std::size_t j = i + 1;
-      if (j < n && !is_digit(s[j])) {
-        while (j < n && is_tag_char(s[j])) ++j;
+      while (j < n && (cls[static_cast<unsigned char>(p[j])] & byte_word) != 0) ++j;
+      t.kind = token_kind::word;
+      t.end = j;
+    } else if ((k & byte_digit) != 0) {
+      // Digits, a fraction, an exponent. No 0x or 1_000 forms: their tails are words that are no keywords.
+      std::size_t j = i + 1;
+      while (j < n && (cls[static_cast<unsigned char>(p[j])] & byte_digit) != 0) ++j;
+      if (j + 1 < n && p[j] == '.' && p[j + 1] != '.') {
+        for (++j; j < n && (cls[static_cast<unsigned char>(p[j])] & byte_digit) != 0;) ++j;
       }
-      if (j < n && s[j] == '$') {
-        const std::string_view tag = s.substr(i, j - i + 1);
-        const std::size_t close = s.find(tag, j + 1);
-        if (close == std::string_view::npos) return {scan_error::unterminated_dollar_quote, i};
-        i = close + tag.size();
+      if (j < n && (p[j] == 'e' || p[j] == 'E')) {
+        std::size_t e = j + 1;
+        if (e < n && (p[e] == '+' || p[e] == '-')) ++e;
+        if (e < n && (cls[static_cast<unsigned char>(p[e])] & byte_digit) != 0) {
+          for (j = e + 1; j < n && (cls[static_cast<unsigned char>(p[j])] & byte_digit) != 0;) ++j;
+        }
+      }
+      t.kind = token_kind::number;
+      t.end = j;
+    } else if (c == '"') {
+      std::size_t j = i + 1;
+      for (;;) {
+        if (j >= n) return {scan_error::unterminated_quoted_identifier, i};
+        if (p[j] != '"') {
+          ++j;
+        } else if (j + 1 < n && p[j + 1] == '"') {
+          j += 2;
+        } else {
+          break;
+        }
+      }
+      t.kind = token_kind::quoted_identifier;
+      t.end = j + 1;
+    } else if (c == '-' && next == '-') {
+      std::size_t j = i + 2;
+      while (j < n && p[j] != '\n' && p[j] != '\r') ++j;  // as PostgreSQL's lexer: either ends it
+      t.kind = token_kind::comment;
+      t.end = j;
+    } else if (c == '/' && next == '*') {
+      std::size_t j = i + 2;
+      int depth = 1;
+      while (depth > 0) {
+        if (j + 1 >= n) return {scan_error::unterminated_block_comment, i};
+        if (p[j] == '/' && p[j + 1] == '*') {
+          ++depth;
+          j += 2;
+        } else if (p[j] == '*' && p[j + 1] == '/') {
+          --depth;
+          j += 2;
+        } else {
+          ++j;
+        }
+      }
+      t.kind = token_kind::comment;
+      t.end = j;
+    } else if (c == '$') {
+      std::size_t j = i + 1;
+      if ((cls[static_cast<unsigned char>(next)] & byte_digit) != 0) {
+        while (j < n && (cls[static_cast<unsigned char>(p[j])] & byte_digit) != 0) ++j;
+        t.kind = token_kind::parameter;
+        t.end = j;
       } else {
-        ++i;
+        // $tag$ ... $tag$ (the tag may be empty); a lone '$' is a symbol, left to the server.
+        while (j < n && (cls[static_cast<unsigned char>(p[j])] & (byte_ident_start | byte_digit)) != 0) ++j;
+        if (j < n && p[j] == '$') {
+          const std::string_view tag = s.substr(i, j - i + 1);
+          const std::size_t close = s.find(tag, j + 1);
+          if (close == npos) return {scan_error::unterminated_dollar_quote, i};
+          t.kind = token_kind::dollar_string;
+          t.end = close + tag.size();
+        }
       }
-    } else if (c == '%') {
-      directive d{i, i + 2, directive_kind::positional, {}};
+    } else if (c == '%' && form == sql_form::directives) {
+      t.kind = token_kind::directive;
+      t.end = i + 2;
       switch (next) {
         case '\0':
           if (i + 1 >= n) return {scan_error::percent_at_end, i};
           return {scan_error::unknown_directive, i};
-        case 's': break;
-        case '%': d.kind = directive_kind::percent; break;
-        case 'S': d.kind = directive_kind::set_list; break;
+        case 's':
+        case '%':
+        case 'S':
         case 'W':
-        case 'A': d.kind = directive_kind::and_list; break;
-        case 'O': d.kind = directive_kind::or_list; break;
-        case 'I': d.kind = directive_kind::identifier; break;
+        case 'A':
+        case 'O':
+        case 'I': break;
         case '(': {
           std::size_t j = i + 2;
-          while (j < n && (is_ident_start(s[j]) || is_digit(s[j]))) ++j;
-          if (j == i + 2 || j + 1 >= n || s[j] != ')' || s[j + 1] != 's') {
+          while (j < n && (cls[static_cast<unsigned char>(p[j])] & (byte_ident_start | byte_digit)) != 0) ++j;
+          if (j == i + 2 || j + 1 >= n || p[j] != ')' || p[j + 1] != 's') {
             return {scan_error::malformed_named_directive, i};
           }
-          d.kind = directive_kind::named;
-          d.name = s.substr(i + 2, j - (i + 2));
-          d.end = j + 2;
+          t.end = j + 2;
           break;
         }
         default: return {scan_error::unknown_directive, i};
       }
-      on(d);
-      i = d.end;
-      after_directive = i;
-    } else {
-      ++i;
+      unglued = t.end;  // the expansion is spaced off: %s$$ is a directive and a dollar quote
     }
+    if (!on(t)) return {};
+    i = t.end;
   }
   return {};
+}
+
+/// The directive a token_kind::directive token of `s` is.
+constexpr directive directive_of(std::string_view s, const sql_token& t) {
+  directive d{t.begin, t.end, directive_kind::positional, {}};
+  switch (s[t.begin + 1]) {
+    case '%': d.kind = directive_kind::percent; break;
+    case 'S': d.kind = directive_kind::set_list; break;
+    case 'W':
+    case 'A': d.kind = directive_kind::and_list; break;
+    case 'O': d.kind = directive_kind::or_list; break;
+    case 'I': d.kind = directive_kind::identifier; break;
+    case '(':
+      d.kind = directive_kind::named;
+      d.name = s.substr(t.begin + 2, t.end - t.begin - 4);  // %(name)s
+      break;
+    default: break;  // %s
+  }
+  return d;
+}
+
+/// Calls `on(directive)` for each directive outside quoted text, in order.
+/// Stops at the first error and returns it: a lexical one, or a hand-written
+/// $n (pgwrap numbers the parameters itself).
+template <typename OnDirective>
+constexpr scan_result scan_sql(std::string_view s, OnDirective&& on) {
+  scan_result placeholder;
+  const scan_result lexed = tokenize_sql(s, sql_form::directives, [&](const sql_token& t) {
+    if (t.kind == token_kind::directive) {
+      on(directive_of(s, t));
+    } else if (t.kind == token_kind::parameter) {
+      placeholder = {scan_error::dollar_placeholder, t.begin};
+      return false;
+    }
+    return true;
+  });
+  return placeholder.error != scan_error::none ? placeholder : lexed;
 }
 
 constexpr bool takes_positional_argument(directive_kind k) {
@@ -225,84 +361,38 @@ constexpr bool same_word(std::string_view word, std::string_view upper) {
 
 /// Whether `DECLARE ... CURSOR FOR <sql>` accepts the (expanded) statement:
 /// one SELECT, VALUES or TABLE without INTO, or a WITH query none of whose
-/// parts writes. Conservative: false when unsure, and the caller then runs
-/// the statement as it is. Quoted text and comments are skipped.
+/// parts writes. Conservative: false when unsure (unterminated text too), and
+/// the caller then runs the statement as it is. Keywords count only as words
+/// in code: quoted text and comments are skipped.
 constexpr bool cursor_accepts(std::string_view s) {
-  const std::size_t n = s.size();
-  std::string_view first;
-  bool into = false;
-  bool writes = false;
-  bool ended = false;  // after a ';': anything more is a second statement
-  // Skips a '...' literal opening at `i` (backslash escapes for E'...').
-  const auto skip_literal = [&](std::size_t i, bool escapes) {
-    for (++i; i < n; ++i) {
-      if (escapes && s[i] == '\\') {
-        ++i;
-      } else if (s[i] == '\'') {
-        if (i + 1 < n && s[i + 1] == '\'') {
-          ++i;
-        } else {
-          return i + 1;
-        }
-      }
+  bool started = false;  // the statement's first token (past any '(') is seen
+  bool with = false;     // it was WITH: a data-modifying part makes it no cursor query
+  bool ended = false;    // after a ';': anything but comments and ';' is a second statement
+  bool refused = false;
+  const scan_result lexed = tokenize_sql(s, sql_form::expanded, [&](const sql_token& t) {
+    if (t.kind == token_kind::comment) return true;
+    const std::string_view text = t.text(s);
+    if (t.kind == token_kind::symbol && text == ";") {
+      ended = true;
+      return true;
     }
-    return n;
-  };
-  std::size_t i = 0;
-  while (i < n) {
-    const char c = s[i];
-    const char next = i + 1 < n ? s[i + 1] : '\0';
-    if (c == '\'') {
-      i = skip_literal(i, false);
-    } else if (c == '"') {
-      const std::size_t close = s.find('"', i + 1);  // "" inside is two quoted parts: same effect
-      i = close == std::string_view::npos ? n : close + 1;
-    } else if (c == '-' && next == '-') {
-      while (i < n && s[i] != '\n' && s[i] != '\r') ++i;
-    } else if (c == '/' && next == '*') {
-      int depth = 0;
-      while (i < n) {
-        if (s[i] == '/' && i + 1 < n && s[i + 1] == '*') {
-          ++depth;
-          i += 2;
-        } else if (s[i] == '*' && i + 1 < n && s[i + 1] == '/') {
-          i += 2;
-          if (--depth == 0) break;
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '$' && !is_digit(next)) {
-      std::size_t j = i + 1;
-      while (j < n && is_tag_char(s[j])) ++j;
-      if (j < n && s[j] == '$') {
-        const std::size_t close = s.find(s.substr(i, j - i + 1), j + 1);
-        i = close == std::string_view::npos ? n : close + (j - i + 1);
-      } else {
-        ++i;
-      }
-    } else if (is_ident_start(c)) {
-      std::size_t j = i;
-      while (j < n && is_ident_char(s[j])) ++j;
-      const std::string_view word = s.substr(i, j - i);
-      if (j < n && s[j] == '\'' && same_word(word, "E")) {
-        i = skip_literal(j, true);
-        continue;
-      }
-      if (ended) return false;
-      if (first.empty()) first = word;
-      into = into || same_word(word, "INTO");
-      writes = writes || same_word(word, "INSERT") || same_word(word, "UPDATE") || same_word(word, "DELETE") ||
-               same_word(word, "MERGE");
-      i = j;
-    } else {
-      if (c == ';') ended = true;
-      else if (ended && c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-      ++i;
+    const bool word = t.kind == token_kind::word;
+    if (ended) {
+      refused = true;
+    } else if (!started) {
+      if (t.kind == token_kind::symbol && text == "(") return true;  // (SELECT ...) UNION ...
+      started = true;
+      with = word && same_word(text, "WITH");
+      refused = !with && !(word && (same_word(text, "SELECT") || same_word(text, "VALUES") ||
+                                    same_word(text, "TABLE")));
+    } else if (word) {
+      refused = same_word(text, "INTO") ||
+                (with && (same_word(text, "INSERT") || same_word(text, "UPDATE") || same_word(text, "DELETE") ||
+                          same_word(text, "MERGE")));
     }
-  }
-  if (same_word(first, "SELECT") || same_word(first, "VALUES") || same_word(first, "TABLE")) return !into;
-  return same_word(first, "WITH") && !into && !writes;
+    return !refused;
+  });
+  return started && !refused && lexed.error == scan_error::none;
 }
 
 }  // namespace pgwrap::detail

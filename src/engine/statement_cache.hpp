@@ -1,5 +1,5 @@
 #pragma once
-// Prepared statements of one connection, least recently used first out.
+// The prepared statements of one session, least recently used first out.
 // A statement is keyed by its SQL text and parameter types, since the server
 // fixes both when it prepares it.
 
@@ -18,11 +18,11 @@
 
 #include "pgwrap/detail/result_data.hpp"
 
-namespace pgwrap::detail {
+namespace pgwrap::engine {
 
 struct prepared_statement {
   std::string name;
-  std::shared_ptr<const result_data> description;  // the result columns' names and types
+  std::shared_ptr<const detail::result_data> description;  // the result columns' names and types
 };
 
 class statement_cache {
@@ -44,7 +44,7 @@ class statement_cache {
   /// Forgets one statement; returns its name (empty when it was not there).
   std::string erase(const std::string& key);
   /// Counts one unprepared run of `key`; true when it has now run often
-  /// enough (prepare_threshold times) to be prepared, as psycopg does.
+  /// enough to be prepared: true on the prepare_threshold-th use, which then runs prepared.
   bool note_use(const std::string& key);
   static constexpr int prepare_threshold = 5;
 
@@ -64,4 +64,4 @@ class statement_cache {
   std::uint64_t counter_ = 0;
 };
 
-}  // namespace pgwrap::detail
+}  // namespace pgwrap::engine

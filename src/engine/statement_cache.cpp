@@ -1,6 +1,6 @@
-#include "statement_cache.hpp"
+#include "engine/statement_cache.hpp"
 
-namespace pgwrap::detail {
+namespace pgwrap::engine {
 
 std::string statement_cache::key(std::string_view sql, std::span<const Oid> types) {
   std::string k(sql);
@@ -51,4 +51,4 @@ std::string statement_cache::erase(const std::string& key) {
   return name;
 }
 
-}  // namespace pgwrap::detail
+}  // namespace pgwrap::engine

@@ -1,13 +1,15 @@
 // copy_in(): COPY ... FROM STDIN, in binary when every value's binary form is
 // its column's type (the fastest load PostgreSQL has; strings count for text
 // columns), else in text with each value escaped. Rows are buffered and
-// handed to libpq in large pieces.
+// handed to the engine in large pieces.
 
 #include <charconv>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "database_impl.hpp"
+#include "session.hpp"
 
 namespace pgwrap {
 
@@ -49,17 +51,58 @@ void append_copy_text(std::string_view value, std::string& out) {
 }
 }  // namespace
 
-database::copy_run::copy_run(database& db, const ident& table, const std::vector<std::string>& columns)
-    : st_(db.state()) {
-  st_.enter();
-  entered_ = true;
-  try {
-    begin(table, columns);
-  } catch (...) {
-    st_.leave();
-    throw;
+/// One COPY FROM STDIN. It holds the database's call scope from start to
+/// end; an unfinished COPY is aborted, leaving the table as it was.
+class database::copy_run {
+ public:
+  copy_run(impl& st, const ident& table, const std::vector<std::string>& columns) : st_(st) {
+    st_.enter();
+    try {
+      begin(table, columns);
+    } catch (...) {
+      st_.leave();
+      throw;
+    }
   }
+  ~copy_run() {
+    if (started_ && !finished_) {
+      try {  // ending COPY with an error message makes the server reject the whole load
+        st_.conn.end_copy("copy_in was abandoned by the client");
+        st_.conn.finish_copy();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): lost; the next call reports it
+      }
+    }
+    st_.leave();
+  }
+  copy_run(const copy_run&) = delete;
+  copy_run& operator=(const copy_run&) = delete;
+
+  void send_row(std::span<const param_ref> values);
+  std::int64_t finish();
+
+ private:
+  void begin(const ident& table, const std::vector<std::string>& columns);
+  void start(std::span<const param_ref> first_row);
+  impl& st_;
+  std::string sql_;
+  std::vector<std::uint32_t> column_types_;
+  std::string buffer_;  // rows not yet handed to libpq
+  std::size_t rows_ = 0;
+  bool started_ = false;
+  bool binary_ = false;
+  bool finished_ = false;
+};
+
+void database::run_deleter::operator()(copy_run* run) const noexcept { delete run; }
+
+database::run_handle<database::copy_run> database::start_copy(const ident& table,
+                                                              const std::vector<std::string>& columns) {
+  return run_handle<copy_run>(new copy_run(state(), table, columns));
 }
+
+void database::copy_send_row(copy_run& run, std::span<const param_ref> values) { run.send_row(values); }
+
+std::int64_t database::copy_finish(copy_run& run) { return run.finish(); }
 
 void database::copy_run::begin(const ident& table, const std::vector<std::string>& columns) {
   if (st_.pipeline) throw usage_error("copy_in while a pipeline runs on this database");
@@ -68,24 +111,18 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
     if (!list.empty()) list += ", ";
     list += quote_identifier(column);
   }
-  // The columns' types decide between binary and text COPY (one round trip).
-  const std::string probe = "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + table.quoted() + " WHERE false";
+  // The columns' types decide between binary and text COPY: one round trip,
+  // with the CLOSE of finished cursors and the implicit BEGIN.
+  const std::string probe =
+      "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + table.quoted() + " WHERE false";
+  st_.connection();
   const PGTransactionStatusType before = st_.status();
-  PGconn* c = st_.connection();
-  st_.close_finished_cursors();
-  if (!st_.autocommit && before == PQTRANS_IDLE) st_.control("BEGIN");
-  const auto description = st_.take(PQexec(c, probe.c_str()), probe, before);
+  std::vector<std::string> statements;
+  st_.prelude(statements, before);
+  statements.push_back(probe);
+  const auto description = st_.control_all(statements, before);  // the probe's, or the first failure
   for (std::size_t i = 0; i < description->columns(); ++i) column_types_.push_back(description->type_oid(i));
   sql_ = "COPY " + table.quoted() + (list.empty() ? std::string() : " (" + list + ")") + " FROM STDIN";
-}
-
-database::copy_run::~copy_run() {
-  if (started_ && !finished_) {
-    // Ending COPY with an error message makes the server reject the whole load.
-    PQputCopyEnd(st_.conn, "copy_in was abandoned by the client");
-    while (PGresult* r = PQgetResult(st_.conn)) PQclear(r);
-  }
-  if (entered_) st_.leave();
 }
 
 void database::copy_run::start(std::span<const param_ref> first_row) {
@@ -95,9 +132,8 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
     if (p.data != nullptr && !fits_binary(p, column_types_[i])) binary_ = false;
   }
   sql_ += binary_ ? " (FORMAT binary)" : " (FORMAT text)";
-  PGresult* res = PQexec(st_.conn, sql_.c_str());
-  if (PQresultStatus(res) != PGRES_COPY_IN) st_.take(res, sql_, st_.status());  // throws what went wrong
-  PQclear(res);
+  result_ptr res = st_.conn.start_copy(sql_);
+  if (PQresultStatus(res.get()) != PGRES_COPY_IN) st_.take(std::move(res), sql_, st_.status());  // throws what went wrong
   started_ = true;
   if (binary_) {
     buffer_.append("PGCOPY\n\377\r\n\0", 11);
@@ -105,7 +141,6 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
     detail::store_be(std::int32_t{0}, buffer_);  // header extension length
   }
 }
-
 void database::copy_run::send_row(std::span<const param_ref> values) {
   if (values.size() != column_types_.size()) {
     throw usage_error("copy_in: row " + std::to_string(rows_) + " has " + std::to_string(values.size()) +
@@ -148,9 +183,7 @@ void database::copy_run::send_row(std::span<const param_ref> values) {
   }
   ++rows_;
   if (buffer_.size() >= flush_at) {
-    if (PQputCopyData(st_.conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1) {
-      throw connection_error("COPY failed: " + trimmed(PQerrorMessage(st_.conn)));
-    }
+    st_.conn.put_copy_data(buffer_);
     buffer_.clear();
   }
 }
@@ -159,16 +192,13 @@ std::int64_t database::copy_run::finish() {
   finished_ = true;
   if (!started_) return 0;  // no rows: nothing to load
   if (binary_) detail::store_be(std::int16_t{-1}, buffer_);
-  if ((!buffer_.empty() && PQputCopyData(st_.conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1) ||
-      PQputCopyEnd(st_.conn, nullptr) != 1) {
-    throw connection_error("COPY failed: " + trimmed(PQerrorMessage(st_.conn)));
-  }
-  result_ptr res(PQgetResult(st_.conn));
-  while (PGresult* extra = PQgetResult(st_.conn)) PQclear(extra);
-  if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && PQstatus(st_.conn) == CONNECTION_OK) {
+  if (!buffer_.empty()) st_.conn.put_copy_data(buffer_);
+  st_.conn.end_copy(nullptr);
+  result_ptr res = st_.conn.finish_copy();
+  if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && st_.conn.is_ok()) {
     detail::throw_sql_error(res.get(), sql_, failing_row(res.get()));
   }
-  return result(st_.take(res.release(), sql_, PQTRANS_INTRANS)).affected_rows();
+  return result(st_.take(std::move(res), sql_, PQTRANS_INTRANS)).affected_rows();
 }
 
 }  // namespace pgwrap

@@ -1,0 +1,271 @@
+// database::impl: the session's rules on top of the engine (see session.hpp).
+
+#include "session.hpp"
+
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pgwrap {
+
+namespace detail {
+namespace {
+std::atomic<bool> parameter_description_limit_forced{false};
+}  // namespace
+
+// libpq refused ParameterDescription ('t') messages over 30,000 bytes until
+// the fix of April 2026 (PostgreSQL's minor releases after it; 15.20 for 15).
+// Only releases known to carry it are trusted.
+bool parameter_description_limited() noexcept {
+  if (parameter_description_limit_forced.load(std::memory_order_relaxed)) return true;
+  static const bool limited = [] {
+    const int version = PQlibVersion();  // e.g. 150020
+    const int major = version / 10000;
+    const int minor = version % 100;
+    return major == 15 ? minor < 20 : major < 19;
+  }();
+  return limited;
+}
+
+void force_parameter_description_limit(bool on) noexcept {
+  parameter_description_limit_forced.store(on, std::memory_order_relaxed);
+}
+}  // namespace detail
+
+void database::impl::expand(std::string_view text, bool literal, std::span<const detail::arg_ref> args) {
+  const bool plain = std::all_of(args.begin(), args.end(), [](const detail::arg_ref& a) {
+    return a.name.empty() &&
+           (a.category == detail::arg_category::value || a.category == detail::arg_category::text_value);
+  });
+  if (!plain) {
+    detail::expand_sql(text, args, sql, params);
+    return;
+  }
+  // Runtime SQL is kept by its text (bounded): hashing it is cheaper than checking it again.
+  if (!literal && runtime_texts.size() >= max_runtime_texts && !runtime_texts.contains(std::string(text))) {
+    runtime_texts.clear();
+  }
+  literal_expansion& known = literal ? literals[text.data()] : runtime_texts[std::string(text)];
+  if (known.fixed && known.placeholders == args.size() && known.text == text) {
+    sql = known.sql;
+    params.clear();
+    for (const detail::arg_ref& a : args) params.push_back(a.value);
+    return;
+  }
+  detail::expand_sql(text, args, sql, params);  // checks runtime SQL; throws before anything is kept
+  known = {std::string(text), detail::only_positional(text), params.size(), sql};
+}
+
+std::vector<std::string> database::impl::take_cursor_closes() {
+  std::vector<std::string> closes;
+  if (status() == PQTRANS_INERROR) return closes;  // CLOSE would fail; ROLLBACK drops them
+  std::erase_if(cursors, [&](const std::shared_ptr<cursor>& c) {
+    if (!c->finished) return false;
+    closes.push_back("CLOSE " + c->name);
+    return true;
+  });
+  return closes;
+}
+
+void database::impl::connection() {
+  if (conn.is_open()) conn.drain();  // a stream's FETCH sent ahead: its batch goes to its cursor
+  if (closed) throw usage_error("the database is closed; call connect() to open it again");
+  if (copying) {
+    throw usage_error("a copy_out is still being read on this database: finish or leave its loop first "
+                      "(stream() allows statements inside the loop)");
+  }
+  if (conn.is_ok() && conn.transaction_status() == PQTRANS_IDLE) {
+    // A server that closed an idle session (restart, failover, terminated
+    // backend) has usually said so already: reading it now (non-blocking)
+    // lets the reconnect below happen before anything is sent.
+    conn.read_idle_input();
+    if (conn.server_closing()) disconnect();  // it said goodbye: nothing sent now would be run
+  }
+  if (conn.is_open() && !conn.is_ok()) {
+    if (lost_in_transaction) {
+      throw connection_error(
+          "the connection was lost during a transaction, whose work is gone; call rollback() "
+          "to acknowledge it before running more statements");
+    }
+    disconnect();
+  }
+  if (!conn.is_open()) open();
+}
+
+std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, std::string_view query,
+                                                                PGTransactionStatusType before) {
+  const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (before != PQTRANS_IDLE && !cursors.empty() && this->status() == PQTRANS_IDLE) transaction_ended();
+  switch (status) {
+    case PGRES_COMMAND_OK:
+      if (conn.cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) forget_prepared();
+      [[fallthrough]];
+    case PGRES_TUPLES_OK: return std::make_shared<const detail::result_data>(res.release(), std::string(query));
+    case PGRES_EMPTY_QUERY: throw usage_error("empty query: the SQL has no statement");
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_BOTH:
+      // The engine has ended it already (engine::connection::end_unwanted_copy).
+      throw usage_error(
+          "COPY FROM STDIN / TO STDOUT cannot run as a query; it was cancelled (use copy_in() or copy_out())");
+    default: break;
+  }
+  if (!conn.is_ok()) {
+    lost_in_transaction = before != PQTRANS_IDLE;
+    throw connection_error("connection lost: " + conn.error_message());
+  }
+  if (!res) throw connection_error("no result from the server: " + conn.error_message());
+  detail::throw_sql_error(res.get(), query);
+}
+
+std::shared_ptr<const detail::result_data> database::impl::control(const char* statement) {
+  connection();
+  const PGTransactionStatusType before = status();
+  const command c = command::query(statement);
+  const engine::request_ptr r = exchange({&c, 1});
+  return take(result_of(*r, 0), statement, before);
+}
+
+std::shared_ptr<const detail::result_data> database::impl::control_all(const std::vector<std::string>& statements,
+                                                                       PGTransactionStatusType before) {
+  if (statements.empty()) return nullptr;
+  std::vector<command> commands;
+  for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
+  const engine::request_ptr r = exchange(commands);
+  std::shared_ptr<const detail::result_data> last;
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    last = take(result_of(*r, i), statements[i], before);
+    if (statements[i] == "BEGIN") before = PQTRANS_INTRANS;
+  }
+  return last;
+}
+
+bool database::impl::prelude(std::vector<std::string>& out, PGTransactionStatusType before) {
+  out = take_cursor_closes();
+  const bool begin = !autocommit && before == PQTRANS_IDLE;
+  if (begin) out.emplace_back("BEGIN");
+  return begin;
+}
+
+void database::impl::deallocate(const std::string& statement) noexcept {
+  try {
+    if (!conn.is_ok()) return;
+    conn.drain();
+    const command c = command::query(statement.c_str());
+    exchange({&c, 1});  // its result does not matter (see above)
+  } catch (...) {  // NOLINT(bugprone-empty-catch): lost now; the next call reports it
+  }
+}
+
+namespace {
+bool stale_plan(const PGresult* res) {
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  return state != nullptr && std::string_view(state) == "0A000";  // feature_not_supported: the plan changed
+}
+}  // namespace
+
+// One round trip for most statements: [CLOSE ...,] [BEGIN,] then the
+// statement itself, either with its parameters (PQsendQueryParams) or as a
+// cached prepared statement. A statement prepared for the first time goes in
+// the same request (Parse, Describe, Execute) unless its rows' format
+// depends on the description (typed reads): that takes a second one.
+std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_chooser chooser) {
+  const PGTransactionStatusType before = status();
+  std::string key;
+  // A typed read is prepared and described at once (its rows may then come in
+  // binary); other statements once they have run often enough to be worth it.
+  // Where libpq cannot take the description of a statement with this many
+  // parameters, it runs unprepared, its rows in text.
+  const bool describable = params.size() <= detail::max_described_parameters || !detail::parameter_description_limited();
+  if (prepares() && describable) {
+    key = engine::statement_cache::key(sql, types);
+    if (!(chooser != nullptr || conn.cache.contains(key) || conn.cache.note_use(key))) key.clear();
+  }
+  for (int attempt = 0;; ++attempt) {
+    std::vector<std::string> texts;
+    const bool begin = prelude(texts, before);
+    const PGTransactionStatusType statement_before = begin ? PQTRANS_INTRANS : before;
+    std::vector<command> commands;
+    for (const std::string& t : texts) commands.push_back(command::query(t.c_str()));
+    const std::size_t own = commands.size();  // what comes after is about the user's statement
+
+    const engine::prepared_statement* ps = key.empty() ? nullptr : conn.cache.find(key);
+    std::string name;
+    if (key.empty()) {
+      commands.push_back(command::query(sql.c_str(), parameters()));
+    } else if (ps != nullptr) {
+      const int format = chooser != nullptr && chooser(*ps->description) ? 1 : 0;
+      commands.push_back(command::execute(ps->name.c_str(), parameters(), format));
+    } else {
+      name = conn.cache.next_name();
+      commands.push_back(command::prepare(name.c_str(), sql.c_str(), parameters()));
+      commands.push_back(command::describe(name.c_str()));
+      if (chooser == nullptr) commands.push_back(command::execute(name.c_str(), parameters(), 0));
+    }
+    engine::request_ptr r = exchange(commands);
+    for (std::size_t i = 0; i < own; ++i) take(result_of(*r, i), commands[i].text, i == 0 ? before : statement_before);
+    if (!name.empty()) {  // newly prepared: keep it (and deallocate what it pushes out)
+      take(result_of(*r, own), sql, statement_before);
+      auto description = take(result_of(*r, own + 1), sql, statement_before);
+      for (const std::string& evicted : conn.cache.add(key, {name, description})) deallocate("DEALLOCATE " + evicted);
+      if (chooser != nullptr) {
+        const int format = chooser(*description) ? 1 : 0;
+        const command execute = command::execute(name.c_str(), parameters(), format);
+        r = exchange({&execute, 1});
+        return take(result_of(*r, 0), sql, statement_before);
+      }
+      return take(result_of(*r, own + 2), sql, statement_before);
+    }
+    result_ptr res = result_of(*r, own);
+    if (ps == nullptr || attempt > 0 || !stale_plan(res.get())) return take(std::move(res), sql, statement_before);
+    // The server says the cached statement's result type changed: prepare it
+    // again, once, if nothing else in this transaction would be lost.
+    deallocate("DEALLOCATE " + conn.cache.erase(key));
+    if (before != PQTRANS_IDLE) return take(std::move(res), sql, statement_before);  // earlier work: it must surface
+    if (begin) control("ROLLBACK");  // only this call's BEGIN is in the aborted transaction
+  }
+}
+
+void database::impl::commit() {
+  if (conn.is_open()) conn.drain();  // the transaction's state is known only once a FETCH in flight has finished
+  if (lost_in_transaction) {
+    throw connection_error(
+        "commit failed: the connection was lost during the transaction and its work is gone; "
+        "call rollback() to acknowledge it");
+  }
+  switch (status()) {
+    case PQTRANS_IDLE: return;
+    case PQTRANS_INERROR:
+      control("ROLLBACK");
+      throw_aborted_commit("commit failed: the transaction was aborted by an earlier error and has been rolled back");
+    default: break;
+  }
+  try {
+    control("COMMIT");
+  } catch (const connection_error& e) {
+    // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
+    lost_in_transaction = false;
+    disconnect();
+    throw commit_outcome_unknown(std::string("the connection was lost while committing; the transaction "
+                                             "may or may not have been committed (") +
+                                 e.what() + ")");
+  }
+}
+
+void database::impl::rollback() {
+  if (conn.is_open()) conn.drain();
+  if (!lost_in_transaction && status() != PQTRANS_IDLE) {
+    try {
+      control("ROLLBACK");
+      return;
+    } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
+    }
+  }
+  if (lost_in_transaction || (conn.is_open() && !conn.is_ok())) {
+    lost_in_transaction = false;  // acknowledged
+    disconnect();                 // reconnect on next use
+  }
+}
+
+}  // namespace pgwrap

@@ -1,0 +1,2 @@
+SELECT E'a'
+'\' into' AS "into", $$ INSERT $$ % 2; SELECT 2
