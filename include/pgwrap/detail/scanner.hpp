@@ -53,7 +53,6 @@ constexpr bool is_ident_start(char c) {
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // PostgreSQL identifiers may contain '$' after the first character.
 constexpr bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c) || c == '$'; }
-constexpr bool is_tag_char(char c) { return is_ident_start(c) || is_digit(c); }
 
 /// Where a string literal that just closed at `i` continues, or npos.
 /// PostgreSQL joins 'a'<newline>'b' into one literal: only whitespace and --
