@@ -9,7 +9,7 @@
 # prints `file:line: literal` for each offending literal and exits 1 if there
 # is one (0 if none, 2 on a usage error). It looks for:
 #   - IPv4: dotted quads of four octets 0-255, standing alone (not part of a
-#     longer dotted number such as a version 1.2.3.4.5); allowed: 127.x.x.x.
+#     longer dotted number such as a five-part version); allowed: 127.x.x.x.
 #   - IPv6: a token of hex digits and colons (an IPv4 tail allowed) that
 #     contains `::` or has all 8 groups, and at least one digit, so that C++
 #     scopes (std::, a::b) never match; allowed: ::1.
