@@ -6,10 +6,13 @@
 //   F2  stream 10,000,000 such rows: time per row and peak RSS (each run in a fresh child process)
 //   Q1  20,000 single-row parameterised SELECTs, one after another
 //   Q2  the same through libpq's pipeline mode
+//   Q3  200 coroutines x 100 `SELECT $1::int4 + 1`, each awaited in turn, on one async_database
+//       (one io_context, one thread: pgwrap pipelines what is in flight), beside libpq's pipeline mode
 //   I1  200,000 INSERTs one by one in a transaction
 //   I2  the same pipelined
 //   I3  the same rows by COPY
 //   T1  pgbench's select-only transaction for 15 s on one connection, beside pgbench itself
+//   T2  the same on the 4 connections of an async_pool driven from one thread, beside pgbench -c 4 -j 1
 //
 // Every run is verified: row counts and an order-independent checksum of every
 // value fetched (or, for inserts, of what the table holds afterwards) must equal
@@ -18,21 +21,24 @@
 //
 // A plain main(), not Google Benchmark (./dev bench passes --benchmark_* flags to
 // every *_bench binary: they are ignored). Flags:
-//   --quick          small sizes (a smoke run; T1 runs 3 s)
+//   --quick          small sizes (a smoke run; Q3 200 x 10 statements; T1 and T2 run 3 s)
 //   --repeat N       runs per implementation (default 5)
-//   --only F1,Q1     these workloads only
+//   --only F1,Q1     these workloads only (Q3 without Q1 runs Q1's pgwrap variant alone, for speedup_vs_Q1)
 //   --keep-tables    keep wl_rows / wl_ins afterwards, and reuse them when their size fits
 //   --pgbench PATH   the pgbench binary (default: $PGBENCH, else PostgreSQL 15's, else PATH)
 // Needs a server: PGWRAP_TEST_DSN (a conninfo), else libpq's defaults (PG* variables).
 // Each workload ends with one line:
 //   RESULT <ID> pgwrap/raw=<ratio> pgwrap/libpqxx=<ratio> [...]
 // ratios of median times (above 1: pgwrap is slower); raw is the fastest raw libpq
-// variant; n/a where an implementation does not exist yet.
+// variant; n/a where an implementation does not exist yet. F2 adds per_row_vs_F1, Q3
+// speedup_vs_Q1 (Q1's pgwrap time per query over Q3's), T1 and T2 tps_ratio (pgwrap tps
+// over pgbench's).
 
 #include <arpa/inet.h>
 #include <endian.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,9 +58,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <pgwrap/asio.hpp>
 #include <pgwrap/pgwrap.hpp>
 #include <pqxx/pqxx>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -63,9 +71,18 @@
 #include <utility>
 #include <vector>
 
+#if PGWRAP_ASIO_BOOST
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#else
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#endif
+
 namespace {
 
 namespace chr = std::chrono;
+namespace net = pgwrap::net;  // the Asio pgwrap::asio was built with
 using sys_us = chr::sys_time<chr::microseconds>;
 
 // ---------------------------------------------------------------------------
@@ -110,6 +127,8 @@ constexpr const char* ins_returning_sql_pw =
     "INSERT INTO wl_ins (id, name, score, ts, flag) VALUES (%s, %s, %s, %s, %s) RETURNING id";
 constexpr const char* t1_sql_raw = "SELECT abalance FROM pgbench_accounts WHERE aid = $1";
 constexpr const char* t1_sql_pw = "SELECT abalance FROM pgbench_accounts WHERE aid = %s";
+constexpr const char* q3_sql_raw = "SELECT $1::int4 + 1";
+constexpr const char* q3_sql_pw = "SELECT %s::int4 + 1";
 
 constexpr Oid oid_bool = 16, oid_int8 = 20, oid_int4 = 23, oid_text = 25, oid_float8 = 701, oid_timestamptz = 1184;
 constexpr Oid oid_ts_column = ts_is_string ? oid_text : oid_timestamptz;
@@ -495,8 +514,10 @@ struct options {
   std::int64_t f1_rows = 1'000'000;
   std::int64_t f2_rows = 10'000'000;
   std::int64_t queries = 20'000;
+  std::int64_t q3_coroutines = 200;
+  std::int64_t q3_each = 100;  // statements per coroutine
   std::int64_t inserts = 200'000;
-  double t1_seconds = 15;
+  double t1_seconds = 15;  // T2's too
 
   [[nodiscard]] bool wants(const std::string& id) const { return only.empty() || only.contains(id); }
 };
@@ -631,6 +652,8 @@ struct workload {
 };
 
 int failures = 0;
+// Q1's pgwrap median time per query, for Q3's speedup_vs_Q1 (Q1's run, or its pgwrap variant run alone).
+std::optional<double> q1_pgwrap_per_query;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -749,6 +772,11 @@ void run_workload(workload& w, const options& opt) {
   static std::optional<double> f1_per_row;
   if (w.id == "F1" && pw) f1_per_row = *pw / w.ops;
   if (w.id == "F2" && pw && f1_per_row) line += " per_row_vs_F1=" + fmt_ratio(ratio(*pw / w.ops, f1_per_row));
+  if (w.id == "Q1" && pw) q1_pgwrap_per_query = *pw / w.ops;
+  if (w.id == "Q3") {  // Q1's pgwrap time per query over Q3's
+    const std::optional<double> per_query = pw ? std::optional<double>(*pw / w.ops) : std::nullopt;
+    line += " speedup_vs_Q1=" + fmt_ratio(ratio(q1_pgwrap_per_query, per_query));
+  }
   if (w.rss) {
     auto rss = [&](family f) {
       const auto r = best(f, &sample::peak_rss_mib, true);
@@ -1381,6 +1409,231 @@ workload make_q2(connections& cx, const std::vector<std::int64_t>& ids) {
 }
 
 // ---------------------------------------------------------------------------
+// Q3: many coroutines on one async_database, which pipelines what they await.
+
+// Runs on `io`, in this thread, the coroutines `spawn(done)` starts (each with
+// `done` as its completion handler), until all have ended; rethrows the first failure.
+template <typename Spawn>
+void run_coroutines(net::io_context& io, Spawn spawn) {
+  std::exception_ptr error;
+  spawn([&error](const std::exception_ptr& e) {
+    if (e && !error) error = e;
+  });
+  io.restart();
+  io.run();
+  if (error) std::rethrow_exception(error);
+}
+
+// An io_context this thread runs, and the database that lives on it (kept across runs, as Q1's is).
+struct q3_state {
+  net::io_context io{1};
+  pgwrap::async_database db{io.get_executor(), dsn()};
+};
+
+// Connects, and runs the statement once (pgwrap prepares a typed read on its first run).
+net::awaitable<void> q3_warm(pgwrap::async_database& db) {
+  co_await db.connect();
+  (void)co_await db.scalar<std::int32_t>(q3_sql_pw, std::int32_t{1});
+}
+
+// One of Q3's coroutines: its statements one after another, each awaited.
+net::awaitable<void> q3_coroutine(pgwrap::async_database& db, std::span<const std::int32_t> params, sample& s) {
+  for (const std::int32_t p : params) {
+    const std::int32_t r = co_await db.scalar<std::int32_t>(q3_sql_pw, p);
+    s.checksum += static_cast<std::uint64_t>(std::int64_t{r});
+    ++s.rows;
+  }
+}
+
+// Q3 by hand: libpq's pipeline mode, non-blocking, one sync per statement (as
+// pgwrap gives each statement its own), at most `window` statements sent and
+// not yet answered, the results read as they arrive; int4 binary both ways.
+sample q3_raw(PGconn* c, const std::vector<std::int32_t>& params, std::size_t window, bool prepared) {
+  sample s;
+  const std::size_t n = params.size();
+  if (PQsetnonblocking(c, 1) != 0) fail(std::string("PQsetnonblocking: ") + PQerrorMessage(c));
+  if (!PQenterPipelineMode(c)) fail(std::string("PQenterPipelineMode: ") + PQerrorMessage(c));
+  const int fd = PQsocket(c);
+  const Oid types[] = {oid_int4};
+  const int lengths[] = {4};
+  const int formats[] = {1};
+  std::size_t sent = 0, done = 0;
+  int phase = 0;  // of the oldest statement unanswered: 0 its row, 1 the NULL that ends its results, 2 its sync
+  while (done < n) {
+    for (; sent < n && sent - done < window; ++sent) {
+      const std::uint32_t be = htonl(static_cast<std::uint32_t>(params[sent]));
+      const char* values[] = {reinterpret_cast<const char*>(&be)};
+      const int ok = prepared ? PQsendQueryPrepared(c, "raw_q3", 1, values, lengths, formats, 1)
+                              : PQsendQueryParams(c, q3_sql_raw, 1, types, values, lengths, formats, 1);
+      if (!ok || !PQpipelineSync(c)) fail(std::string("Q3 send: ") + PQerrorMessage(c));
+    }
+    // Whatever has arrived, without blocking.
+    bool answered = false;
+    while (done < sent && !PQisBusy(c)) {
+      result_ptr r(PQgetResult(c));
+      if (phase == 0) {
+        if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+          fail(std::string("Q3: ") + (r ? PQresultErrorMessage(r.get()) : "missing result"));
+        }
+        if (PQntuples(r.get()) != 1 || PQftype(r.get(), 0) != oid_int4 || PQfformat(r.get(), 0) != 1) {
+          fail("Q3: not one binary int4");
+        }
+        s.checksum += static_cast<std::uint64_t>(std::int64_t{be_i32(PQgetvalue(r.get(), 0, 0))});
+        ++s.rows;
+        phase = 1;
+      } else if (phase == 1) {
+        if (r) fail("Q3: more than one result for a statement");
+        phase = 2;
+      } else {
+        if (!r || PQresultStatus(r.get()) != PGRES_PIPELINE_SYNC) fail("Q3: expected the sync result");
+        phase = 0;
+        ++done;
+        answered = true;
+      }
+    }
+    if (done == n || (answered && sent < n)) continue;  // room in the window: send before waiting
+    // Wait until something arrives (or libpq's output, if any is left, can go).
+    const int flush = PQflush(c);
+    if (flush < 0) fail(std::string("PQflush: ") + PQerrorMessage(c));
+    pollfd p{fd, static_cast<short>(POLLIN | (flush == 1 ? POLLOUT : 0)), 0};
+    if (poll(&p, 1, -1) < 0 && errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
+    if ((p.revents & (POLLIN | POLLERR | POLLHUP)) != 0 && !PQconsumeInput(c)) {
+      fail(std::string("PQconsumeInput: ") + PQerrorMessage(c));
+    }
+  }
+  if (!PQexitPipelineMode(c)) fail(std::string("PQexitPipelineMode: ") + PQerrorMessage(c));
+  if (PQsetnonblocking(c, 0) != 0) fail(std::string("PQsetnonblocking: ") + PQerrorMessage(c));
+  return s;
+}
+
+workload make_q3(connections& cx, const options& opt) {
+  workload w;
+  w.id = "Q3";
+  const auto coroutines = static_cast<std::size_t>(opt.q3_coroutines);
+  const auto each = static_cast<std::size_t>(opt.q3_each);
+  const std::size_t n = coroutines * each;
+  w.title = with_commas(opt.q3_coroutines) + " coroutines x " + with_commas(opt.q3_each) +
+            " SELECT $1::int4 + 1, each awaited in turn, on one connection (" +
+            with_commas(static_cast<std::int64_t>(n)) + " statements, up to " + with_commas(opt.q3_coroutines) +
+            " in flight)";
+  w.unit = "query";
+  w.ops = static_cast<double>(n);
+  // Statement j of coroutine k takes (*params)[k * each + j].
+  auto params = std::make_shared<std::vector<std::int32_t>>();
+  params->reserve(n);
+  rng random{0x93};
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    params->push_back(static_cast<std::int32_t>(random.in(-1'000'000'000, 1'000'000'000)));
+    sum += std::int64_t{params->back()} + 1;
+  }
+  w.verify = expect_rows(n, static_cast<std::uint64_t>(sum));
+  w.verified =
+      "one int4 per statement, their sum " + with_commas(sum) + " (each parameter + 1, computed on the client)";
+
+  auto st = std::make_shared<q3_state>();
+  w.variants.push_back({"pgwrap async_database, " + with_commas(opt.q3_coroutines) + " coroutines x scalar<int32>",
+                        family::pgwrap, true,
+                        [st] {
+                          run_coroutines(st->io, [&st](auto done) { net::co_spawn(st->io, q3_warm(st->db), done); });
+                        },
+                        [st, params, coroutines, each] {
+                          return timed([&] {
+                            sample s;
+                            run_coroutines(st->io, [&](auto done) {
+                              for (std::size_t k = 0; k < coroutines; ++k) {
+                                const auto mine = std::span(*params).subspan(k * each, each);
+                                net::co_spawn(st->io, q3_coroutine(st->db, mine, s), done);
+                              }
+                            });
+                            return s;
+                          });
+                        },
+                        {}, {}, {}});
+
+  auto raw = [&cx, params, coroutines](bool prepared) {
+    return [&cx, params, coroutines, prepared] {
+      return timed([&] { return q3_raw(cx.raw.get(), *params, coroutines, prepared); });
+    };
+  };
+  w.variants.push_back({"raw libpq pipeline, PQsendQueryParams binary", family::raw, true,
+                        [&cx] { prepare(cx.raw.get(), "raw_q3", q3_sql_raw, {oid_int4}); }, raw(false), {}, {}, {}});
+  w.variants.push_back(
+      {"raw libpq pipeline, PQsendQueryPrepared binary", family::raw, true, {}, raw(true), {}, {}, {}});
+
+  w.variants.push_back({"libpqxx pipeline (text, batches of " + with_commas(opt.q3_coroutines) + ")",
+                        family::libpqxx, true, {},
+                        [&cx, params, coroutines] {
+                          return timed([&] {
+                            sample s;
+                            const std::vector<std::int32_t>& p = *params;
+                            pqxx::nontransaction tx(*cx.px);
+                            pqxx::pipeline pipe(tx);
+                            pipe.retain(static_cast<int>(coroutines));
+                            std::size_t inserted = 0, retrieved = 0;
+                            std::string sql;
+                            while (retrieved < p.size()) {
+                              if (inserted < p.size() && inserted - retrieved < coroutines) {
+                                sql = "SELECT ";
+                                sql += std::to_string(p[inserted++]);
+                                sql += "::int4 + 1";
+                                pipe.insert(sql);
+                                continue;
+                              }
+                              const pqxx::result r = pipe.retrieve().second;
+                              ++retrieved;
+                              if (r.size() != 1) fail("Q3: not one row");
+                              s.checksum += static_cast<std::uint64_t>(std::int64_t{r[0][0].as<std::int32_t>()});
+                              ++s.rows;
+                            }
+                            pipe.complete();
+                            return s;
+                          });
+                        },
+                        {}, {}, {}});
+
+  w.notes.push_back("pgwrap: one async_database on an io_context this thread runs; the " +
+                    with_commas(opt.q3_coroutines) + " coroutines start at once and each awaits its " +
+                    with_commas(opt.q3_each) + " statements one after another; the library pipelines them");
+  w.notes.push_back("raw libpq: pipeline mode, non-blocking, one PQpipelineSync per statement (which in libpq 15 "
+                    "also flushes), at most " + with_commas(opt.q3_coroutines) +
+                    " statements in flight, results read as they arrive (poll, PQconsumeInput)");
+  w.notes.push_back("libpqxx 6.4 has no pipeline mode: pqxx::pipeline sends each batch as one multi-statement text "
+                    "query (values spelled into the SQL, one implicit transaction per batch: an error fails it all)");
+  w.notes.push_back("speedup_vs_Q1 = Q1's pgwrap time per query / Q3's pgwrap time per query");
+  return w;
+}
+
+// Q3's speedup_vs_Q1 when Q1 is not run: Q1's pgwrap variant alone, repeated as
+// the others are and verified, untabulated.
+void measure_q1_pgwrap(connections& cx, const std::vector<std::int64_t>& ids, const options& opt) {
+  workload q1 = make_q1(cx, ids);
+  const auto v = std::find_if(q1.variants.begin(), q1.variants.end(),
+                              [](const variant& x) { return x.fam == family::pgwrap && x.counts; });
+  if (v == q1.variants.end()) return;
+  std::printf("\nQ1's pgwrap variant alone, for Q3's speedup_vs_Q1: %s\n", v->name.c_str());
+  std::fflush(stdout);
+  try {
+    if (v->warm) v->warm();
+    std::vector<double> times;
+    for (int rep = 0; rep < opt.repeat; ++rep) {
+      std::fprintf(stderr, "[Q1 %d/%d] %s ... ", rep + 1, opt.repeat, v->name.c_str());
+      const sample s = v->run();
+      q1.verify(s);
+      std::fprintf(stderr, "%s\n", fmt_seconds(s.seconds).c_str());
+      times.push_back(s.seconds);
+    }
+    q1_pgwrap_per_query = median(times) / q1.ops;
+    std::printf("  median %s per query over %d runs (verified)\n", fmt_seconds(*q1_pgwrap_per_query).c_str(),
+                opt.repeat);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "FAILED\n");
+    std::printf("  FAILED: %s (speedup_vs_Q1 will be n/a)\n", e.what());
+    ++failures;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // I1, I2, I3: inserts.
 
 // What wl_ins holds, read back untimed (binary, through the admin connection).
@@ -1709,6 +1962,24 @@ sample for_seconds(double seconds, One one) {
   return s;
 }
 
+// Runs pgbench with `args` (the connection's added) and reads its tps.
+sample pgbench_sample(const options& opt, std::vector<std::string> args) {
+  const auto [status, out] = run_capture(pgbench_args(opt, std::move(args)));
+  if (status != 0) fail("pgbench failed (" + std::to_string(status) + "): " + trimmed(out));
+  sample s;
+  const std::size_t at = out.find("tps = ");
+  if (at == std::string::npos) fail("no 'tps = ' in pgbench's output: " + out);
+  s.tps = std::strtod(out.c_str() + at + 6, nullptr);
+  const std::size_t n = out.find("number of transactions actually processed: ");
+  if (n != std::string::npos) s.rows = std::strtoull(out.c_str() + n + 43, nullptr, 10);
+  const std::size_t f = out.find("number of failed transactions: ");
+  if (f != std::string::npos && std::strtoull(out.c_str() + f + 31, nullptr, 10) != 0) {
+    fail("pgbench reported failed transactions");
+  }
+  s.seconds = s.tps > 0 ? 1 / s.tps : 0;
+  return s;
+}
+
 workload make_t1(connections& cx, const options& opt) {
   workload w;
   w.id = "T1";
@@ -1729,26 +2000,12 @@ workload make_t1(connections& cx, const options& opt) {
                           });
                         },
                         {}, {}, {}});
-  w.variants.push_back(
-      {"pgbench -S -M prepared -c 1 -n", family::external, true, {},
-       [&opt, secs] {
-         const auto [status, out] = run_capture(pgbench_args(
-             opt, {"-S", "-M", "prepared", "-c", "1", "-j", "1", "-n", "-T", fmt_fixed(secs, 0)}));
-         if (status != 0) fail("pgbench failed (" + std::to_string(status) + "): " + trimmed(out));
-         sample s;
-         const std::size_t at = out.find("tps = ");
-         if (at == std::string::npos) fail("no 'tps = ' in pgbench's output: " + out);
-         s.tps = std::strtod(out.c_str() + at + 6, nullptr);
-         const std::size_t n = out.find("number of transactions actually processed: ");
-         if (n != std::string::npos) s.rows = std::strtoull(out.c_str() + n + 43, nullptr, 10);
-         const std::size_t f = out.find("number of failed transactions: ");
-         if (f != std::string::npos && std::strtoull(out.c_str() + f + 31, nullptr, 10) != 0) {
-           fail("pgbench reported failed transactions");
-         }
-         s.seconds = s.tps > 0 ? 1 / s.tps : 0;
-         return s;
-       },
-       {}, {}, {}});
+  w.variants.push_back({"pgbench -S -M prepared -c 1 -n", family::external, true, {},
+                        [&opt, secs] {
+                          return pgbench_sample(
+                              opt, {"-S", "-M", "prepared", "-c", "1", "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
+                        },
+                        {}, {}, {}});
   w.variants.push_back({"raw libpq binary, prepared", family::raw, true,
                         [&cx] { prepare(cx.raw.get(), "raw_t1", t1_sql_raw, {oid_int4}); },
                         [&cx, secs] {
@@ -1784,15 +2041,118 @@ workload make_t1(connections& cx, const options& opt) {
 }
 
 // ---------------------------------------------------------------------------
+// T2: the same on the connections of an async_pool, driven from one thread.
+
+constexpr int t2_clients = 4;
+
+// An io_context this thread runs, and the pool that lives on it (kept across runs).
+struct t2_state {
+  net::io_context io{1};
+  pgwrap::async_pool pool;
+  explicit t2_state(pgwrap::pool_options o) : pool(io.get_executor(), dsn(), std::move(o)) {}
+};
+
+// One of T2's clients, until `deadline`: a transaction is acquire(), the
+// SELECT, the connection given back; or, with `hold`, the SELECT on a
+// connection acquired once for the whole run.
+net::awaitable<void> t2_client(pgwrap::async_pool& pool, bool hold, chr::steady_clock::time_point deadline,
+                               rng& random, sample& s) {
+  std::optional<pgwrap::async_pooled_connection> held;
+  if (hold) held.emplace(co_await pool.acquire());
+  do {
+    const auto aid = static_cast<std::int32_t>(random.in(1, pgbench_accounts));
+    std::int32_t balance = 0;
+    if (held) {
+      balance = co_await (*held)->scalar<std::int32_t>(t1_sql_pw, aid);
+    } else {
+      const pgwrap::async_pooled_connection c = co_await pool.acquire();
+      balance = co_await c->scalar<std::int32_t>(t1_sql_pw, aid);
+    }
+    s.checksum += static_cast<std::uint64_t>(std::int64_t{balance});
+    ++s.rows;
+  } while (chr::steady_clock::now() < deadline);
+}
+
+// t2_clients clients for `seconds` (0: one transaction each, to open the connections).
+sample t2_run(t2_state& st, double seconds, bool hold) {
+  rng random{0x5eed};
+  sample s;
+  const auto t0 = chr::steady_clock::now();
+  const auto deadline = t0 + chr::duration_cast<chr::steady_clock::duration>(chr::duration<double>(seconds));
+  run_coroutines(st.io, [&](auto done) {
+    for (int i = 0; i < t2_clients; ++i) net::co_spawn(st.io, t2_client(st.pool, hold, deadline, random, s), done);
+  });
+  const double elapsed = chr::duration<double>(chr::steady_clock::now() - t0).count();
+  s.tps = static_cast<double>(s.rows) / elapsed;
+  s.seconds = s.rows > 0 ? elapsed / static_cast<double>(s.rows) : 0;
+  return s;
+}
+
+workload make_t2(const options& opt) {
+  workload w;
+  w.id = "T2";
+  const double secs = opt.t1_seconds;
+  const std::string clients = std::to_string(t2_clients);
+  w.title = "pgbench select-only (SELECT abalance FROM pgbench_accounts WHERE aid = random 1.." +
+            with_commas(pgbench_accounts) + "), " + clients + " connections driven from one thread, " +
+            fmt_fixed(secs, 0) + " s per run";
+  w.unit = "txn";
+  w.tps = true;
+  w.verify = [](const sample& s) {
+    if (s.rows == 0 || s.tps <= 0) fail("no transactions");
+  };
+  w.verified = "every query returned exactly one row; pgbench reported 0 failed transactions";
+
+  auto pooled = std::make_shared<t2_state>(pgwrap::pool_options{.max_size = t2_clients});
+  auto keep = std::make_shared<t2_state>(
+      pgwrap::pool_options{.max_size = t2_clients, .reset = pgwrap::session_reset::keep_prepared});
+  // pgbench's clients keep their connection for the whole run: so do these.
+  w.variants.push_back({"pgwrap async_pool{.max_size = " + clients + "}, " + clients +
+                            " coroutines, each holding one pooled connection for the run",
+                        family::pgwrap, true, [pooled] { (void)t2_run(*pooled, 0, false); },
+                        [pooled, secs] { return t2_run(*pooled, secs, true); }, {}, {}, {}});
+  w.variants.push_back({"pgwrap the same pool, " + clients + " coroutines: acquire, scalar<int32>, give back (a "
+                            "session reset per transaction)",
+                        family::pgwrap, false, {}, [pooled, secs] { return t2_run(*pooled, secs, false); }, {}, {}, {}});
+  w.variants.push_back({"pgwrap the same, reset = session_reset::keep_prepared", family::pgwrap, false,
+                        [keep] { (void)t2_run(*keep, 0, false); }, [keep, secs] { return t2_run(*keep, secs, false); },
+                        {}, {}, {}});
+
+  w.variants.push_back({"pgbench -S -M prepared -c " + clients + " -j 1 -n", family::external, true, {},
+                        [&opt, secs, clients] {
+                          return pgbench_sample(opt, {"-S", "-M", "prepared", "-c", clients, "-j", "1", "-n", "-T",
+                                                      fmt_fixed(secs, 0)});
+                        },
+                        {}, {}, {}});
+  w.variants.push_back({"pgbench -S -c " + clients + " -j 1 -n (simple protocol)", family::external, true, {},
+                        [&opt, secs, clients] {
+                          return pgbench_sample(opt, {"-S", "-c", clients, "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
+                        },
+                        {}, {}, {}});
+  w.variants.push_back({"raw libpq", family::raw, true, {}, {},
+                        "not measured (pgbench -j 1 is that: libpq's asynchronous calls, one thread, " + clients +
+                            " connections)",
+                        {}, {}});
+  w.variants.push_back({"libpqxx", family::libpqxx, true, {}, {},
+                        "not measured (6.4 cannot drive several connections from one thread)", {}, {}});
+  w.notes.push_back("pgwrap: one io_context this thread runs; the pool's other options are the defaults "
+                    "(reset = discard_all, ping_after_idle = 1 s); the connections are opened by the warm-up");
+  w.notes.push_back("pgbench runs as a child process (" + pgbench_path(opt) + "), one thread (-j 1) for " + clients +
+                    " connections; tps_ratio is against the faster of its two runs");
+  w.notes.push_back("per txn = 1 / tps");
+  return w;
+}
+
+// ---------------------------------------------------------------------------
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q2,I1,I2,I3,T1] [--keep-tables]\n"
-               "                       [--pgbench PATH]\n"
+               "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q2,Q3,I1,I2,I3,T1,T2]\n"
+               "                       [--keep-tables] [--pgbench PATH]\n"
                "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
 }
 
-const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q2", "I1", "I2", "I3", "T1"};
+const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q2", "Q3", "I1", "I2", "I3", "T1", "T2"};
 
 int run(const options& opt) {
   std::printf("pgwrap workloads benchmark: %s sizes, %d runs per implementation, alternating\n",
@@ -1813,7 +2173,8 @@ int run(const options& opt) {
               sysconf(_SC_NPROCESSORS_ONLN), load_average().c_str());
   const auto started = chr::steady_clock::now();
 
-  const bool need_rows = opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q2");
+  // Q3 needs Q1's pgwrap time per query (Q1's pgwrap variant runs alone when Q1 is not run).
+  const bool need_rows = opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q2") || opt.wants("Q3");
   const bool need_ins = opt.wants("I1") || opt.wants("I2") || opt.wants("I3");
   // wl_rows holds as many rows as F2 streams (it streams the whole table), at least F1's.
   const std::int64_t table_rows = opt.wants("F2") ? std::max(opt.f2_rows, opt.f1_rows) : opt.f1_rows;
@@ -1851,12 +2212,20 @@ int run(const options& opt) {
       if (id == "F2") w = make_f2(opt, table_rows);
       if (id == "Q1") w = make_q1(cx, ids);
       if (id == "Q2") w = make_q2(cx, ids);
+      if (id == "Q3") {
+        if (!opt.wants("Q1")) measure_q1_pgwrap(cx, ids, opt);
+        w = make_q3(cx, opt);
+      }
       if (id == "I1") w = make_i1(cx, to_insert);
       if (id == "I2") w = make_i2(cx, to_insert);
       if (id == "I3") w = make_i3(cx, to_insert);
       if (id == "T1") {
         ensure_pgbench_tables(cx, opt);
         w = make_t1(cx, opt);
+      }
+      if (id == "T2") {
+        ensure_pgbench_tables(cx, opt);
+        w = make_t2(opt);
       }
       run_workload(w, opt);
     } catch (const std::exception& e) {
@@ -1933,6 +2302,7 @@ int main(int argc, char** argv) {
     opt.f1_rows = 50'000;
     opt.f2_rows = 200'000;
     opt.queries = 2'000;
+    opt.q3_each = 10;
     opt.inserts = 20'000;
     opt.t1_seconds = 3;
   }

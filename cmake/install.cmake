@@ -1,9 +1,19 @@
-# Installs headers, the library, a CMake package (find_package(pgwrap)) and a
-# pkg-config file.
+# Installs headers, the libraries, a CMake package (find_package(pgwrap), with
+# the optional component `asio` for the coroutine face) and pkg-config files
+# (pgwrap, and pgwrap-asio when the coroutine face is built).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS pgwrap EXPORT pgwrapTargets
+# pgwrap::asio joins the same export set, so one find_package finds both.
+set(pgwrap_install_targets pgwrap)
+if(TARGET pgwrap_asio)
+  list(APPEND pgwrap_install_targets pgwrap_asio)
+  set_target_properties(pgwrap_asio PROPERTIES EXPORT_NAME asio)  # pgwrap::asio when installed too
+  set(pgwrap_config_asio "${PGWRAP_ASIO}")  # standalone or boost, written into pgwrapConfig.cmake
+else()
+  set(pgwrap_config_asio "off")
+endif()
+install(TARGETS ${pgwrap_install_targets} EXPORT pgwrapTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -26,3 +36,24 @@ else()
 endif()
 configure_file(cmake/pgwrap.pc.in ${PROJECT_BINARY_DIR}/pgwrap.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/pgwrap.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+if(TARGET pgwrap_asio)
+  # pgwrap-asio.pc: `pkg-config --cflags --libs pgwrap-asio`. Asio is
+  # header-only; its directory is named only when the compiler would not
+  # search it anyway (Boost has no .pc file of its own to require).
+  if(PGWRAP_ASIO STREQUAL "boost")
+    set(pgwrap_asio_pc_flavour "Boost.Asio")
+    get_target_property(pgwrap_asio_pc_dirs Boost::headers INTERFACE_INCLUDE_DIRECTORIES)
+  else()
+    set(pgwrap_asio_pc_flavour "standalone Asio")
+    set(pgwrap_asio_pc_dirs ${PGWRAP_ASIO_INCLUDE_DIR})
+  endif()
+  set(pgwrap_asio_pc_cflags "")
+  foreach(dir IN LISTS pgwrap_asio_pc_dirs)
+    if(NOT dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+      string(APPEND pgwrap_asio_pc_cflags " -I${dir}")
+    endif()
+  endforeach()
+  configure_file(cmake/pgwrap-asio.pc.in ${PROJECT_BINARY_DIR}/pgwrap-asio.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/pgwrap-asio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -83,20 +83,6 @@ result database::run(std::string_view sql, std::span<const detail::arg_ref> args
   return result(st.run_statement(chooser));
 }
 
-std::optional<row> database::first_row(const result& r) {
-  if (r.empty()) return std::nullopt;
-  return r[0];
-}
-
-row database::exactly_one_row(const result& r) {
-  if (r.size() != 1) {
-    throw unexpected_rows("scalar: the query returned " + std::to_string(r.size()) +
-                          " rows, expected exactly one");
-  }
-  if (r.columns().empty()) throw unexpected_rows("scalar: the query returned no columns");
-  return r[0];
-}
-
 namespace {
 // INSERT INTO %I ("a", "b") VALUES (%s) with the values as one list argument:
 // the column names are quoted in the text, where the scanner sees no directives.

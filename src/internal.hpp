@@ -4,12 +4,15 @@
 #include <libpq-fe.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "pgwrap/arguments.hpp"
+#include "pgwrap/detail/result_data.hpp"
 #include "pgwrap/error.hpp"
 
 namespace pgwrap::detail {
@@ -34,5 +37,40 @@ void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string
 /// True when every directive in `sql` is %s or %% (so its expansion does not
 /// depend on the arguments' values).
 [[nodiscard]] bool only_positional(std::string_view sql);
+
+/// expand_sql, remembering expansions that are the same every time: those
+/// of SQL whose directives are all %s and %%, for a literal by its address
+/// (its text compared too: an address alone proves nothing), for runtime
+/// SQL by its text (a bounded number of them).
+class expansion_cache {
+ public:
+  void expand(std::string_view text, bool literal, std::span<const arg_ref> args, std::string& sql,
+              std::vector<param_ref>& params);
+
+ private:
+  struct literal_expansion {
+    std::string text;
+    bool fixed = false;  // only %s and %%: the expansion does not depend on the arguments
+    std::size_t placeholders = 0;
+    std::string sql;
+  };
+  std::unordered_map<const char*, literal_expansion> literals;
+  std::unordered_map<std::string, literal_expansion> runtime_texts;
+  static constexpr std::size_t max_runtime_texts = 256;
+};
+
+/// A finished statement's result (not null; ownership taken) as a result's
+/// data, or the exception it stands for: the sql_error subclass of a server
+/// error, usage_error for an empty query or a COPY sent as a query.
+std::shared_ptr<const result_data> accept_result(PGresult* res, std::string_view query);
+
+/// Throws what COMMIT in an aborted transaction means: the server rolled it back.
+[[noreturn]] inline void throw_aborted_commit(const char* message) {
+  sql_error::info i;
+  i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement
+  i.message = message;
+  i.query = "COMMIT";
+  throw sql_error(std::move(i));
+}
 
 }  // namespace pgwrap::detail

@@ -127,4 +127,36 @@ row result::operator[](std::size_t i) const {
   return make(i);
 }
 
+std::shared_ptr<const detail::result_data> detail::accept_result(PGresult* res, std::string_view query) {
+  switch (PQresultStatus(res)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK: return std::make_shared<const result_data>(res, std::string(query));
+    case PGRES_EMPTY_QUERY: PQclear(res); throw usage_error("empty query: the SQL has no statement");
+    case PGRES_COPY_IN:
+    case PGRES_COPY_OUT:
+    case PGRES_COPY_BOTH:
+      // The engine has ended it already (engine::connection::end_unwanted_copy).
+      PQclear(res);
+      throw usage_error(
+          "COPY FROM STDIN / TO STDOUT cannot run as a query; it was cancelled (use copy_in() or copy_out())");
+    default: break;
+  }
+  const std::unique_ptr<PGresult, void (*)(PGresult*)> owned(res, PQclear);
+  throw_sql_error(res, query);
+}
+
+std::optional<row> detail::first_row(const result& r) {
+  if (r.empty()) return std::nullopt;
+  return r[0];
+}
+
+row detail::exactly_one_row(const result& r) {
+  if (r.size() != 1) {
+    throw unexpected_rows("scalar: the query returned " + std::to_string(r.size()) +
+                          " rows, expected exactly one");
+  }
+  if (r.columns().empty()) throw unexpected_rows("scalar: the query returned no columns");
+  return r[0];
+}
+
 }  // namespace pgwrap

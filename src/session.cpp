@@ -33,30 +33,6 @@ void force_parameter_description_limit(bool on) noexcept {
 }
 }  // namespace detail
 
-void database::impl::expand(std::string_view text, bool literal, std::span<const detail::arg_ref> args) {
-  const bool plain = std::all_of(args.begin(), args.end(), [](const detail::arg_ref& a) {
-    return a.name.empty() &&
-           (a.category == detail::arg_category::value || a.category == detail::arg_category::text_value);
-  });
-  if (!plain) {
-    detail::expand_sql(text, args, sql, params);
-    return;
-  }
-  // Runtime SQL is kept by its text (bounded): hashing it is cheaper than checking it again.
-  if (!literal && runtime_texts.size() >= max_runtime_texts && !runtime_texts.contains(std::string(text))) {
-    runtime_texts.clear();
-  }
-  literal_expansion& known = literal ? literals[text.data()] : runtime_texts[std::string(text)];
-  if (known.fixed && known.placeholders == args.size() && known.text == text) {
-    sql = known.sql;
-    params.clear();
-    for (const detail::arg_ref& a : args) params.push_back(a.value);
-    return;
-  }
-  detail::expand_sql(text, args, sql, params);  // checks runtime SQL; throws before anything is kept
-  known = {std::string(text), detail::only_positional(text), params.size(), sql};
-}
-
 std::vector<std::string> database::impl::take_cursor_closes() {
   std::vector<std::string> closes;
   if (status() == PQTRANS_INERROR) return closes;  // CLOSE would fail; ROLLBACK drops them
@@ -97,19 +73,12 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
                                                                 PGTransactionStatusType before) {
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (before != PQTRANS_IDLE && !cursors.empty() && this->status() == PQTRANS_IDLE) transaction_ended();
-  switch (status) {
-    case PGRES_COMMAND_OK:
-      if (conn.cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) forget_prepared();
-      [[fallthrough]];
-    case PGRES_TUPLES_OK: return std::make_shared<const detail::result_data>(res.release(), std::string(query));
-    case PGRES_EMPTY_QUERY: throw usage_error("empty query: the SQL has no statement");
-    case PGRES_COPY_IN:
-    case PGRES_COPY_OUT:
-    case PGRES_COPY_BOTH:
-      // The engine has ended it already (engine::connection::end_unwanted_copy).
-      throw usage_error(
-          "COPY FROM STDIN / TO STDOUT cannot run as a query; it was cancelled (use copy_in() or copy_out())");
-    default: break;
+  if (status == PGRES_COMMAND_OK && conn.cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) {
+    forget_prepared();
+  }
+  if (res && status != PGRES_FATAL_ERROR && status != PGRES_NONFATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
+      status != PGRES_BAD_RESPONSE) {
+    return detail::accept_result(res.release(), query);  // rows, a count, or the usage_error of an empty query or COPY
   }
   if (!conn.is_ok()) {
     lost_in_transaction = before != PQTRANS_IDLE;

@@ -27,16 +27,6 @@
 
 namespace pgwrap {
 
-namespace detail {
-[[noreturn]] inline void throw_aborted_commit(const char* message) {
-  sql_error::info i;
-  i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement
-  i.message = message;
-  i.query = "COMMIT";
-  throw sql_error(std::move(i));
-}
-}  // namespace detail
-
 using detail::throw_aborted_commit;
 using engine::command;
 using engine::result_ptr;
@@ -96,21 +86,11 @@ struct database::impl {
   /// Whether statements may be prepared on this connection.
   [[nodiscard]] bool prepares() const noexcept { return conn.cache.capacity() > 0 && !conn.behind_pooler(); }
 
-  // SQL whose directives are all %s and %% expands the same way every time:
-  // its expansion is kept, for a literal by its address (its text compared
-  // too), for runtime SQL by its text.
-  struct literal_expansion {
-    std::string text;    // the SQL, compared on every use: an address alone proves nothing
-    bool fixed = false;  // only %s and %%: the expansion does not depend on the arguments
-    std::size_t placeholders = 0;
-    std::string sql;
-  };
-  std::unordered_map<const char*, literal_expansion> literals;
-  std::unordered_map<std::string, literal_expansion> runtime_texts;
-  static constexpr std::size_t max_runtime_texts = 256;
-
+  detail::expansion_cache expansions;
   /// Expands `text` with `args` into `sql` and `params`.
-  void expand(std::string_view text, bool literal, std::span<const detail::arg_ref> args);
+  void expand(std::string_view text, bool literal, std::span<const detail::arg_ref> args) {
+    expansions.expand(text, literal, args, sql, params);
+  }
 
   bool pipeline = false;  // while executemany/execute_batch runs (batch.cpp)
 

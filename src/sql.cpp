@@ -2,6 +2,7 @@
 // run-time half of the SQL check: the same scanner as the compile-time check,
 // with the same rules, reporting through usage_error instead.
 
+#include <algorithm>
 #include <optional>
 #include <span>
 #include <string>
@@ -325,6 +326,30 @@ std::string like_escape(std::string_view text) {
     out += c;
   }
   return out;
+}
+
+void detail::expansion_cache::expand(std::string_view text, bool literal, std::span<const arg_ref> args,
+                                     std::string& sql, std::vector<param_ref>& params) {
+  const bool plain = std::all_of(args.begin(), args.end(), [](const arg_ref& a) {
+    return a.name.empty() && (a.category == arg_category::value || a.category == arg_category::text_value);
+  });
+  if (!plain) {
+    expand_sql(text, args, sql, params);
+    return;
+  }
+  // Runtime SQL is kept by its text (bounded): hashing it is cheaper than checking it again.
+  if (!literal && runtime_texts.size() >= max_runtime_texts && !runtime_texts.contains(std::string(text))) {
+    runtime_texts.clear();
+  }
+  literal_expansion& known = literal ? literals[text.data()] : runtime_texts[std::string(text)];
+  if (known.fixed && known.placeholders == args.size() && known.text == text) {
+    sql = known.sql;
+    params.clear();
+    for (const arg_ref& a : args) params.push_back(a.value);
+    return;
+  }
+  expand_sql(text, args, sql, params);  // checks runtime SQL; throws before anything is kept
+  known = {std::string(text), only_positional(text), params.size(), sql};
 }
 
 }  // namespace pgwrap

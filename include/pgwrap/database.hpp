@@ -156,7 +156,7 @@ class database {
   /// fetchone). Add LIMIT 1 when more rows may match: they are fetched too.
   template <int&... ExplicitArgumentBarrier, typename... Args>
   std::optional<row> queryone(sql_string<Args...> sql, const Args&... args) {
-    return first_row(query(sql, args...));
+    return detail::first_row(query(sql, args...));
   }
 
   /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
@@ -183,7 +183,7 @@ class database {
                   "scalar<std::string_view> would view a result that is gone when scalar returns; "
                   "use std::string");
     const detail::bound_args<Args...> bound(args...);
-    return exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>, sql.checked()))[0].template as<T>();
+    return detail::exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>, sql.checked()))[0].template as<T>();
   }
 
   /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
@@ -438,8 +438,6 @@ class database {
   opened_stream open_copy_out(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
                               bool literal);
   static void require_condition(bool empty, const char* call);
-  static std::optional<row> first_row(const result& r);
-  static row exactly_one_row(const result& r);
   impl& state() const;
 
   std::unique_ptr<impl> impl_;

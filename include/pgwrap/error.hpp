@@ -46,6 +46,15 @@ class error : public std::runtime_error {
 class connection_error : public error {
  public:
   using error::error;
+  /// `not_sent`: the statement never left this process (see not_sent()).
+  connection_error(const std::string& message, bool not_sent) : error(message), not_sent_(not_sent) {}
+  /// True when the statement that failed was never sent to the server, so
+  /// running it again cannot run it twice (the coroutine face reports this
+  /// for statements still queued when the connection was lost).
+  [[nodiscard]] bool not_sent() const noexcept { return not_sent_; }
+
+ private:
+  bool not_sent_ = false;
 };
 
 /// The connection was lost while COMMIT was in flight: the server may have

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -51,5 +52,12 @@ class result {
 
   std::shared_ptr<const detail::result_data> data_;
 };
+
+namespace detail {
+/// queryone's row: the first, or std::nullopt when there is none.
+std::optional<row> first_row(const result& r);
+/// scalar's row: the only one (else unexpected_rows, as scalar reports it).
+row exactly_one_row(const result& r);
+}  // namespace detail
 
 }  // namespace pgwrap

@@ -64,34 +64,50 @@ void connection::open(const std::string& conninfo, const session_settings& setti
   }
 }
 
-void connection::connect(const std::string& conninfo) {
+void connection::start_connect(const std::string& conninfo) {
+  close();
+  connecting_to_ = conninfo;
   // The user's conninfo is expanded last, so what it says wins.
   const char* const keys[] = {"fallback_application_name", "client_encoding", "dbname", nullptr};
   const char* const vals[] = {"pgwrap", "UTF8", conninfo.c_str(), nullptr};
   conn_ = PQconnectStartParams(keys, vals, 1);
   if (conn_ == nullptr) throw connection_error("could not connect: out of memory");
-  const auto fail = [&](const std::string& why) {
-    std::string message = "could not connect: " + detail::redact_password(why, conninfo);
-    close();
-    throw connection_error(message);
-  };
-  if (PQstatus(conn_) == CONNECTION_BAD) fail(error_message());
-  const int timeout = connect_timeout_seconds(conn_);
-  const auto deadline = steady_clock::now() + std::chrono::seconds(timeout);
+  if (PQstatus(conn_) == CONNECTION_BAD) fail_connect(error_message());
+}
+
+PostgresPollingStatusType connection::continue_connect() {
+  const PostgresPollingStatusType polling = PQconnectPoll(conn_);
+  if (polling == PGRES_POLLING_FAILED) fail_connect(error_message());
+  return polling;
+}
+
+std::chrono::seconds connection::connect_timeout() const {
+  return std::chrono::seconds(conn_ != nullptr ? connect_timeout_seconds(conn_) : 0);
+}
+
+void connection::fail_connect(const std::string& why) {
+  std::string message = "could not connect: " + detail::redact_password(why, connecting_to_);
+  close();
+  throw connection_error(message);
+}
+
+void connection::connect(const std::string& conninfo) {
+  start_connect(conninfo);
+  const auto timeout = connect_timeout();
+  const auto deadline = steady_clock::now() + timeout;
   PostgresPollingStatusType polling = PGRES_POLLING_WRITING;  // as libpq's docs say to start
   while (polling != PGRES_POLLING_OK) {
-    if (polling == PGRES_POLLING_FAILED) fail(error_message());
     int wait_ms = -1;
-    if (timeout > 0) {
+    if (timeout.count() > 0) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
-      if (left.count() <= 0) fail("timeout expired");
+      if (left.count() <= 0) fail_connect("timeout expired");
       wait_ms = static_cast<int>(left.count());
     }
     // The socket may change from one host or address to the next.
     pollfd fd{PQsocket(conn_), static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
     const int ready = ::poll(&fd, 1, wait_ms);
-    if (ready < 0 && errno != EINTR) fail(std::string("poll: ") + std::strerror(errno));
-    if (ready > 0) polling = PQconnectPoll(conn_);
+    if (ready < 0 && errno != EINTR) fail_connect(std::string("poll: ") + std::strerror(errno));
+    if (ready > 0) polling = continue_connect();
   }
 }
 
@@ -103,6 +119,12 @@ void connection::connect(const std::string& conninfo) {
 // are missing or another client's of the same name would run, so nothing is
 // prepared there. All of it is one round trip.
 void connection::set_up(const session_settings& settings) {
+  const request_ptr r = send_set_up(settings);
+  wait(*r);
+  finish_set_up(*r);
+}
+
+request_ptr connection::send_set_up(const session_settings& settings) {
   PQsetNoticeReceiver(conn_, &connection::receive_notice, this);  // `this` never moves: it lives on the heap
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     throw connection_error("could not set up the connection: " + error_message());
@@ -112,38 +134,42 @@ void connection::set_up(const session_settings& settings) {
   cache.clear();  // a new session has no prepared statements
   const char* date_style = PQparameterStatus(conn_, "DateStyle");
   const char* interval_style = PQparameterStatus(conn_, "IntervalStyle");
-  std::vector<command> commands;
+  set_up_sql_.clear();
   if (date_style == nullptr || std::string_view(date_style).substr(0, 3) != "ISO") {
-    commands.push_back(command::query("SET DateStyle = ISO"));
+    set_up_sql_.emplace_back("SET DateStyle = ISO");
   }
   if (interval_style == nullptr || std::string_view(interval_style) != "postgres") {
-    commands.push_back(command::query("SET IntervalStyle = postgres"));
+    set_up_sql_.emplace_back("SET IntervalStyle = postgres");
   }
-  const std::string timeout = "SET statement_timeout = " + std::to_string(settings.statement_timeout.count());
-  if (settings.statement_timeout.count() > 0) commands.push_back(command::query(timeout.c_str()));
-  commands.push_back(command::query("SELECT pg_backend_pid()"));
-  const request_ptr r = submit(commands);
-  wait(*r);
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    const PGresult* res = i < r->results.size() ? r->results[i].get() : nullptr;
+  if (settings.statement_timeout.count() > 0) {
+    set_up_sql_.push_back("SET statement_timeout = " + std::to_string(settings.statement_timeout.count()));
+  }
+  set_up_sql_.emplace_back("SELECT pg_backend_pid()");
+  std::vector<command> commands;
+  for (const std::string& sql : set_up_sql_) commands.push_back(command::query(sql.c_str()));
+  return submit(commands);
+}
+
+void connection::finish_set_up(const request& set_up) {
+  for (std::size_t i = 0; i < set_up_sql_.size(); ++i) {
+    const PGresult* res = i < set_up.results.size() ? set_up.results[i].get() : nullptr;
     if (!succeeded(res)) {
       const std::string why = res != nullptr && PQresultErrorMessage(res)[0] != '\0'
                                   ? trimmed(PQresultErrorMessage(res))
                                   : error_message();
-      throw connection_error(std::string("could not set up the session (") + commands[i].text + "): " + why);
+      throw connection_error("could not set up the session (" + set_up_sql_[i] + "): " + why);
     }
   }
-  const PGresult* pid = r->results.back().get();
+  const PGresult* pid = set_up.results.back().get();
   behind_pooler_ = PQntuples(pid) == 1 && std::string_view(PQgetvalue(pid, 0, 0)) != std::to_string(PQbackendPID(conn_));
   const std::lock_guard lock(cancel_mutex_);
-  canceller_ = PQgetCancel(conn_);
+  canceller_ = std::shared_ptr<PGcancel>(PQgetCancel(conn_), [](PGcancel* c) { PQfreeCancel(c); });
 }
 
 void connection::close() noexcept {
   {
     const std::lock_guard lock(cancel_mutex_);
-    if (canceller_ != nullptr) PQfreeCancel(canceller_);
-    canceller_ = nullptr;
+    canceller_.reset();  // a cancel being sent from another thread keeps its own reference
   }
   fail_in_flight();
   if (conn_ != nullptr) PQfinish(conn_);  // the server rolls back whatever was uncommitted
@@ -200,26 +226,9 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
   try {
     drain();
     if (!is_ok()) return false;
-    // What DISCARD ALL does, spelled out (DISCARD ALL cannot run in the
-    // implicit transaction a pipeline of statements is), then pgwrap's own
-    // settings again, as when connecting.
-    std::vector<std::string> sql;
-    if (PQtransactionStatus(conn_) != PQTRANS_IDLE) sql.emplace_back("ROLLBACK");
-    for (const char* s : {"CLOSE ALL", "SET SESSION AUTHORIZATION DEFAULT", "RESET ALL", "UNLISTEN *",
-                          "SELECT pg_advisory_unlock_all()", "DISCARD TEMP", "DISCARD SEQUENCES"}) {
-      sql.emplace_back(s);
-    }
-    if (!keep_prepared) {
-      sql.emplace_back("DEALLOCATE ALL");
-      sql.emplace_back("DISCARD PLANS");
-      cache.clear();
-    }
+    std::vector<std::string> sql = reset_statements(PQtransactionStatus(conn_) != PQTRANS_IDLE, keep_prepared, settings);
+    if (!keep_prepared) cache.clear();
     for (const std::string& evicted : cache.set_capacity(cache_capacity)) sql.push_back("DEALLOCATE " + evicted);
-    sql.emplace_back("SET DateStyle = ISO");
-    sql.emplace_back("SET IntervalStyle = postgres");
-    if (settings.statement_timeout.count() > 0) {
-      sql.push_back("SET statement_timeout = " + std::to_string(settings.statement_timeout.count()));
-    }
     std::vector<command> commands;
     for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
     const request_ptr r = submit(commands);
@@ -231,6 +240,29 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
   } catch (...) {  // lost, or out of memory: the caller closes the connection instead
     return false;
   }
+}
+
+// What DISCARD ALL does, spelled out (DISCARD ALL cannot run in the implicit
+// transaction a pipeline of statements is), then pgwrap's own settings
+// again, as when connecting.
+std::vector<std::string> connection::reset_statements(bool in_transaction, bool keep_prepared,
+                                                      const session_settings& settings) {
+  std::vector<std::string> sql;
+  if (in_transaction) sql.emplace_back("ROLLBACK");
+  for (const char* s : {"CLOSE ALL", "SET SESSION AUTHORIZATION DEFAULT", "RESET ALL", "UNLISTEN *",
+                        "SELECT pg_advisory_unlock_all()", "DISCARD TEMP", "DISCARD SEQUENCES"}) {
+    sql.emplace_back(s);
+  }
+  if (!keep_prepared) {
+    sql.emplace_back("DEALLOCATE ALL");
+    sql.emplace_back("DISCARD PLANS");
+  }
+  sql.emplace_back("SET DateStyle = ISO");
+  sql.emplace_back("SET IntervalStyle = postgres");
+  if (settings.statement_timeout.count() > 0) {
+    sql.push_back("SET statement_timeout = " + std::to_string(settings.statement_timeout.count()));
+  }
+  return sql;
 }
 
 // --- requests ---
@@ -353,6 +385,20 @@ void connection::fail_in_flight() noexcept {
     e.owner->complete_ = true;
   }
   inflight_.clear();
+}
+
+void connection::on_readable() noexcept {
+  if (conn_ == nullptr) return;
+  const bool read = PQconsumeInput(conn_) == 1;
+  route_results();  // what came before a loss still counts
+  if (!read || !is_ok()) fail_in_flight();
+}
+
+bool connection::flush_output() noexcept {
+  if (conn_ == nullptr) return false;
+  const int unsent = PQflush(conn_);
+  if (unsent < 0) fail_in_flight();  // the loss shows on the next read too
+  return unsent == 1;
 }
 
 void connection::wait_socket(bool write, int timeout_ms) {
@@ -491,11 +537,19 @@ void connection::receive_notice(void* self, const PGresult* notice) {
   c.notice_handler(text);
 }
 
-void connection::cancel() noexcept {
+void connection::cancel() noexcept { canceller().send(); }
+
+connection::cancel_handle connection::canceller() const {
+  cancel_handle h;
   const std::lock_guard lock(cancel_mutex_);
-  if (canceller_ == nullptr) return;
+  h.cancel_ = canceller_;
+  return h;
+}
+
+bool connection::cancel_handle::send() const noexcept {
+  if (!cancel_) return false;
   char error[256];
-  PQcancel(canceller_, error, sizeof error);  // best effort: a failure leaves the statement running
+  return PQcancel(cancel_.get(), error, sizeof error) == 1;  // best effort: a failure leaves the statement running
 }
 
 }  // namespace pgwrap::engine

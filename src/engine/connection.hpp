@@ -52,6 +52,21 @@ class connection {
   /// connect, waiting on the socket, bounded by the conninfo's
   /// connect_timeout; then sets the session up. Throws connection_error.
   void open(const std::string& conninfo, const session_settings& settings);
+  // An event loop connects in steps instead (the coroutine face):
+  /// Starts a non-blocking connect (closing any connection first); throws
+  /// connection_error when libpq refuses the conninfo at once.
+  void start_connect(const std::string& conninfo);
+  /// Advances the connect when socket() is ready as the last call asked:
+  /// PGRES_POLLING_READING / _WRITING (wait, then call again) or _OK. The
+  /// socket may change between calls. Throws connection_error on failure.
+  PostgresPollingStatusType continue_connect();
+  /// Once connected: sends the session set-up (see open()) as one request;
+  /// finish_set_up() checks its results and throws connection_error.
+  request_ptr send_set_up(const session_settings& settings);
+  /// The conninfo's connect_timeout (0: none), once start_connect() ran.
+  [[nodiscard]] std::chrono::seconds connect_timeout() const;
+  void finish_set_up(const request& set_up);
+
   /// Closes the connection (the server rolls back what was uncommitted);
   /// requests still in flight are marked lost.
   void close() noexcept;
@@ -93,6 +108,10 @@ class connection {
   /// objects, locks and LISTENs (and prepared statements unless
   /// `keep_prepared`), then applies `settings`. False when it failed.
   bool reset_session(bool keep_prepared, std::size_t cache_capacity, const session_settings& settings) noexcept;
+  /// reset_session()'s statements, for a caller that sends them itself; the
+  /// caller also clears `cache` unless `keep_prepared`.
+  static std::vector<std::string> reset_statements(bool in_transaction, bool keep_prepared,
+                                                   const session_settings& settings);
 
   // --- requests ---
 
@@ -107,6 +126,15 @@ class connection {
   void sync(const request_ptr& r);
   /// Asks the server to send the results of an open request's commands so far.
   void flush_request();
+
+  // An event loop waits on socket() itself, then calls these; none blocks.
+  [[nodiscard]] int socket() const noexcept { return conn_ != nullptr ? PQsocket(conn_) : -1; }
+  /// Reads what arrived and hands every complete result to its request; a
+  /// lost connection marks every request in flight lost.
+  void on_readable() noexcept;
+  /// Sends what libpq holds back; true while some waits for the socket to
+  /// take it (wait until writable, then call again).
+  bool flush_output() noexcept;
 
   /// Waits until `r` is complete (or the connection is lost).
   void wait(const request& r);
@@ -135,8 +163,21 @@ class connection {
 
   /// Receives every notice, without its trailing newline.
   std::function<void(std::string_view)> notice_handler;
-  /// Asks the server to cancel what it runs; safe from any thread.
+  /// Asks the server to cancel what it runs; safe from any thread. It
+  /// blocks for a round trip to the server (libpq 15 has no other cancel).
   void cancel() noexcept;
+  /// What cancel() uses, to be sent later from another thread (an event
+  /// loop must not block); it stays valid after the connection closes.
+  class cancel_handle {
+   public:
+    /// Sends the cancel request (blocking); false when there was nothing to cancel with.
+    bool send() const noexcept;
+
+   private:
+    friend class connection;
+    std::shared_ptr<PGcancel> cancel_;
+  };
+  [[nodiscard]] cancel_handle canceller() const;
 
   /// The prepared statements of this session.
   statement_cache cache;
@@ -150,6 +191,7 @@ class connection {
   static constexpr std::size_t sync_point = static_cast<std::size_t>(-1);
 
   void connect(const std::string& conninfo);
+  [[noreturn]] void fail_connect(const std::string& why);
   void flush_all();
   void wait_not_busy();
   void set_up(const session_settings& settings);
@@ -172,8 +214,10 @@ class connection {
   ExecStatusType unwanted_copy_ = PGRES_COMMAND_OK;  // PGRES_COPY_IN / _OUT while one is being ended
   // cancel() may come from another thread while this one waits for the
   // server, so the cancel object (not the connection) is shared, under a lock.
-  std::mutex cancel_mutex_;
-  PGcancel* canceller_ = nullptr;
+  mutable std::mutex cancel_mutex_;
+  std::shared_ptr<PGcancel> canceller_;
+  std::string connecting_to_;                // the conninfo being connected to, for redacting messages
+  std::vector<std::string> set_up_sql_;      // the set-up statements sent, for naming one that failed
 };
 
 /// `text` without trailing newlines and spaces (libpq's messages end in one).

@@ -1,5 +1,8 @@
 # Builds and runs tests/consumer three ways: find_package against an install
 # in a temporary prefix, pkg-config against the same install, add_subdirectory.
+# When the parent build has the coroutine face (PGWRAP_ASIO standalone or
+# boost), each way also builds and runs async_consumer against pgwrap::asio
+# (find_package(pgwrap COMPONENTS asio), pkg-config pgwrap-asio).
 # CXX_FLAGS are the parent build's (a sanitizer build needs its runtime in the consumer too).
 set(work ${BINARY_DIR}/consumer-test)
 file(REMOVE_RECURSE ${work})
@@ -21,9 +24,33 @@ if(version STREQUAL "")
   message(FATAL_ERROR "no project(pgwrap VERSION ...) in ${SOURCE_DIR}/CMakeLists.txt")
 endif()
 
+# The parent build's coroutine face: the Asio it was built with, or off.
+file(STRINGS ${BINARY_DIR}/CMakeCache.txt asio_line REGEX "^PGWRAP_ASIO:[A-Z]+=")
+string(REGEX REPLACE "^[^=]*=" "" asio "${asio_line}")
+if(asio STREQUAL "")
+  set(asio off)
+endif()
+file(STRINGS ${BINARY_DIR}/CMakeCache.txt asio_dir_line REGEX "^PGWRAP_ASIO_INCLUDE_DIR:[A-Z]+=")
+string(REGEX REPLACE "^[^=]*=" "" asio_dir "${asio_dir_line}")
+set(asio_args -DPGWRAP_ASIO=${asio})
+if(asio STREQUAL "off")
+  set(consume_asio OFF)
+else()
+  set(consume_asio ON)
+  if(asio_dir AND NOT asio_dir MATCHES "NOTFOUND$")
+    list(APPEND asio_args -DPGWRAP_ASIO_INCLUDE_DIR=${asio_dir})
+  endif()
+endif()
+message(STATUS "coroutine face: PGWRAP_ASIO=${asio}")
+
+# expect_runs(program [async]): the program runs and prints its line.
 function(expect_runs program)
+  set(expected "pgwrap ${version} consumer ok")
+  if(ARGV1 STREQUAL "async")
+    set(expected "pgwrap ${version} async consumer ok")
+  endif()
   run(${program})
-  if(NOT last_output MATCHES "pgwrap ${version} consumer ok")
+  if(NOT last_output MATCHES "${expected}")
     message(FATAL_ERROR "${program} printed: ${last_output}")
   endif()
 endfunction()
@@ -31,10 +58,24 @@ endfunction()
 run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${work}/prefix)
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/find_package
-    -DCMAKE_PREFIX_PATH=${work}/prefix -DCMAKE_CXX_COMPILER=${COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
+    -DCMAKE_PREFIX_PATH=${work}/prefix -DCMAKE_CXX_COMPILER=${COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+    -DPGWRAP_CONSUME_ASIO=${consume_asio})
 run(${CMAKE_COMMAND} --build ${work}/find_package)
 expect_runs(${work}/find_package/consumer)
 message(STATUS "find_package(pgwrap): ok")
+if(consume_asio)
+  expect_runs(${work}/find_package/async_consumer async)
+  message(STATUS "find_package(pgwrap COMPONENTS asio): ok")
+else()
+  # Built without the coroutine face: asking for it must fail, with a reason.
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/find_package_asio
+                          -DCMAKE_PREFIX_PATH=${work}/prefix -DCMAKE_CXX_COMPILER=${COMPILER} -DPGWRAP_CONSUME_ASIO=ON
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(status EQUAL 0 OR NOT out MATCHES "PGWRAP_ASIO=off")
+    message(FATAL_ERROR "find_package(pgwrap COMPONENTS asio) on a build without it:\n${out}")
+  endif()
+  message(STATUS "find_package(pgwrap COMPONENTS asio) fails on a build without it: ok")
+endif()
 
 file(GLOB pc_dirs ${work}/prefix/lib*/pkgconfig ${work}/prefix/lib/*/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "${pc_dirs}")
@@ -44,10 +85,22 @@ separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS} ${flags}")
 run(${COMPILER} ${SOURCE_DIR}/tests/consumer/main.cpp ${flags} -o ${work}/pkg_config_consumer)
 expect_runs(${work}/pkg_config_consumer)
 message(STATUS "pkg-config pgwrap: ok")
+if(consume_asio)
+  run(pkg-config --cflags --libs pgwrap-asio)
+  string(STRIP "${last_output}" flags)
+  separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS} ${flags}")
+  run(${COMPILER} ${SOURCE_DIR}/tests/consumer/async_main.cpp ${flags} -o ${work}/pkg_config_async_consumer)
+  expect_runs(${work}/pkg_config_async_consumer async)
+  message(STATUS "pkg-config pgwrap-asio: ok")
+endif()
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${work}/add_subdirectory
     -DPGWRAP_CONSUME=add_subdirectory -DPGWRAP_SOURCE_DIR=${SOURCE_DIR} -DCMAKE_CXX_COMPILER=${COMPILER}
-    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" ${asio_args} -DPGWRAP_CONSUME_ASIO=${consume_asio})
 run(${CMAKE_COMMAND} --build ${work}/add_subdirectory -j2)
 expect_runs(${work}/add_subdirectory/consumer)
 message(STATUS "add_subdirectory(pgwrap): ok")
+if(consume_asio)
+  expect_runs(${work}/add_subdirectory/async_consumer async)
+  message(STATUS "add_subdirectory(pgwrap) with pgwrap::asio: ok")
+endif()

@@ -1,0 +1,374 @@
+#pragma once
+/// @file
+/// The coroutine face: async_database, async_transaction and async_pool on
+/// Asio (standalone Asio by default, Boost.Asio when pgwrap was configured
+/// with -DPGWRAP_ASIO=boost). Link pgwrap::asio. See docs/async.md.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "pgwrap/arguments.hpp"
+#include "pgwrap/asio_config.hpp"  // generated: which Asio pgwrap::asio was built with
+#include "pgwrap/error.hpp"
+#include "pgwrap/identifier.hpp"
+#include "pgwrap/pool.hpp"
+#include "pgwrap/result.hpp"
+#include "pgwrap/sql.hpp"
+#include "pgwrap/typed_result.hpp"
+#include "pgwrap/types.hpp"
+
+#if PGWRAP_ASIO_BOOST
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+namespace pgwrap {
+namespace net = ::boost::asio;  ///< the Asio pgwrap::asio was built with
+}  // namespace pgwrap
+#else
+// Asio 1.22 recognises clang's coroutines only in their pre-C++20 (TS) form;
+// pgwrap::asio also sets this for its users' targets, whatever they include first.
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(ASIO_HAS_CO_AWAIT)
+#define ASIO_HAS_CO_AWAIT 1
+#endif
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+namespace pgwrap {
+namespace net = ::asio;  ///< the Asio pgwrap::asio was built with
+}  // namespace pgwrap
+#endif
+
+namespace pgwrap {
+
+/// How an async_database behaves.
+struct async_options {
+  /// The most statements sent and not yet answered; more wait in a queue,
+  /// first come, first served. Bounds the memory of a burst of callers.
+  std::size_t max_in_flight = 1000;
+  /// Cancels any statement running longer than this (query_canceled); 0
+  /// keeps the server's setting.
+  std::chrono::milliseconds statement_timeout{0};
+  /// Prepared statements kept per connection (least recently used out);
+  /// 0 prepares nothing (as a transaction-pooling pgbouncer needs).
+  std::size_t statement_cache_size = 100;
+  /// Receives the server's notices, on the database's strand; must not throw.
+  std::function<void(std::string_view message)> on_notice{};
+};
+
+class async_database;
+class async_transaction;
+class async_pool;
+
+namespace detail {
+
+/// One statement as the caller made it: its SQL expanded and its parameters
+/// copied (so the caller's arguments need not outlive the call), or the
+/// exception that building it threw, raised when it is awaited.
+struct async_call;
+using async_call_ptr = std::shared_ptr<async_call>;
+/// Whether a described statement's rows may come in binary (typed reads).
+using binary_chooser = bool (*)(const result_data& description);
+
+async_call_ptr make_async_call(std::string_view sql, std::span<const arg_ref> args, binary_chooser chooser,
+                               bool literal);
+async_call_ptr failed_async_call(std::exception_ptr error) noexcept;
+
+template <typename... Args>
+async_call_ptr bind_async_call(std::string_view sql, bool literal, binary_chooser chooser, const Args&... args) {
+  try {
+    const bound_args<Args...> bound(args...);
+    return make_async_call(sql, bound.refs(), chooser, literal);
+  } catch (...) {
+    return failed_async_call(std::current_exception());
+  }
+}
+
+class async_session;
+
+/// The statement calls async_database and async_transaction share. `Face`
+/// runs a call: `net::awaitable<std::shared_ptr<const result_data>> run(async_call_ptr)`.
+template <typename Face>
+class async_statements {
+ public:
+  /// Runs a query and returns all its rows, read with row["col"] / row[i].
+  template <int&... ExplicitArgumentBarrier, typename... Args>
+  net::awaitable<result> query(sql_string<Args...> sql, const Args&... args) {
+    return untyped(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+  }
+
+  /// Rows as C++ values: `query<int, std::string>` yields tuples, `query<S>`
+  /// structs described with PGWRAP_DESCRIBE (as database::query<T...>).
+  template <typename... T, typename... Args>
+    requires(sizeof...(T) > 0)
+  net::awaitable<typed_result<typename reader_for<T...>::type>> query(sql_string<Args...> sql,
+                                                                      const Args&... args) {
+    using reader = typename reader_for<T...>::type;
+    return typed<reader>(bind_async_call(sql.text(), sql.checked(), &reader::binary_ok, args...));
+  }
+
+  /// The first row, or std::nullopt when there is none.
+  template <int&... ExplicitArgumentBarrier, typename... Args>
+  net::awaitable<std::optional<row>> queryone(sql_string<Args...> sql, const Args&... args) {
+    return first(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+  }
+
+  /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
+  template <typename... T, typename... Args>
+    requires(sizeof...(T) > 0)
+  net::awaitable<std::optional<typename reader_for<T...>::type::value_type>> queryone(sql_string<Args...> sql,
+                                                                                      const Args&... args) {
+    using reader = typename reader_for<T...>::type;
+    return typed_first<reader>(bind_async_call(sql.text(), sql.checked(), &reader::binary_ok, args...));
+  }
+
+  /// Runs a statement; returns the number of rows it affected.
+  template <typename... Args>
+  net::awaitable<std::int64_t> execute(sql_string<Args...> sql, const Args&... args) {
+    return affected(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+  }
+
+  /// The first column of the only row, as T (no row or more than one is an
+  /// unexpected_rows error; NULL needs T = std::optional<U>).
+  template <decodable T, typename... Args>
+  net::awaitable<T> scalar(sql_string<Args...> sql, const Args&... args) {
+    static_assert(!std::is_same_v<T, std::string_view> && !std::is_same_v<T, std::optional<std::string_view>>,
+                  "scalar<std::string_view> would view a result that is gone when scalar returns; "
+                  "use std::string");
+    return single<T>(bind_async_call(sql.text(), sql.checked(), &scalar_binary_ok<T>, args...));
+  }
+
+  /// UPDATE table SET %S WHERE %W; an empty `where` is a usage_error (as
+  /// database::update).
+  template <typename Set, typename Where>
+    requires(category_of<Set>() == arg_category::map && category_of<Where>() == arg_category::map)
+  net::awaitable<std::int64_t> update(const ident& table, const Set& set, const Where& where) {
+    if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("update")));
+    return execute("UPDATE %I SET %S WHERE %W", table, set, where);
+  }
+
+  /// DELETE FROM table WHERE %W; an empty `where` is a usage_error.
+  template <typename Where>
+    requires(category_of<Where>() == arg_category::map)
+  net::awaitable<std::int64_t> delete_where(const ident& table, const Where& where) {
+    if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("delete_where")));
+    return execute("DELETE FROM %I WHERE %W", table, where);
+  }
+
+ protected:
+  async_statements() = default;
+
+ private:
+  Face& face() { return static_cast<Face&>(*this); }
+  template <typename T>
+  static bool scalar_binary_ok(const result_data& description) {
+    return description.columns() >= 1 && reads_binary<T>(description.type_oid(0));
+  }
+  static std::exception_ptr empty_condition(const char* call) {
+    return std::make_exception_ptr(usage_error(std::string(call) +
+                                               ": an empty WHERE map would touch every row; write the "
+                                               "statement out with execute() if that is meant"));
+  }
+
+  // Coroutines: they hold the call (never the caller's arguments). The
+  // awaited value is named before use: g++ 12 mishandles temporaries in a
+  // full-expression holding co_await (GCC bug 100611).
+  net::awaitable<result> untyped(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    co_return result(std::move(data));
+  }
+  template <typename Reader>
+  net::awaitable<typed_result<Reader>> typed(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    const result rows(std::move(data));
+    co_return typed_result<Reader>(rows);
+  }
+  net::awaitable<std::optional<row>> first(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    const result rows(std::move(data));
+    co_return first_row(rows);
+  }
+  template <typename Reader>
+  net::awaitable<std::optional<typename Reader::value_type>> typed_first(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    const result untyped_rows(std::move(data));
+    const typed_result<Reader> rows(untyped_rows);
+    if (rows.empty()) co_return std::nullopt;
+    co_return rows[0];
+  }
+  net::awaitable<std::int64_t> affected(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    co_return data->affected_rows();
+  }
+  template <typename T>
+  net::awaitable<T> single(async_call_ptr call) {
+    std::shared_ptr<const result_data> data = co_await face().run(std::move(call));
+    const result rows(std::move(data));
+    co_return exactly_one_row(rows)[0].template as<T>();
+  }
+};
+
+}  // namespace detail
+
+/// One PostgreSQL connection shared by any number of coroutines.
+/**
+ * Nothing connects until connect() or the first statement. Statements that
+ * coroutines await at the same time go out pipelined, each with its own
+ * sync point: an error fails only its own caller, and each result reaches
+ * the coroutine that asked for it. Outside begin() every statement commits
+ * on its own (autocommit); begin() gives one coroutine the connection until
+ * it commits or rolls back.
+ *
+ * Thread rules: the database keeps its state on its own strand, so its
+ * members may be called from coroutines on any thread of the executor's
+ * execution context; results resume each coroutine on its own executor.
+ * A coroutine that races a call with a timer (`||`) must run on a strand
+ * (or a one-thread io_context), as for any Asio operation.
+ *
+ * Cancellation: a call cancelled through Asio's per-operation cancellation
+ * (including `co_await (db.query(...) || timer.async_wait(...))`) ends at
+ * once with net::error::operation_aborted. Not yet sent, it leaves the
+ * queue; sent, its result is dropped when it comes; running on the server,
+ * the server is asked to cancel it (from another thread: libpq's cancel
+ * blocks). Other callers are unaffected.
+ *
+ * Exceptions are those of database: connection_error (with not_sent() true
+ * when the statement never left, so it is safe to run again), sql_error and
+ * its subclasses, usage_error, conversion_error, unexpected_rows.
+ */
+class async_database : public detail::async_statements<async_database> {
+ public:
+  using executor_type = net::any_io_executor;
+
+  /// A database that will connect with `conninfo` ("" means libpq's
+  /// defaults, PG* variables included). Nothing connects yet.
+  async_database(executor_type executor, std::string conninfo, async_options options = {});
+  /// Closes the connection (uncommitted work is rolled back by the server);
+  /// calls still waiting end with net::error::operation_aborted.
+  ~async_database();
+  async_database(async_database&&) noexcept;
+  async_database& operator=(async_database&&) noexcept;
+  async_database(const async_database&) = delete;
+  async_database& operator=(const async_database&) = delete;
+
+  /// Connects now, if not connected yet (PQconnectStart / PQconnectPoll,
+  /// never blocking the thread; the conninfo's connect_timeout bounds it).
+  /// After close(), connect() opens the database again.
+  net::awaitable<void> connect();
+  /// Waits for the statements in flight, then closes the connection. Using
+  /// the database afterwards is a usage_error until connect() is called.
+  net::awaitable<void> close();
+  /// Begins a transaction that has the connection to itself: other
+  /// coroutines' statements wait until it commits or rolls back.
+  net::awaitable<async_transaction> begin();
+
+  [[nodiscard]] executor_type get_executor() const noexcept;
+  [[nodiscard]] const async_options& options() const noexcept;
+  /// True while a connection is open.
+  [[nodiscard]] bool is_connected() const noexcept;
+  /// Where this database connects (password shown as ********).
+  [[nodiscard]] std::string to_string() const;
+
+  /// Statements sent and not yet answered, and waiting to be sent (a
+  /// snapshot, for metrics and tests).
+  [[nodiscard]] std::size_t in_flight() const noexcept;
+  [[nodiscard]] std::size_t queued() const noexcept;
+
+ private:
+  friend class detail::async_statements<async_database>;
+  friend class async_transaction;
+  friend class async_pool;
+  friend class async_pooled_connection;  // its pool queues a session reset on a returned connection
+  net::awaitable<std::shared_ptr<const detail::result_data>> run(detail::async_call_ptr call);
+
+  std::shared_ptr<detail::async_session> session_;
+};
+
+/// A transaction from async_database::begin(): while it is open, only its
+/// own statements run on the connection. Destroyed without commit(), it is
+/// rolled back (the ROLLBACK is sent without waiting for it).
+class async_transaction : public detail::async_statements<async_transaction> {
+ public:
+  async_transaction(async_transaction&&) noexcept;
+  async_transaction& operator=(async_transaction&&) noexcept;
+  async_transaction(const async_transaction&) = delete;
+  async_transaction& operator=(const async_transaction&) = delete;
+  ~async_transaction();
+
+  /// Commits. A transaction an earlier error aborted is rolled back and the
+  /// call throws sql_error 25P02; a connection lost during COMMIT throws
+  /// commit_outcome_unknown. Afterwards the transaction is over.
+  net::awaitable<void> commit();
+  /// Rolls back; afterwards the transaction is over.
+  net::awaitable<void> rollback();
+  /// Neither committed nor rolled back yet.
+  [[nodiscard]] bool active() const noexcept;
+
+  struct state;  ///< opaque: what the transaction's statements share with the database
+
+ private:
+  friend class detail::async_statements<async_transaction>;
+  friend class async_database;
+  async_transaction(std::shared_ptr<detail::async_session> session, std::shared_ptr<state> st) noexcept;
+  net::awaitable<std::shared_ptr<const detail::result_data>> run(detail::async_call_ptr call);
+  net::awaitable<void> finish(bool commit);
+
+  std::shared_ptr<detail::async_session> session_;
+  std::shared_ptr<state> state_;
+};
+
+/// A connection from async_pool::acquire(); it goes back to the pool when
+/// destroyed (a transaction still open rolled back, the session reset).
+class async_pooled_connection {
+ public:
+  async_pooled_connection(async_pooled_connection&&) noexcept;
+  async_pooled_connection& operator=(async_pooled_connection&&) noexcept;
+  async_pooled_connection(const async_pooled_connection&) = delete;
+  async_pooled_connection& operator=(const async_pooled_connection&) = delete;
+  ~async_pooled_connection();
+
+  async_database& operator*() const noexcept { return *db_; }
+  async_database* operator->() const noexcept { return db_; }
+  [[nodiscard]] async_database& db() const noexcept { return *db_; }
+
+ private:
+  friend class async_pool;
+  struct pool_state;
+  async_pooled_connection(std::shared_ptr<pool_state> pool, async_database* db) noexcept;
+  std::shared_ptr<pool_state> pool_;
+  async_database* db_ = nullptr;
+  bool broken_ = false;  // connecting it failed: dropped, not returned
+};
+
+/// A pool of async_databases for coroutines, with the options of pool.
+/**
+ * `co_await pool.acquire()` hands out an idle connection, opens a new one
+ * while fewer than max_size exist, or waits, first come first served, up to
+ * wait_timeout (then pool_timeout). A cancelled wait leaves the queue.
+ * Every connection is in autocommit mode (pool_options::autocommit does not
+ * apply, nor does stream_batch_size); reset, statement_timeout,
+ * statement_cache_size, ping_after_idle and on_notice do.
+ */
+class async_pool {
+ public:
+  async_pool(net::any_io_executor executor, std::string conninfo, pool_options options = {});
+  ~async_pool();
+  async_pool(const async_pool&) = delete;
+  async_pool& operator=(const async_pool&) = delete;
+
+  net::awaitable<async_pooled_connection> acquire();
+  [[nodiscard]] pool_stats stats() const;
+  [[nodiscard]] const pool_options& options() const noexcept;
+
+ private:
+  std::shared_ptr<async_pooled_connection::pool_state> state_;
+};
+
+}  // namespace pgwrap

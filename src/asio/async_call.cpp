@@ -1,0 +1,58 @@
+// Building an async_call: the SQL expanded as the blocking face expands it,
+// the parameters copied into one buffer the call owns.
+
+#include "asio/async_call.hpp"
+
+#include <cstring>
+#include <utility>
+
+#include "internal.hpp"
+
+namespace pgwrap::detail {
+
+async_call_ptr make_async_call(std::string_view sql, std::span<const arg_ref> args, binary_chooser chooser,
+                               bool literal) {
+  // Calls are made on the caller's thread: each thread keeps its own expansions.
+  thread_local expansion_cache expansions;
+  thread_local std::vector<param_ref> params;
+  auto call = std::make_shared<async_call>();
+  expansions.expand(sql, literal, args, call->sql, params);
+  call->chooser = chooser;
+
+  std::vector<std::size_t> sizes(params.size(), 0);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const param_ref& p = params[i];
+    if (p.data == nullptr) continue;
+    sizes[i] = p.format == wire_format::binary ? static_cast<std::size_t>(p.length) : std::strlen(p.data) + 1;
+    total += sizes[i];
+  }
+  call->bytes.resize(total);  // sized once: the pointers below stay valid
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const param_ref& p = params[i];
+    const char* value = nullptr;
+    if (p.data != nullptr) {
+      std::memcpy(call->bytes.data() + at, p.data, sizes[i]);
+      value = call->bytes.data() + at;
+      at += sizes[i];
+    }
+    call->values.push_back(value);
+    call->types.push_back(p.oid);
+    call->lengths.push_back(p.length);
+    call->formats.push_back(static_cast<int>(p.format));
+  }
+  return call;
+}
+
+async_call_ptr failed_async_call(std::exception_ptr error) noexcept {
+  try {
+    auto call = std::make_shared<async_call>();
+    call->error = std::move(error);
+    return call;
+  } catch (...) {
+    return nullptr;  // out of memory: run() reports a null call as such
+  }
+}
+
+}  // namespace pgwrap::detail

@@ -1,0 +1,32 @@
+#pragma once
+// detail::async_call: one statement of the coroutine face, made when the
+// call is made: its SQL expanded and its parameters copied, so that nothing
+// refers to the caller's arguments once the call has returned its awaitable.
+
+#include <libpq-fe.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "engine/request.hpp"
+#include "pgwrap/asio.hpp"
+
+namespace pgwrap::detail {
+
+struct async_call {
+  std::exception_ptr error;  // building it failed: raised when it is awaited
+  std::string sql;           // with $n placeholders
+  std::string bytes;         // every parameter's value, end to end
+  std::vector<const char*> values;
+  std::vector<Oid> types;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  binary_chooser chooser = nullptr;  // typed reads: may their rows come in binary?
+
+  [[nodiscard]] engine::parameters parameters() const noexcept {
+    return {static_cast<int>(values.size()), types.data(), values.data(), lengths.data(), formats.data()};
+  }
+};
+
+}  // namespace pgwrap::detail

@@ -1,0 +1,238 @@
+// async_pool: async_databases handed out first come, first served. A
+// returned connection gets its session reset queued, so the reset travels
+// pipelined ahead of the next user's statements instead of costing a wait.
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "asio/async_session.hpp"
+
+namespace pgwrap {
+
+using detail::async_completion;
+using detail::async_session;
+using steady_clock = std::chrono::steady_clock;
+
+namespace {
+/// What a waiting acquire() is handed.
+struct handover {
+  async_database* db = nullptr;
+  bool fresh = false;                // new: connect it
+  steady_clock::duration idle_for{};  // how long it sat idle
+};
+}  // namespace
+
+struct async_pooled_connection::pool_state {
+  pool_state(net::any_io_executor ex, std::string info, pool_options opts)
+      : executor(std::move(ex)), conninfo(std::move(info)), options(std::move(opts)) {}
+
+  // A caller of acquire() waiting for a connection.
+  struct waiter {
+    async_completion<std::exception_ptr, handover> hand_over;
+    std::unique_ptr<net::steady_timer> deadline;
+    steady_clock::time_point since = steady_clock::now();
+    bool done = false;
+  };
+  using waiter_ptr = std::shared_ptr<waiter>;
+
+  /// An idle connection, a new one (fresh), or a place in line.
+  void request(const waiter_ptr& w) {
+    if (closed) {
+      give(*w, std::make_exception_ptr(usage_error("the async_pool was destroyed")), {});
+    } else if (!idle.empty()) {
+      const idle_entry e = idle.back();  // the most recently used: likeliest to be warm and alive
+      idle.pop_back();
+      ++in_use;
+      give(*w, nullptr, {e.db, false, steady_clock::now() - e.since});
+    } else if (all.size() < options.max_size) {
+      async_options o;
+      o.statement_timeout = options.statement_timeout;
+      o.statement_cache_size = options.statement_cache_size;
+      o.on_notice = options.on_notice;
+      all.push_back(std::make_unique<async_database>(executor, conninfo, std::move(o)));
+      ++in_use;
+      give(*w, nullptr, {all.back().get(), true, {}});
+    } else {
+      waiters.push_back(w);
+      w->deadline = std::make_unique<net::steady_timer>(executor, options.wait_timeout);
+      w->deadline->async_wait([this_state = self.lock(), weak = std::weak_ptr<waiter>(w)](const detail::net_error_code& ec) {
+        const waiter_ptr expired = weak.lock();
+        if (ec || !this_state || !expired) return;
+        const std::lock_guard lock(this_state->mutex);
+        this_state->leave_line(expired, std::make_exception_ptr(pool_timeout(
+                                            this_state->options.max_size,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                steady_clock::now() - expired->since))));
+      });
+    }
+  }
+
+  void give(waiter& w, std::exception_ptr error, handover h) {
+    if (w.done) return;
+    w.done = true;
+    if (w.deadline) w.deadline->cancel();
+    w.hand_over.complete(std::move(error), h);
+  }
+
+  void leave_line(const waiter_ptr& w, std::exception_ptr why) {
+    std::erase(waiters, w);
+    give(*w, std::move(why), {});
+  }
+
+  /// A connection comes back; `broken` ones (connecting failed) are dropped.
+  void release(async_database* db, bool broken) {
+    if (closed || broken) {
+      --in_use;
+      std::erase_if(all, [&](const std::unique_ptr<async_database>& d) { return d.get() == db; });
+      if (!closed) serve_first_waiter();
+      return;
+    }
+    if (db->is_connected()) {
+      auto reset = std::make_shared<async_session::op>();
+      reset->kind = async_session::op_kind::reset;
+      reset->keep_prepared = options.reset == session_reset::keep_prepared;
+      db->session_->run_detached(std::move(reset));
+    }
+    while (!waiters.empty()) {  // first come, first served: it passes from hand to hand
+      const waiter_ptr w = waiters.front();
+      waiters.pop_front();
+      if (w->done) continue;
+      give(*w, nullptr, {db, false, {}});
+      return;
+    }
+    --in_use;
+    idle.push_back({db, steady_clock::now()});
+  }
+
+  // A dropped connection frees a place: the first in line opens a new one.
+  void serve_first_waiter() {
+    while (!waiters.empty()) {
+      const waiter_ptr w = waiters.front();
+      waiters.pop_front();
+      if (w->done) continue;
+      request(w);
+      return;
+    }
+  }
+
+  struct idle_entry {
+    async_database* db;
+    steady_clock::time_point since;
+  };
+
+  const net::any_io_executor executor;
+  const std::string conninfo;
+  const pool_options options;
+  std::weak_ptr<pool_state> self;
+  std::mutex mutex;  // guards what follows; held only briefly, never across a wait
+  std::vector<std::unique_ptr<async_database>> all;
+  std::vector<idle_entry> idle;
+  std::size_t in_use = 0;
+  std::deque<waiter_ptr> waiters;
+  bool closed = false;
+};
+
+// --- async_pooled_connection ---
+
+async_pooled_connection::async_pooled_connection(std::shared_ptr<pool_state> pool, async_database* db) noexcept
+    : pool_(std::move(pool)), db_(db) {}
+
+async_pooled_connection::async_pooled_connection(async_pooled_connection&& other) noexcept
+    : pool_(std::move(other.pool_)), db_(std::exchange(other.db_, nullptr)), broken_(other.broken_) {}
+
+async_pooled_connection& async_pooled_connection::operator=(async_pooled_connection&& other) noexcept {
+  if (this != &other) {
+    async_pooled_connection returned(std::move(*this));
+    pool_ = std::move(other.pool_);
+    db_ = std::exchange(other.db_, nullptr);
+    broken_ = other.broken_;
+  }
+  return *this;
+}
+
+async_pooled_connection::~async_pooled_connection() {
+  if (!pool_ || db_ == nullptr) return;
+  const std::lock_guard lock(pool_->mutex);
+  pool_->release(db_, broken_);
+}
+
+// --- async_pool ---
+
+async_pool::async_pool(net::any_io_executor executor, std::string conninfo, pool_options options) {
+  if (options.max_size == 0) throw usage_error("pool_options::max_size must be at least 1");
+  state_ = std::make_shared<async_pooled_connection::pool_state>(std::move(executor), std::move(conninfo),
+                                                                 std::move(options));
+  state_->self = state_;
+}
+
+async_pool::~async_pool() {
+  const std::lock_guard lock(state_->mutex);
+  state_->closed = true;
+  while (!state_->waiters.empty()) {
+    state_->leave_line(state_->waiters.front(), std::make_exception_ptr(usage_error("the async_pool was destroyed")));
+  }
+  for (const auto& e : state_->idle) {
+    std::erase_if(state_->all, [&](const std::unique_ptr<async_database>& d) { return d.get() == e.db; });
+  }
+  state_->idle.clear();
+}
+
+net::awaitable<async_pooled_connection> async_pool::acquire() {
+  std::shared_ptr<async_pooled_connection::pool_state> st = state_;
+  // Named, not a temporary in the co_await expression (GCC bug 100611).
+  const auto initiation = [st](auto handler) {
+        auto w = std::make_shared<async_pooled_connection::pool_state::waiter>();
+        auto slot = net::get_associated_cancellation_slot(handler);
+        if (slot.is_connected()) {
+          slot.assign([weak_state = std::weak_ptr(st), weak = std::weak_ptr(w)](net::cancellation_type) {
+            const auto s = weak_state.lock();
+            const auto waiting = weak.lock();
+            if (!s || !waiting) return;
+            const std::lock_guard lock(s->mutex);
+            s->leave_line(waiting, std::make_exception_ptr(detail::net_system_error(net::error::operation_aborted)));
+          });
+        }
+        w->hand_over = async_completion<std::exception_ptr, handover>(std::move(handler), st->executor);
+        const std::lock_guard lock(st->mutex);
+        st->request(w);
+      };
+  const handover h = co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, handover)>(
+      initiation, net::use_awaitable);
+  async_pooled_connection c(st, h.db);  // from here on it goes back to the pool whatever happens
+  try {
+    if (!h.fresh && h.idle_for >= st->options.ping_after_idle) {
+      // Idle a while: a round trip finds a server that went away silently.
+      try {
+        net::awaitable<std::int64_t> ping = h.db->execute("SELECT 1");
+        co_await std::move(ping);
+      } catch (const connection_error&) {  // NOLINT(bugprone-empty-catch): connect() below opens it again
+      }
+    }
+    co_await h.db->connect();  // no round trip when open; reconnects one the server closed
+  } catch (...) {
+    c.broken_ = true;
+    throw;
+  }
+  co_return c;
+}
+
+pool_stats async_pool::stats() const {
+  const std::lock_guard lock(state_->mutex);
+  pool_stats s;
+  s.max_size = state_->options.max_size;
+  s.size = state_->all.size();
+  s.idle = state_->idle.size();
+  s.in_use = state_->in_use;
+  s.waiting = static_cast<std::size_t>(
+      std::count_if(state_->waiters.begin(), state_->waiters.end(), [](const auto& w) { return !w->done; }));
+  return s;
+}
+
+const pool_options& async_pool::options() const noexcept { return state_->options; }
+
+}  // namespace pgwrap

@@ -1,0 +1,189 @@
+#pragma once
+// detail::async_session: the coroutine face's session on the engine's
+// connection. Every call becomes an operation in a queue; operations go out
+// pipelined, each as its own request (its own sync point), as many as
+// async_options::max_in_flight allows; results are routed back in order and
+// each completes its caller's coroutine. The socket is watched by Asio (a
+// stream_descriptor the session assigns and releases, never closes: the
+// socket is libpq's). All state lives on one strand.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "asio/async_call.hpp"
+#include "asio/cancel_worker.hpp"
+#include "asio/net.hpp"
+#include "engine/connection.hpp"
+
+namespace pgwrap {
+
+/// A transaction's state, shared by the async_transaction and its operations.
+struct async_transaction::state {
+  bool ended = false;  // COMMIT or ROLLBACK has been queued: no more statements
+  bool lost = false;   // the connection broke during it: its work is gone
+};
+
+namespace detail {
+
+using result_data_ptr = std::shared_ptr<const result_data>;
+
+/// An awaiting coroutine's completion handler, type-erased. complete()
+/// posts it to the handler's own executor (never runs it inline, so a
+/// coroutine never re-enters the session or pool that answers it).
+template <typename... Args>
+class async_completion {
+ public:
+  async_completion() = default;
+  template <typename Handler>
+  async_completion(Handler handler, const net::any_io_executor& fallback)
+      : target_(std::make_unique<holder<Handler>>(std::move(handler), fallback)) {}
+
+  [[nodiscard]] bool empty() const noexcept { return !target_; }
+  void complete(Args... args) {
+    if (auto t = std::move(target_)) t->post(std::move(args)...);
+  }
+
+ private:
+  struct base {
+    virtual ~base() = default;
+    virtual void post(Args... args) = 0;
+  };
+  template <typename Handler>
+  struct holder final : base {
+    holder(Handler h, const net::any_io_executor& fallback)
+        : handler(std::move(h)),
+          work(net::prefer(net::get_associated_executor(handler, fallback),
+                           net::execution::outstanding_work.tracked)) {}
+    void post(Args... args) override {
+      auto executor = work;
+      net::post(executor, [h = std::move(handler), ... a = std::move(args)]() mutable {
+        net::get_associated_cancellation_slot(h).clear();  // the operation is over: nothing left to cancel
+        std::move(h)(std::move(a)...);
+      });
+    }
+    Handler handler;
+    net::any_io_executor work;  // keeps the caller's execution context busy until the answer comes
+  };
+  std::unique_ptr<base> target_;
+};
+
+class async_session : public std::enable_shared_from_this<async_session> {
+ public:
+  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset };
+
+  /// One call: queued, then sent (in flight), then answered.
+  struct op {
+    op_kind kind = op_kind::statement;
+    async_call_ptr call;                           // statement: its SQL and parameters
+    std::string text;                              // internal: the SQL (DEALLOCATE ...)
+    bool keep_prepared = false;                    // reset: as pool_options::reset says
+    std::shared_ptr<async_transaction::state> tx;  // the transaction it belongs to (begin: the one it opens)
+    async_completion<std::exception_ptr, result_data_ptr> done;  // empty for the session's own operations
+    engine::request_ptr request;
+    std::size_t result_index = 0;  // which of the request's results is the statement's
+    std::string prepared_key;      // it ran a cached statement, or prepares one (prepared_name set)
+    std::string prepared_name;
+    std::uint64_t cache_epoch = 0;
+    bool finished = false;  // its caller has its answer (a cancelled one early: its result is dropped)
+    bool retried = false;
+    std::uint64_t cancels_at_send = 0;  // server cancels issued before it was sent
+    bool cancel_pending_at_send = false;
+    std::shared_ptr<bool> cancel_pending;  // a server cancel was sent for it and has not landed yet
+  };
+  using op_ptr = std::shared_ptr<op>;
+
+  async_session(net::any_io_executor executor, std::string conninfo, async_options options);
+  ~async_session();
+  async_session(const async_session&) = delete;
+  async_session& operator=(const async_session&) = delete;
+
+  /// Awaits `o` (made by the caller; any thread): queued on the strand,
+  /// completed with its result or exception, cancellable.
+  net::awaitable<result_data_ptr> run(op_ptr o);
+  /// Queues an operation nobody waits for (a transaction's ROLLBACK when it
+  /// is destroyed, a pool's reset).
+  void run_detached(op_ptr o);
+  /// Ends everything: waiting calls end with operation_aborted, the
+  /// connection closes. For the database's destructor.
+  void shut_down();
+
+  const net::any_io_executor executor;
+  const std::string conninfo;
+  const async_options options;
+
+  // Snapshots for any thread.
+  std::atomic<bool> connected{false};
+  std::atomic<std::size_t> in_flight_count{0};
+  std::atomic<std::size_t> queued_count{0};
+
+ private:
+  using strand_type = net::strand<net::any_io_executor>;
+
+  void enqueue(op_ptr o);
+  void schedule_pump();
+  void pump();
+  std::deque<op_ptr>::iterator next_sendable();
+  void send(const op_ptr& o);
+  void send_statement(op& o);
+  void send_internal(std::string sql);
+  void flush_and_watch();
+  void on_readable(std::uint64_t generation, const detail::net_error_code& ec);
+  void on_writable(std::uint64_t generation, const detail::net_error_code& ec);
+  void finish_answered();
+  void answer(const op_ptr& o);
+  void answer_statement(const op_ptr& o);
+  bool retry_after(const op_ptr& o, const PGresult* res);
+  void settle(const op_ptr& o, engine::result_ptr res);
+  void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
+  void cancel(const op_ptr& o);
+  void request_server_cancel(op& target);
+  void cancel_settled(bool& pending) noexcept;
+  void connection_lost();
+  void fail_queued(const std::string& message);
+  void close_connection() noexcept;
+
+  // connecting, in steps on the socket
+  void start_connect();
+  void connect_step(PostgresPollingStatusType polling);
+  void connect_failed(const std::string& message);
+  void connected_now();
+  void watch_socket();
+  void release_socket() noexcept;
+
+  strand_type strand_;
+  engine::connection conn_;
+  net::posix::stream_descriptor socket_;
+  std::uint64_t socket_generation_ = 0;  // waits from an earlier socket are ignored
+  bool reading_ = false;
+  bool writing_ = false;
+  bool write_pending_ = false;
+  bool pump_scheduled_ = false;
+  bool connecting_ = false;
+  engine::request_ptr set_up_;  // the session set-up in flight while connecting
+  net::steady_timer connect_timer_;
+  std::uint64_t connect_generation_ = 0;
+  bool closed_ = false;  // close() was called: statements are a usage_error until connect()
+  std::chrono::steady_clock::time_point last_answer_{};  // when the server last sent something
+  static constexpr std::chrono::milliseconds idle_check_after{20};
+
+  std::deque<op_ptr> queue_;     // not sent yet, in call order
+  std::deque<op_ptr> in_flight_;  // sent, in the order the answers come
+  std::shared_ptr<async_transaction::state> owner_;  // the transaction that has the connection
+  std::unordered_set<std::string> preparing_;       // statements being prepared now: prepared once
+  std::uint64_t cache_epoch_ = 0;                     // bumped when the server's statements are dropped
+
+  std::uint64_t cancels_issued_ = 0;
+  std::size_t cancels_pending_ = 0;
+  cancel_worker canceller_;
+};
+
+}  // namespace detail
+}  // namespace pgwrap
