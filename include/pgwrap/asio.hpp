@@ -276,9 +276,10 @@ class async_database : public detail::async_statements<async_database> {
   /// Where this database connects (password shown as ********).
   [[nodiscard]] std::string to_string() const;
 
-  /// Statements sent and not yet answered, and waiting to be sent (a
-  /// snapshot, for metrics and tests).
+  /// Statements sent and not yet answered (at most max_in_flight); a
+  /// snapshot, for metrics and tests.
   [[nodiscard]] std::size_t in_flight() const noexcept;
+  /// Calls waiting to be sent (not counted in in_flight()); a snapshot.
   [[nodiscard]] std::size_t queued() const noexcept;
 
  private:

@@ -53,7 +53,7 @@ struct pool_stats {
   std::size_t size = 0;     ///< connections open or being opened (idle + in use)
   std::size_t idle = 0;     ///< open, waiting in the pool
   std::size_t in_use = 0;   ///< checked out (or being opened, checked, reset)
-  std::size_t waiting = 0;  ///< threads waiting in acquire()
+  std::size_t waiting = 0;  ///< threads (async_pool: coroutines) waiting in acquire()
 };
 
 class pool;
