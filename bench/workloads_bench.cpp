@@ -1188,7 +1188,7 @@ workload make_f2(const options& opt, std::int64_t n) {
   w.verify = expect_rows(static_cast<std::uint64_t>(n), expected);
   w.verified = with_commas(n) + " rows, checksum " + checksum_hex(expected) + " (computed on the client)";
   auto child = [](std::string impl) { return [impl] { return run_f2_child(impl); }; };
-  w.variants.push_back({"pgwrap stream<wl_row> (cursor, 10,000-row batches)", family::pgwrap, true, {},
+  w.variants.push_back({"pgwrap stream<wl_row> (cursor, 1,000-row batches, two fetched ahead)", family::pgwrap, true, {},
                         child("pgwrap"), {}, {}, {}});
   w.variants.push_back({"raw libpq text, single-row mode", family::raw, true, {}, child("raw-text"), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, single-row mode", family::raw, true, {}, child("raw-binary"), {}, {}, {}});

@@ -24,6 +24,8 @@ add_library(pgwrap_asio
   src/asio/async_session.cpp
   src/asio/async_database.cpp
   src/asio/async_pool.cpp
+  src/asio/async_listener.cpp
+  src/asio/session_notifications.cpp
   src/asio/cancel_worker.cpp)
 add_library(pgwrap::asio ALIAS pgwrap_asio)
 target_sources(pgwrap_asio PUBLIC FILE_SET HEADERS BASE_DIRS include ${PROJECT_BINARY_DIR}/include FILES

@@ -39,6 +39,7 @@ void database::connect(std::string conninfo) {
   st.closed = false;
   st.guard_depth = 0;
   st.open();
+  st.notifications_gap = false;  // the caller chose to reconnect
 }
 
 void database::connect() {
@@ -51,6 +52,7 @@ void database::connect() {
 void database::close() noexcept {
   if (!impl_) return;
   impl_->disconnect();
+  impl_->channels.clear();
   impl_->closed = true;
   impl_->lost_in_transaction = false;
   impl_->guard_depth = 0;

@@ -32,6 +32,7 @@ bool pool_gate::reset(database& db, const pool_options& options, const std::stri
                                 {options.statement_timeout})) {
       return false;
     }
+    st->channels.clear();   // UNLISTEN * ended them (and the engine dropped what they had received)
     st->connection_gone();  // the rollback and CLOSE ALL ended every cursor; a stream still open says so
     st->autocommit = options.autocommit;
     st->statement_timeout = options.statement_timeout;

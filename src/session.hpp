@@ -103,12 +103,15 @@ struct database::impl {
     bool hold;                   // WITH HOLD (autocommit): outlives its transaction
     std::size_t savepoint_mark;  // savepoints made before it: rolling back to a later one drops it
     bool finished = false;       // its stream is done with it: close it
-    engine::request_ptr ahead{};  // the next batch's FETCH, sent ahead while the loop reads
+    std::deque<engine::request_ptr> ahead{};  // the next batches' FETCHes, sent ahead while the loop reads
     bool gone = false;           // the server dropped it (transaction end, rollback to a savepoint)
   };
   std::vector<std::shared_ptr<cursor>> cursors;
   std::size_t cursors_opened = 0;  // for unique names
-  std::size_t stream_batch_rows = 10000;
+  // The server stores a FETCH's rows before sending them; past a few hundred
+  // kilobytes that store costs it twice the time per row (bench F2), so the
+  // default batch stays well under that for rows of up to ~150 bytes.
+  std::size_t stream_batch_rows = 1000;
 
   void drop_cursors_if(bool (*dropped)(const cursor&, std::size_t), std::size_t arg = 0) noexcept {
     std::erase_if(cursors, [&](const std::shared_ptr<cursor>& c) {
@@ -151,6 +154,18 @@ struct database::impl {
   }
   void leave() noexcept { busy.store(false, std::memory_order_release); }
 
+  // --- LISTEN/NOTIFY (notifications.cpp): the channels listened to, in the
+  // order first listened, LISTENed again on every new connection ---
+  std::vector<std::string> channels;
+  bool notifications_gap = false;  // reconnected while listening: the next wait reports the gap
+  bool loss_reported = false;      // a wait already reported this loss: the reconnect is no news
+  void listen_again();
+  /// Runs `sql` with `args` as parameters, unprepared and without
+  /// psycopg2's implicit BEGIN: outside a transaction it takes effect at once.
+  void run_outside_implicit_transaction(const std::string& sql, std::span<const param_ref> args);
+  /// usage_error naming `call` and `why` when a transaction is open.
+  void require_no_transaction(const char* call, const char* why) const;
+
   // --- connecting ---
   [[nodiscard]] std::string effective_conninfo() const {
     if (conninfo) return *conninfo;
@@ -160,6 +175,11 @@ struct database::impl {
   void open() {
     conn.open(effective_conninfo(), {statement_timeout});
     lost_in_transaction = false;
+    // Channels kept from an earlier connection: what was sent to them
+    // meanwhile is gone, and the next wait says so (unless one did already).
+    notifications_gap = !channels.empty() && !loss_reported;
+    loss_reported = false;
+    listen_again();
   }
   void disconnect() noexcept {
     conn.close();

@@ -1,8 +1,9 @@
 #pragma once
 /// @file
-/// The coroutine face: async_database, async_transaction and async_pool on
-/// Asio (standalone Asio by default, Boost.Asio when pgwrap was configured
-/// with -DPGWRAP_ASIO=boost). Link pgwrap::asio. See docs/async.md.
+/// The coroutine face: async_database, async_transaction, async_pool and
+/// async_listener on Asio (standalone Asio by default, Boost.Asio when
+/// pgwrap was configured with -DPGWRAP_ASIO=boost). Link pgwrap::asio. See
+/// docs/async.md.
 
 #include <chrono>
 #include <cstddef>
@@ -16,11 +17,14 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "pgwrap/arguments.hpp"
 #include "pgwrap/asio_config.hpp"  // generated: which Asio pgwrap::asio was built with
 #include "pgwrap/error.hpp"
 #include "pgwrap/identifier.hpp"
+#include "pgwrap/listener.hpp"
+#include "pgwrap/notification.hpp"
 #include "pgwrap/pool.hpp"
 #include "pgwrap/result.hpp"
 #include "pgwrap/sql.hpp"
@@ -66,6 +70,7 @@ struct async_options {
 class async_database;
 class async_transaction;
 class async_pool;
+class async_listener;
 
 namespace detail {
 
@@ -242,6 +247,13 @@ class async_statements {
  * Exceptions are those of database: connection_error (with not_sent() true
  * when the statement never left, so it is safe to run again), sql_error and
  * its subclasses, usage_error, conversion_error, unexpected_rows.
+ *
+ * LISTEN/NOTIFY: listen() remembers its channel, and every connection the
+ * database opens again (after a lost connection) LISTENs to all of them
+ * before anything else is sent; close() and an async_pool's reset forget
+ * them. Notifications that arrive during any call are buffered until
+ * wait_notification() takes them. For a connection that only listens, and
+ * reconnects by itself, use async_listener.
  */
 class async_database : public detail::async_statements<async_database> {
  public:
@@ -282,10 +294,48 @@ class async_database : public detail::async_statements<async_database> {
   /// Calls waiting to be sent (not counted in in_flight()); a snapshot.
   [[nodiscard]] std::size_t queued() const noexcept;
 
+  // --- LISTEN/NOTIFY (docs/async.md#notifications) ---
+  // The channel is a name, sent quoted (case and spaces kept); an empty one,
+  // one with a NUL byte or one over 63 bytes throws usage_error when awaited,
+  // and nothing is sent. The arguments are copied when the call is made.
+
+  /// LISTEN "channel"; the database remembers the channel (from the moment
+  /// LISTEN is sent) and LISTENs to it again whenever it connects again.
+  net::awaitable<void> listen(std::string_view channel);
+  /// UNLISTEN "channel", forgotten from the moment it is sent.
+  net::awaitable<void> unlisten(std::string_view channel);
+  /// UNLISTEN *: every channel is forgotten.
+  net::awaitable<void> unlisten_all();
+  /// Sends `payload` to `channel`: SELECT pg_notify($1, $2), both as
+  /// parameters (the payload must be under 8000 bytes: sql_error otherwise).
+  net::awaitable<void> notify(std::string_view channel, std::string_view payload);
+
+  /// The oldest notification not taken yet: at once when one is buffered,
+  /// else waiting on the socket (no polling) until one arrives, or
+  /// std::nullopt once `timeout` has passed (0: only what is buffered).
+  /**
+   * Connects (and LISTENs to the remembered channels) when not connected.
+   * Notifications that arrived during other calls are buffered, never lost.
+   * Several coroutines may wait at once: each notification goes to exactly
+   * one of them, first come first served. A wait while an async_transaction
+   * holds the connection is allowed, but the server only delivers
+   * notifications between transactions: they come once it ends.
+   *
+   * Cancellable (Asio per-operation cancellation, `||` with a timer): it
+   * then ends with net::error::operation_aborted and loses nothing; a
+   * notification that arrives at the same moment stays buffered for the
+   * next wait. Throws connection_error when the connection is lost while
+   * waiting (the next call connects again, and LISTENs again), usage_error
+   * after close(); close() and the destructor end waits with
+   * operation_aborted.
+   */
+  net::awaitable<std::optional<notification>> wait_notification(std::chrono::milliseconds timeout);
+
  private:
   friend class detail::async_statements<async_database>;
   friend class async_transaction;
   friend class async_pool;
+  friend class async_listener;  // its database's session: pooler refused, waits that never connect
   friend class async_pooled_connection;  // its pool queues a session reset on a returned connection
   net::awaitable<std::shared_ptr<const detail::result_data>> run(detail::async_call_ptr call);
 
@@ -346,6 +396,84 @@ class async_pooled_connection {
   std::shared_ptr<pool_state> pool_;
   async_database* db_ = nullptr;
   bool broken_ = false;  // connecting it failed: dropped, not returned
+};
+
+/// A connection of its own that LISTENs to channels, for coroutines: the
+/// twin of pgwrap::listener (pgwrap/listener.hpp).
+/**
+ * ```
+ * pgwrap::async_listener jobs(executor, "dbname=app");
+ * co_await jobs.listen("jobs");
+ * for (;;) {
+ *   pgwrap::listener_event event = co_await jobs.async_receive();
+ *   if (event.reconnected()) co_await reload_jobs();  // some may have been missed
+ *   else co_await run_job(event.notification.payload);
+ * }
+ * ```
+ * Nothing connects until the first call. When the connection is lost,
+ * async_receive() reconnects by itself, with backoff (reconnect_delay,
+ * doubling up to max_reconnect_delay, on a timer: the loop never blocks),
+ * LISTENs again to every channel, and then reports exactly one
+ * `reconnected` event, before any notification of the new connection;
+ * notifications received before the loss come first. Notifications sent
+ * while it was away are gone: on `reconnected`, re-read what they stand for.
+ *
+ * It refuses a connection pooler (pgbouncer) with usage_error, before any
+ * LISTEN: in transaction pooling a LISTEN stays on a server connection that
+ * other clients then use. listener_options::allow_session_pooler accepts a
+ * pooler in session pooling mode.
+ *
+ * Calls may come from coroutines on any thread of the executor's execution
+ * context; state lives on the connection's strand. Exceptions:
+ * connection_error when the first connection (or the first after close())
+ * cannot be made, and from listen() / unlisten() when the connection is lost
+ * and cannot be made again; usage_error for a bad channel name or a refused
+ * pooler; sql_error for a LISTEN the server rejects (also when it rejects one
+ * while LISTENing again after a reconnect: trying again would not mend it).
+ */
+class async_listener {
+ public:
+  /// A listener that will connect with `conninfo` ("" means libpq's
+  /// defaults). Nothing connects yet.
+  async_listener(net::any_io_executor executor, std::string conninfo, listener_options options = {});
+  /// Closes the connection; async_receive() calls still waiting end with
+  /// net::error::operation_aborted.
+  ~async_listener();
+  async_listener(async_listener&&) noexcept;
+  async_listener& operator=(async_listener&&) noexcept;
+  async_listener(const async_listener&) = delete;
+  async_listener& operator=(const async_listener&) = delete;
+
+  /// LISTEN to `channel` (quoted: case and spaces kept), connecting first
+  /// when needed; tried once more on a connection lost meanwhile (LISTEN
+  /// twice is harmless). Bad names throw usage_error when awaited.
+  net::awaitable<void> listen(std::string_view channel);
+  net::awaitable<void> unlisten(std::string_view channel);
+  net::awaitable<void> unlisten_all();
+  /// The channels listened to, in the order first listened (a snapshot).
+  [[nodiscard]] std::vector<std::string> channels() const;
+
+  /// The next event: a notification, or `reconnected` after the connection
+  /// was lost and opened again. Returns at once when a notification is
+  /// buffered; otherwise waits on the socket, without limit: race it with a
+  /// timer (`||`) for a timeout. Cancellable like any call (operation_aborted;
+  /// nothing is lost: a notification that arrives at that moment stays for
+  /// the next call). Several coroutines may receive at once: each event goes
+  /// to one of them.
+  net::awaitable<listener_event> async_receive();
+
+  /// Whether its connection is open now.
+  [[nodiscard]] bool is_connected() const noexcept;
+  /// Closes the connection now, keeping the channels: waiting
+  /// async_receive() calls end with operation_aborted, and the next call
+  /// connects again, LISTENs to every channel, and reports no `reconnected`
+  /// (the caller chose the gap).
+  void close() noexcept;
+
+  struct state;  ///< opaque: shared with its calls in progress
+
+ private:
+  std::shared_ptr<state> state_;
 };
 
 /// A pool of async_databases for coroutines, with the options of pool.

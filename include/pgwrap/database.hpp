@@ -23,6 +23,7 @@
 #include "pgwrap/describe.hpp"
 #include "pgwrap/fields.hpp"
 #include "pgwrap/identifier.hpp"
+#include "pgwrap/notification.hpp"
 #include "pgwrap/result.hpp"
 #include "pgwrap/sql.hpp"
 #include "pgwrap/stream.hpp"
@@ -146,9 +147,11 @@ class database {
     return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
   }
 
-  /// Rows per round trip for stream() (10,000 by default): larger batches
-  /// cost fewer round trips, smaller ones less memory. Takes effect for the
-  /// next stream; 0 is a usage_error.
+  /// Rows per FETCH for stream() (1,000 by default; two are fetched ahead):
+  /// smaller batches cost less memory; larger ones fewer round trips, but
+  /// the server stores each FETCH's rows before sending them, which slows
+  /// it past a few hundred kilobytes per batch (docs/streaming.md). Takes
+  /// effect for the next stream; 0 is a usage_error.
   void set_stream_batch_size(std::size_t rows);
   [[nodiscard]] std::size_t stream_batch_size() const noexcept;
 
@@ -366,6 +369,36 @@ class database {
   void set_statement_cache_size(std::size_t size);
   [[nodiscard]] std::size_t statement_cache_size() const noexcept;
 
+  // --- LISTEN/NOTIFY (docs/notifications.md) ---
+
+  /// LISTEN to `channel`, a name quoted as an identifier (case and spaces
+  /// kept; empty, NUL or over 63 bytes is a usage_error). It takes effect at
+  /// once, so it must be called outside a transaction (usage_error inside
+  /// one, where it would wait for the commit and vanish on rollback). The
+  /// database remembers its channels and LISTENs again whenever it
+  /// reconnects; close() and a pool's reset forget them.
+  void listen(std::string_view channel);
+  /// UNLISTEN `channel` (outside a transaction, as listen()).
+  void unlisten(std::string_view channel);
+  /// UNLISTEN * (outside a transaction, as listen()).
+  void unlisten_all();
+  /// Sends `payload` to `channel` with pg_notify(), both as parameters.
+  /// Outside a transaction it is delivered at once (no implicit transaction
+  /// begins); inside one, when the transaction commits, and never if it
+  /// rolls back. The server limits a payload to 7,999 bytes.
+  void notify(std::string_view channel, std::string_view payload = {});
+  /// The next notification for a channel this database LISTENs to, waiting
+  /// up to `timeout` on the socket (no polling loop); std::nullopt when none
+  /// came in time. Returns at once with one that is already buffered:
+  /// notifications that arrive during any other call are kept, in order,
+  /// never lost. Inside a transaction it is a usage_error (the server
+  /// delivers notifications only between transactions). Every loss of the
+  /// connection while listening is reported once, as connection_error:
+  /// lost during the wait, or found lost (and opened again) by this or an
+  /// earlier call. The database LISTENs again as it reconnects, but what
+  /// was sent meanwhile is gone (pgwrap::listener reports it as an event).
+  std::optional<notification> wait_notification(std::chrono::milliseconds timeout);
+
   /// Receives the server's notices and warnings (RAISE NOTICE, "relation
   /// already exists, skipping", ...), one message per call, without the
   /// trailing newline. By default they are dropped, not printed to stderr as
@@ -374,6 +407,7 @@ class database {
 
  private:
   friend class transaction;
+  friend class listener;            // refuses a connection pooler (src/listener.cpp)
   friend struct detail::pool_gate;  // the pool's narrow door: is a connection alive, reset it (src/pool_gate.cpp)
   struct impl;
   class call_scope;  // one call at a time: a second thread is reported, not let in

@@ -10,6 +10,8 @@
 #include "pgwrap/fields.hpp"       // IWYU pragma: export
 #include "pgwrap/format.hpp"       // IWYU pragma: export
 #include "pgwrap/identifier.hpp"   // IWYU pragma: export
+#include "pgwrap/listener.hpp"     // IWYU pragma: export
+#include "pgwrap/notification.hpp" // IWYU pragma: export
 #include "pgwrap/pool.hpp"         // IWYU pragma: export
 #include "pgwrap/result.hpp"       // IWYU pragma: export
 #include "pgwrap/retry.hpp"        // IWYU pragma: export

@@ -41,7 +41,7 @@ struct pool_options {
   bool autocommit = false;
   std::chrono::milliseconds statement_timeout{0};
   std::size_t statement_cache_size = 100;
-  std::size_t stream_batch_size = 10'000;
+  std::size_t stream_batch_size = 1'000;
   /// Installed on every connection; called from whichever thread uses the
   /// connection, so it must be thread-safe. Empty: notices are dropped.
   std::function<void(std::string_view message)> on_notice{};

@@ -1,7 +1,10 @@
 // async_database and async_transaction: each call becomes an operation of
 // the database's async_session (src/asio/async_session.cpp).
 
+#include <cstdint>
+#include <exception>
 #include <new>
+#include <string_view>
 #include <utility>
 
 #include "asio/async_session.hpp"
@@ -31,6 +34,37 @@ async_session& session_of(const std::shared_ptr<async_session>& s) {
 void check_call(const detail::async_call_ptr& call) {
   if (!call) throw std::bad_alloc();  // failed_async_call could not even hold its error
   if (call->error) std::rethrow_exception(call->error);
+}
+
+net::awaitable<void> await_op(std::shared_ptr<async_session> s, async_session::op_ptr o) {
+  co_await session_of(s).run(o);
+}
+
+// An error found when the call was made, thrown where it is awaited.
+net::awaitable<void> rethrow(std::exception_ptr error) {
+  std::rethrow_exception(std::move(error));
+  co_return;
+}
+
+net::awaitable<void> discard(net::awaitable<std::int64_t> statement) { (void)co_await std::move(statement); }
+
+// LISTEN / UNLISTEN, made now: the name copied, checked and quoted (a bad
+// one throws when awaited, and nothing is sent).
+// `all`: UNLISTEN *.
+net::awaitable<void> channel_call(const std::shared_ptr<async_session>& s, op_kind kind, std::string_view channel,
+                                  bool all = false) {
+  try {
+    async_session::op_ptr o = make_op(kind);
+    if (all) {
+      o->text = "UNLISTEN *";
+    } else {
+      o->text = (kind == op_kind::listen ? "LISTEN " : "UNLISTEN ") + quote_identifier(channel);
+      o->channel = channel;
+    }
+    return await_op(s, std::move(o));
+  } catch (...) {
+    return rethrow(std::current_exception());
+  }
 }
 
 }  // namespace
@@ -100,6 +134,33 @@ std::string async_database::to_string() const {
 std::size_t async_database::in_flight() const noexcept { return session_ ? session_->in_flight_count.load() : 0; }
 
 std::size_t async_database::queued() const noexcept { return session_ ? session_->queued_count.load() : 0; }
+
+// --- LISTEN/NOTIFY ---
+
+net::awaitable<void> async_database::listen(std::string_view channel) {
+  return channel_call(session_, op_kind::listen, channel);
+}
+
+net::awaitable<void> async_database::unlisten(std::string_view channel) {
+  return channel_call(session_, op_kind::unlisten, channel);
+}
+
+net::awaitable<void> async_database::unlisten_all() { return channel_call(session_, op_kind::unlisten, "", true); }
+
+net::awaitable<void> async_database::notify(std::string_view channel, std::string_view payload) {
+  try {
+    (void)quote_identifier(channel);  // the same names as LISTEN takes
+  } catch (...) {
+    return rethrow(std::current_exception());
+  }
+  return discard(execute("SELECT pg_notify(%s, %s)", channel, payload));
+}
+
+net::awaitable<std::optional<notification>> async_database::wait_notification(std::chrono::milliseconds timeout) {
+  const std::shared_ptr<async_session> s = session_;
+  std::optional<notification> n = co_await session_of(s).wait_notification(timeout, true);
+  co_return n;
+}
 
 // --- async_transaction ---
 

@@ -14,11 +14,9 @@ namespace pgwrap::detail {
 
 using engine::command;
 
-namespace {
+std::exception_ptr aborted() { return std::make_exception_ptr(net_system_error(net::error::operation_aborted)); }
 
-std::exception_ptr aborted() {
-  return std::make_exception_ptr(net_system_error(net::error::operation_aborted));
-}
+namespace {
 
 // DDL can change what a prepared statement returns; the server then refuses
 // to run it. Statements prepared before DDL this connection ran are dropped.
@@ -97,6 +95,7 @@ void async_session::shut_down() {
     self->in_flight_.clear();
     self->queued_count = 0;
     self->in_flight_count = 0;
+    self->fail_waiters(aborted());
     self->close_connection();
   });
 }
@@ -142,6 +141,8 @@ void async_session::pump() {
       queue_.erase(it);
       close_connection();
       closed_ = true;
+      channels_.clear();
+      fail_waiters(aborted());  // a wait could last forever: close() ends it
       finish(*o, nullptr);
       continue;
     }
@@ -165,7 +166,7 @@ void async_session::pump() {
       // again before sending. (Not after every answer: a poll() per
       // statement costs a coroutine awaiting one statement at a time.)
       conn_.read_idle_input();
-      if (conn_.server_closing() || !conn_.is_ok()) close_connection();
+      if (conn_.server_closing() || !conn_.is_ok()) lost_while_idle();
     }
     if (!conn_.is_ok()) {
       if (!in_flight_.empty()) break;  // those fail first; then connect again
@@ -187,6 +188,7 @@ void async_session::pump() {
   }
   queued_count = queue_.size();
   flush_and_watch();
+  deliver_notifications();
 }
 
 void async_session::send(const op_ptr& o) {
@@ -206,6 +208,11 @@ void async_session::send(const op_ptr& o) {
         if (owner_ == o->tx) owner_.reset();  // the others' statements may follow it in the pipeline
         break;
       case op_kind::internal: o->request = conn_.submit({command::query(o->text.c_str())}); break;
+      case op_kind::listen:
+      case op_kind::unlisten:
+        o->request = conn_.submit({command::query(o->text.c_str())});
+        remember_channels(*o);
+        break;
       case op_kind::reset: {  // a pool's: the next user starts from a clean session
         // A BEGIN the user sent as a plain statement may have left a transaction open.
         const bool in_transaction = !in_flight_.empty() || conn_.transaction_status() != PQTRANS_IDLE;
@@ -215,6 +222,7 @@ void async_session::send(const op_ptr& o) {
           conn_.cache.clear();
           ++cache_epoch_;
         }
+        channels_.clear();  // UNLISTEN *: the next user listens to nothing
         std::vector<command> commands;
         for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
         o->request = conn_.submit(commands);
@@ -282,7 +290,9 @@ void async_session::flush_and_watch() {
 void async_session::watch_socket() {
   if (!socket_.is_open()) return;
   const std::uint64_t generation = socket_generation_;
-  if (!reading_ && (!in_flight_.empty() || set_up_)) {
+  // While connecting, the socket belongs to the connect's own steps.
+  const bool waiting = !waiters_.empty() && !connecting_;
+  if (!reading_ && (!in_flight_.empty() || set_up_ || waiting)) {
     reading_ = true;
     socket_.async_wait(net::posix::stream_descriptor::wait_read,
                        net::bind_executor(strand_, [self = shared_from_this(), generation](const net_error_code& ec) {
@@ -315,7 +325,7 @@ void async_session::on_readable(std::uint64_t generation, const net_error_code& 
   conn_.on_readable();
   last_answer_ = std::chrono::steady_clock::now();
   if (set_up_) {
-    if (set_up_->complete()) connected_now();
+    if (set_up_->complete()) set_up_answered();
     else watch_socket();
     return;
   }
@@ -371,7 +381,15 @@ void async_session::answer(const op_ptr& o) {
       return;
     case op_kind::rollback:
     case op_kind::internal: settle(o, std::move(res)); return;
-    case op_kind::reset: finish(*o, nullptr); return;
+    case op_kind::listen:
+      if (res && PQresultStatus(res.get()) != PGRES_COMMAND_OK) std::erase(channels_, o->channel);  // refused
+      settle(o, std::move(res));
+      return;
+    case op_kind::unlisten: settle(o, std::move(res)); return;
+    case op_kind::reset:
+      forget_notifications();  // the previous user's, received up to its UNLISTEN *
+      finish(*o, nullptr);
+      return;
     case op_kind::connect:
     case op_kind::close: return;
   }
@@ -500,8 +518,11 @@ void async_session::cancel_settled(bool& pending) noexcept {
 // Everything in flight fails with connection_error (COMMIT's outcome is
 // unknown); everything queued fails too, saying it was never sent; the
 // transaction that had the connection is gone. The next call connects again.
-void async_session::connection_lost() {
-  const std::string why = conn_.error_message();
+void async_session::connection_lost() { connection_lost(conn_.error_message()); }
+
+void async_session::connection_lost(const std::string& why) {
+  deliver_notifications();  // what arrived before the loss goes first
+  fail_waiters(std::make_exception_ptr(connection_error("connection lost while waiting for a notification: " + why)));
   close_connection();
   std::deque<op_ptr> lost = std::move(in_flight_);
   in_flight_.clear();
@@ -547,6 +568,9 @@ void async_session::close_connection() noexcept {
 // --- connecting ---
 
 void async_session::start_connect() {
+  // A broken connection replaced: whoever waits for a notification on it
+  // must learn that it was lost (some may have been missed).
+  if (conn_.is_open() && !waiters_.empty()) lost_while_idle();
   connecting_ = true;
   ++connect_generation_;
   try {
@@ -612,10 +636,28 @@ void async_session::connect_step(PostgresPollingStatusType polling) {
                      }));
 }
 
-void async_session::connected_now() {
+// The engine's set-up answered; then, when channels are remembered, the
+// LISTENs (a second round trip, before anything else is sent).
+void async_session::set_up_answered() {
   const engine::request_ptr set_up = std::move(set_up_);
   if (set_up->lost()) {
     connect_failed("could not set up the session: " + conn_.error_message());
+    return;
+  }
+  if (relistening_) {
+    relistening_ = false;
+    for (std::size_t i = 0; i < channels_.size(); ++i) {  // unchanged meanwhile: nothing is sent while connecting
+      engine::result_ptr res = i < set_up->results.size() ? std::move(set_up->results[i]) : nullptr;
+      if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK) continue;
+      try {  // a LISTEN the server refused (a hot standby, say) throws its sql_error: reconnecting cannot mend it
+        if (!res) throw connection_error("no answer to LISTEN: " + conn_.error_message(), true);
+        (void)accept_result(res.release(), "LISTEN " + quote_identifier(channels_[i]));
+      } catch (...) {
+        connect_failed(std::current_exception());
+        return;
+      }
+    }
+    connected_now();
     return;
   }
   try {
@@ -624,14 +666,34 @@ void async_session::connected_now() {
     connect_failed(e.what());
     return;
   }
+  if (refuse_pooler && conn_.behind_pooler()) {
+    connect_failed(std::make_exception_ptr(usage_error(
+        "pgwrap::async_listener: this connection goes through a connection pooler (pgbouncer): in transaction "
+        "pooling a LISTEN stays behind on a server connection that other clients then use, and no notification "
+        "would ever arrive; connect the listener to the server itself, or set "
+        "listener_options::allow_session_pooler if the pooler runs in session pooling mode")));
+    return;
+  }
+  if (send_listens()) return;  // answered later, on the socket
+  connected_now();
+}
+
+void async_session::connected_now() {
   connecting_ = false;
   connect_timer_.cancel();
   connected = true;
+  ++connects;
+  if (!waiters_.empty()) read_notifications();  // those read behind the set-up's last result
   pump();
 }
 
 void async_session::connect_failed(const std::string& message) {
+  connect_failed(std::make_exception_ptr(connection_error(message, true)));
+}
+
+void async_session::connect_failed(std::exception_ptr error) {
   connecting_ = false;
+  relistening_ = false;
   set_up_.reset();
   connect_timer_.cancel();
   close_connection();
@@ -643,10 +705,12 @@ void async_session::connect_failed(const std::string& message) {
       closed_ = true;
       finish(*o, nullptr);
     } else {
-      finish(*o, std::make_exception_ptr(connection_error(message, true)));
+      finish(*o, error);
     }
   }
   queued_count = 0;
+  deliver_notifications();
+  fail_waiters(error);
 }
 
 void async_session::release_socket() noexcept {

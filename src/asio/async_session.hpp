@@ -6,6 +6,11 @@
 // each completes its caller's coroutine. The socket is watched by Asio (a
 // stream_descriptor the session assigns and releases, never closes: the
 // socket is libpq's). All state lives on one strand.
+//
+// LISTEN/NOTIFY: the session remembers the channels LISTENed to and LISTENs
+// again as part of every connect; coroutines waiting for a notification are
+// served from the engine's buffer, first come first served, and the socket is
+// watched while any waits (session_notifications.cpp).
 
 #include <atomic>
 #include <chrono>
@@ -13,10 +18,13 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "asio/async_call.hpp"
 #include "asio/cancel_worker.hpp"
@@ -34,6 +42,9 @@ struct async_transaction::state {
 namespace detail {
 
 using result_data_ptr = std::shared_ptr<const result_data>;
+
+/// net::error::operation_aborted, as a cancelled call ends.
+std::exception_ptr aborted();
 
 /// An awaiting coroutine's completion handler, type-erased. complete()
 /// posts it to the handler's own executor (never runs it inline, so a
@@ -77,13 +88,14 @@ class async_completion {
 
 class async_session : public std::enable_shared_from_this<async_session> {
  public:
-  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset };
+  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset, listen, unlisten };
 
   /// One call: queued, then sent (in flight), then answered.
   struct op {
     op_kind kind = op_kind::statement;
     async_call_ptr call;                           // statement: its SQL and parameters
-    std::string text;                              // internal: the SQL (DEALLOCATE ...)
+    std::string text;                              // internal, listen, unlisten: the SQL (DEALLOCATE ...)
+    std::string channel;                           // listen, unlisten: the name ("" with UNLISTEN *)
     bool keep_prepared = false;                    // reset: as pool_options::reset says
     std::shared_ptr<async_transaction::state> tx;  // the transaction it belongs to (begin: the one it opens)
     async_completion<std::exception_ptr, result_data_ptr> done;  // empty for the session's own operations
@@ -114,6 +126,23 @@ class async_session : public std::enable_shared_from_this<async_session> {
   /// Ends everything: waiting calls end with operation_aborted, the
   /// connection closes. For the database's destructor.
   void shut_down();
+
+  /// Awaits a notification (any thread): at once when one is buffered, else
+  /// when one arrives or after `timeout` (none: no limit) with std::nullopt.
+  /// Not connected, it connects when `may_connect`, else throws
+  /// connection_error (async_listener reconnects by itself). Cancellable
+  /// without losing a notification.
+  net::awaitable<std::optional<notification>> wait_notification(std::optional<std::chrono::milliseconds> timeout,
+                                                                 bool may_connect);
+  /// Closes the connection now, keeping the channels (async_listener::close):
+  /// waits end with operation_aborted, statements with connection_error.
+  void disconnect();
+  /// A connection through a pooler fails to connect with usage_error
+  /// (async_listener); set before the first call.
+  bool refuse_pooler = false;
+  /// Connections opened so far (async_listener: a new one after a loss is a
+  /// `reconnected` event).
+  std::atomic<std::uint64_t> connects{0};
 
   const net::any_io_executor executor;
   const std::string conninfo;
@@ -147,6 +176,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void request_server_cancel(op& target);
   void cancel_settled(bool& pending) noexcept;
   void connection_lost();
+  void connection_lost(const std::string& why);
   void fail_queued(const std::string& message);
   void close_connection() noexcept;
 
@@ -154,9 +184,27 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void start_connect();
   void connect_step(PostgresPollingStatusType polling);
   void connect_failed(const std::string& message);
+  void connect_failed(std::exception_ptr error);
+  void set_up_answered();
   void connected_now();
   void watch_socket();
   void release_socket() noexcept;
+
+  // notifications (session_notifications.cpp)
+  struct waiter;
+  using waiter_ptr = std::shared_ptr<waiter>;
+  void add_waiter(const waiter_ptr& w, std::optional<std::chrono::milliseconds> timeout, bool may_connect);
+  void read_notifications();
+  bool take_notification(std::uint64_t& sequence, notification& n);
+  void deliver_notifications();
+  void finish_waiter(waiter& w, std::exception_ptr error, std::optional<notification> n = std::nullopt);
+  void fail_waiters(const std::exception_ptr& error);
+  void lost_while_idle();
+  void cancel_wait(const waiter_ptr& w);
+  void give_back(std::uint64_t sequence, notification n);
+  void remember_channels(const op& o);
+  void forget_notifications() noexcept;
+  [[nodiscard]] bool send_listens();
 
   strand_type strand_;
   engine::connection conn_;
@@ -180,9 +228,34 @@ class async_session : public std::enable_shared_from_this<async_session> {
   std::unordered_set<std::string> preparing_;       // statements being prepared now: prepared once
   std::uint64_t cache_epoch_ = 0;                     // bumped when the server's statements are dropped
 
+  std::vector<std::string> channels_;        // LISTENed to, in the order first listened: again on every connect
+  bool relistening_ = false;                 // set_up_ is the LISTENs of a new connection
+  std::deque<waiter_ptr> waiters_;           // waiting for a notification, first come first served
+  std::map<std::uint64_t, notification> returned_;  // handed to a waiter that was cancelled meanwhile
+  std::uint64_t taken_ = 0;                  // notifications taken from the engine's buffer (their numbers)
+
   std::uint64_t cancels_issued_ = 0;
   std::size_t cancels_pending_ = 0;
   cancel_worker canceller_;
+};
+
+/// A coroutine waiting for a notification.
+struct async_session::waiter {
+  explicit waiter(const net::any_io_executor& strand) : timer(strand) {}
+  // On the caller's executor, which also runs its cancellation handler (as
+  // Asio's `||` does): whichever of the answer and a cancellation gets there
+  // first wins. A notification that lost is given back to the session.
+  enum outcome : int { pending, answered, cancelled };
+  bool settle(outcome o) noexcept {
+    int expected = pending;
+    return state.compare_exchange_strong(expected, o);
+  }
+
+  async_completion<std::exception_ptr, std::optional<notification>> done;
+  net::steady_timer timer;     // its timeout (strand)
+  bool finished = false;       // strand: it has its answer
+  std::uint64_t sequence = 0;  // the number of the notification it was given
+  std::atomic<int> state{pending};
 };
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -172,6 +173,7 @@ void connection::close() noexcept {
     canceller_.reset();  // a cancel being sent from another thread keeps its own reference
   }
   fail_in_flight();
+  collect_notifications();  // read already: kept for the next wait
   if (conn_ != nullptr) PQfinish(conn_);  // the server rolls back whatever was uncommitted
   conn_ = nullptr;
   behind_pooler_ = false;
@@ -196,6 +198,7 @@ bool connection::read_idle_input() noexcept {
     if (PQconsumeInput(conn_) == 0) break;
     PQisBusy(conn_);  // parses what came: a FATAL goodbye reaches receive_notice
   }
+  collect_notifications();
   return arrived;
 }
 
@@ -233,6 +236,7 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
     for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
     const request_ptr r = submit(commands);
     wait(*r);
+    discard_notifications();  // the previous user's, up to its UNLISTEN *
     for (std::size_t i = 0; i < commands.size(); ++i) {
       if (i >= r->results.size() || !succeeded(r->results[i].get())) return false;
     }
@@ -325,6 +329,7 @@ void connection::flush_request() {
 
 // Hands every result libpq has parsed to the request waiting for it.
 void connection::route_results() noexcept {
+  collect_notifications();
   while (!inflight_.empty() && conn_ != nullptr) {
     if (unwanted_copy_ != PGRES_COMMAND_OK && !end_unwanted_copy()) return;  // more of its data to come
     const bool broken = PQstatus(conn_) == CONNECTION_BAD;
@@ -391,6 +396,7 @@ void connection::on_readable() noexcept {
   if (conn_ == nullptr) return;
   const bool read = PQconsumeInput(conn_) == 1;
   route_results();  // what came before a loss still counts
+  collect_notifications();  // those that came after the last result: nothing else would read them
   if (!read || !is_ok()) fail_in_flight();
 }
 
@@ -522,6 +528,48 @@ result_ptr connection::finish_copy() {
   }
   if (is_ok() && PQenterPipelineMode(conn_) != 1) out_of_step_ = true;
   return last;
+}
+
+// --- notifications ---
+
+void connection::collect_notifications() noexcept {
+  if (conn_ == nullptr) return;
+  // PQnotifies parses what has been read; libpq keeps the messages in order.
+  while (PGnotify* n = PQnotifies(conn_)) {
+    try {
+      notifications_.push_back({n->relname, n->extra != nullptr ? n->extra : "", n->be_pid});
+    } catch (...) {  // out of memory: this one is lost, the connection is not
+    }
+    PQfreemem(n);
+  }
+}
+
+std::optional<notification> connection::take_notification() {
+  if (notifications_.empty()) return std::nullopt;
+  notification n = std::move(notifications_.front());
+  notifications_.pop_front();
+  return n;
+}
+
+std::optional<notification> connection::wait_notification(steady_clock::time_point deadline) {
+  for (;;) {
+    collect_notifications();
+    if (!notifications_.empty()) return take_notification();
+    if (!is_ok() || server_closing_) {
+      throw connection_error("connection lost while waiting for a notification: " + error_message());
+    }
+    // A timeout of 0 still reads what the socket holds, once.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
+    const int wait_ms = static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(left.count(), 0, 1 << 30));
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    const int ready = ::poll(&fd, 1, wait_ms);
+    if (ready < 0 && errno != EINTR) throw connection_error(std::string("poll: ") + std::strerror(errno));
+    if (ready > 0) {
+      if (PQconsumeInput(conn_) == 1) PQisBusy(conn_);  // parses it: a FATAL goodbye reaches receive_notice
+    } else if (ready == 0 && steady_clock::now() >= deadline) {
+      return std::nullopt;
+    }
+  }
 }
 
 // --- notices and cancel ---

@@ -13,7 +13,8 @@
 //
 // It also sets up the session when connecting (one round trip: date styles,
 // pooler detection, statement timeout), resets it for a pool, keeps the
-// statement cache of this session, passes notices on and sends cancels.
+// statement cache of this session, passes notices on, collects
+// notifications (LISTEN/NOTIFY) and sends cancels.
 
 #include <libpq-fe.h>
 
@@ -24,6 +25,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +33,7 @@
 
 #include "engine/request.hpp"
 #include "engine/statement_cache.hpp"
+#include "pgwrap/notification.hpp"
 
 namespace pgwrap::engine {
 
@@ -159,6 +162,23 @@ class connection {
   /// The COPY's final result; the connection is back in pipeline mode.
   result_ptr finish_copy();
 
+  // --- notifications (LISTEN/NOTIFY) ---
+
+  /// Every read collects the notifications that came with it, whichever call
+  /// made it, into a buffer that outlives the connection: none is lost
+  /// between two waits, or when the connection closes.
+  [[nodiscard]] bool has_notification() const noexcept { return !notifications_.empty(); }
+  /// The oldest notification not taken yet, if any.
+  std::optional<notification> take_notification();
+  /// Waits on the socket (nothing may be in flight) until a notification
+  /// comes or `deadline` passes; returns at once when one is buffered.
+  /// Throws connection_error when the connection is lost or the server
+  /// closes the session.
+  std::optional<notification> wait_notification(std::chrono::steady_clock::time_point deadline);
+  /// Drops the buffered notifications (a pool's reset: UNLISTEN * ends the
+  /// user's LISTENs, and the next user must not see what they received).
+  void discard_notifications() noexcept { notifications_.clear(); }
+
   // --- notices and cancel ---
 
   /// Receives every notice, without its trailing newline.
@@ -203,6 +223,7 @@ class connection {
   void wait_until(Done done);
   void wait_socket(bool write, int timeout_ms);
   static void receive_notice(void* self, const PGresult* notice);
+  void collect_notifications() noexcept;
 
   PGconn* conn_ = nullptr;
   std::deque<in_flight_entry> inflight_;
@@ -218,6 +239,7 @@ class connection {
   std::shared_ptr<PGcancel> canceller_;
   std::string connecting_to_;                // the conninfo being connected to, for redacting messages
   std::vector<std::string> set_up_sql_;      // the set-up statements sent, for naming one that failed
+  std::deque<notification> notifications_;   // received, not taken yet, oldest first
 };
 
 /// `text` without trailing newlines and spaces (libpq's messages end in one).

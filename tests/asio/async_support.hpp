@@ -327,6 +327,25 @@ inline int env_int(const char* name, int fallback) {
   return n > 0 ? n : fallback;
 }
 
+/// Ticks a 1 ms steady_timer until `stop`, keeping its worst lateness (when
+/// it ran minus when it was due: how long the loop thread was kept from it)
+/// and the `phase` the test was in then.
+inline net::awaitable<void> tick_every_millisecond(const bool& stop, const std::string& phase, steady::duration& worst,
+                                                   std::string& worst_phase, long& ticks) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  while (!stop) {
+    const auto due = steady::now() + std::chrono::milliseconds(1);
+    timer.expires_at(due);
+    co_await timer.async_wait(net::use_awaitable);
+    const auto late = steady::now() - due;
+    if (late > worst) {
+      worst = late;
+      worst_phase = phase;
+    }
+    ++ticks;
+  }
+}
+
 /// The tests' fixture: skips without a server; gives each test a schema of
 /// its own (dropped afterwards, with every table the test made in it) and
 /// `admin`, a blocking autocommit connection for setting up and checking

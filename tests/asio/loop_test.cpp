@@ -39,20 +39,7 @@ TEST_F(loop, TheLoopNeverBlocksThroughConnectCancelAndReconnect) {
     const auto ex = co_await net::this_coro::executor;
     bool stop = false;
     wait_group background(ex);
-    background.spawn([&]() -> net::awaitable<void> {
-      net::steady_timer timer(ex);
-      while (!stop) {
-        const auto due = steady::now() + 1ms;
-        timer.expires_at(due);
-        co_await timer.async_wait(net::use_awaitable);
-        const auto late = steady::now() - due;
-        if (late > worst) {
-          worst = late;
-          worst_phase = phase;
-        }
-        ++ticks;
-      }
-    });
+    background.spawn(tick_every_millisecond(stop, phase, worst, worst_phase, ticks));
     const bool ticking = co_await eventually([&] { return ticks >= 3; });
     EXPECT_TRUE(ticking);
 

@@ -323,4 +323,23 @@ TEST_F(pgbouncer, DefaultCacheSettingNeverRunsAnotherClientsStatement) {
   holder.rollback();
 }
 
+TEST_F(pgbouncer, ListenerRefusesAPoolerUnlessToldItPoolsSessions) {
+  // In transaction pooling a LISTEN would stay behind on a server connection
+  // other clients use next: the listener refuses rather than wait forever.
+  pgwrap::listener refused(bouncer_dsn + " dbname=postgres");
+  try {
+    refused.listen("jobs");
+    ADD_FAILURE() << "no usage_error";
+  } catch (const pgwrap::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("transaction pooling"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("allow_session_pooler"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(refused.is_connected());
+  pgwrap::listener_options options;
+  options.allow_session_pooler = true;
+  pgwrap::listener accepted(bouncer_dsn + " dbname=postgres", options);
+  accepted.listen("jobs");  // the user vouches for session pooling
+  EXPECT_TRUE(accepted.is_connected());
+}
+
 }  // namespace

@@ -435,7 +435,7 @@ TEST_F(pool_test, AStreamOutlivingItsHandleStopsInsteadOfReadingAnotherSession) 
     rows.emplace(c->stream("SELECT g FROM generate_series(1, 20) g"));
   }
   pooled_connection c = p.acquire();  // the same connection, reset
-  EXPECT_EQ(c->stream_batch_size(), 10'000U);
+  EXPECT_EQ(c->stream_batch_size(), 1'000U);
   int read = 0;
   EXPECT_THROW(
       {

@@ -41,6 +41,7 @@ TEST_F(stream_test, yields_every_row_in_order_across_batches) {
 }
 
 TEST_F(stream_test, batch_size_equal_to_the_row_count_ends_cleanly) {
+  EXPECT_EQ(db.stream_batch_size(), 1000U);  // the default
   db.set_stream_batch_size(10);
   int rows = 0;
   for (auto r : db.stream("SELECT g FROM generate_series(1, %s) g", 20)) rows += r[0].as<int>() > 0 ? 1 : 0;
@@ -102,7 +103,7 @@ TEST_F(stream_test, rows_stay_valid_after_the_loop_and_the_stream) {
 // inner calls return is right, also when kept after the loop.
 void nested_calls_on_every_row(database& d) {
   d.execute("CREATE TABLE IF NOT EXISTS inner_log (n int8 PRIMARY KEY)");
-  constexpr std::int64_t total = 100'003;  // batches of 10,000 and a short last one
+  constexpr std::int64_t total = 100'003;  // batches of 1,000 (the default) and a short last one
   std::int64_t expected = 1;
   std::int64_t inserted = 0;
   std::vector<row> kept;
@@ -134,8 +135,8 @@ void nested_calls_on_every_row(database& d) {
   EXPECT_EQ(kept[5]["next"].as<std::int64_t>(), 100'002);
 }
 
-// The next batch is fetched ahead while the loop runs; whatever the loop
-// body does with the database, that batch is read first and never lost.
+// The next batches are fetched ahead while the loop runs; whatever the loop
+// body does with the database, they are read first and never lost.
 TEST_F(stream_test, every_kind_of_call_inside_the_loop_loses_no_batch) {
   db.execute("CREATE TABLE side (n int8)");
   for (int i = 0; i < 6; ++i) db.queryone("SELECT %s::int8", i);  // prepared: a cache to drop below
@@ -144,7 +145,7 @@ TEST_F(stream_test, every_kind_of_call_inside_the_loop_loses_no_batch) {
   for (auto r : db.stream("SELECT g::int8 FROM generate_series(1, 2000) g")) {
     const auto n = r[0].as<std::int64_t>();
     ASSERT_EQ(n, expected++);
-    // On a batch's first row the next one is in flight; on its last row it has arrived.
+    // On a batch's first row the next ones are in flight; on its last row they may have arrived.
     if (n % 50 != 1 && n % 50 != 0) continue;
     switch ((n / 50) % 8) {
       case 0: db.executemany("INSERT INTO side VALUES (%s)", std::vector<std::tuple<std::int64_t>>{{n}, {-n}}); break;
@@ -335,7 +336,7 @@ TEST(stream_fault_test, server_stopped_in_the_middle_of_a_stream) {
   } catch (const connection_error& e) {
     EXPECT_NE(std::string(e.what()).find("lost"), std::string::npos) << e.what();
   }
-  // The batches that had arrived (one may have been fetched ahead), then the error.
+  // The batches that had arrived (two may have been fetched ahead), then the error.
   EXPECT_GE(seen, 200);
   EXPECT_LT(seen, 100000);
   EXPECT_EQ(seen % 100, 0);
