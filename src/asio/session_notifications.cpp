@@ -114,7 +114,6 @@ void async_session::read_notifications() {
   if (conn_.server_closing() || !conn_.is_ok()) lost_while_idle();
 }
 
-
 bool async_session::take_notification(std::uint64_t& sequence, notification& n) {
   if (!returned_.empty()) {  // given back: older than anything still in the engine's buffer
     auto node = returned_.extract(returned_.begin());

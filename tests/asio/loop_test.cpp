@@ -115,8 +115,10 @@ TEST_F(loop, TheLoopNeverBlocksThroughConnectCancelAndReconnect) {
       const int ok_before = busy_ok;
       const std::string error = co_await admin_call(worker, admin, "pg_terminate_backend", pid);
       EXPECT_EQ(error, "");
-      const bool noticed = co_await eventually([&] { return busy_lost > 0; });
-      EXPECT_TRUE(noticed) << "no busy statement saw the connection go";
+      // Statements in flight when the server's goodbye arrives fail; if it
+      // arrives between two of them, nothing was lost and none fails (the
+      // in-flight case is lost_connection_test's). Either way the next
+      // statements run on a new connection, checked below.
       phase = "reconnect";
       const bool reconnected = co_await eventually([&]() -> net::awaitable<bool> {
         try {

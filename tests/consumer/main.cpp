@@ -5,6 +5,8 @@
 
 int main() {
   pgwrap::database db("host=/nonexistent/pgwrap-consumer port=1");
+  pgwrap::listener listener("host=/nonexistent/pgwrap-consumer port=1");
+  if (!listener.channels().empty()) return 1;
   try {
     db.execute("SELECT %s", 1);
   } catch (const pgwrap::connection_error&) {
