@@ -14,6 +14,14 @@ namespace pgwrap {
 
 using steady_clock = std::chrono::steady_clock;
 
+usage_error detail::listener_behind_pooler(const char* who) {
+  return usage_error(std::string(who) +
+                     ": this connection goes through a connection pooler (pgbouncer): in transaction pooling a "
+                     "LISTEN stays behind on a server connection that other clients then use, and no notification "
+                     "would ever arrive; connect the listener to the server itself, or set "
+                     "listener_options::allow_session_pooler if the pooler runs in session pooling mode");
+}
+
 struct listener::impl {
   listener_options options;
   database db;
@@ -33,11 +41,7 @@ struct listener::impl {
     db.connect();
     if (db.impl_->conn.behind_pooler() && !options.allow_session_pooler) {
       db.close();
-      throw usage_error(
-          "pgwrap::listener: this connection goes through a connection pooler (pgbouncer): in transaction "
-          "pooling a LISTEN stays behind on a server connection that other clients then use, and no "
-          "notification would ever arrive; connect the listener to the server itself, or set "
-          "listener_options::allow_session_pooler if the pooler runs in session pooling mode");
+      throw detail::listener_behind_pooler("pgwrap::listener");
     }
     connected_once = true;
   }

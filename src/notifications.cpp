@@ -1,5 +1,5 @@
-// database: LISTEN/NOTIFY on the blocking face. The engine collects
-// notifications on every read; these members add the channels' SQL, the
+// database: LISTEN/NOTIFY on the blocking face. The engine keeps the
+// notifications any call reads; these members add the channels' SQL, the
 // rules about transactions, and the wait.
 
 #include <algorithm>

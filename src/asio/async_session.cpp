@@ -667,11 +667,7 @@ void async_session::set_up_answered() {
     return;
   }
   if (refuse_pooler && conn_.behind_pooler()) {
-    connect_failed(std::make_exception_ptr(usage_error(
-        "pgwrap::async_listener: this connection goes through a connection pooler (pgbouncer): in transaction "
-        "pooling a LISTEN stays behind on a server connection that other clients then use, and no notification "
-        "would ever arrive; connect the listener to the server itself, or set "
-        "listener_options::allow_session_pooler if the pooler runs in session pooling mode")));
+    connect_failed(std::make_exception_ptr(listener_behind_pooler("pgwrap::async_listener")));
     return;
   }
   if (send_listens()) return;  // answered later, on the socket

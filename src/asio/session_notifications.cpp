@@ -109,7 +109,7 @@ void async_session::add_waiter(const waiter_ptr& w, std::optional<std::chrono::m
 // Reads what an idle connection received; a session the server closed
 // meanwhile is noticed here, before anyone waits on it.
 void async_session::read_notifications() {
-  if (!in_flight_.empty() || connecting_ || !conn_.is_open()) return;  // the answers' reads collect them
+  if (!in_flight_.empty() || connecting_ || !conn_.is_open()) return;  // the socket is read for the answers, notifications with them
   if (conn_.is_ok()) conn_.read_idle_input();
   if (conn_.server_closing() || !conn_.is_ok()) lost_while_idle();
 }

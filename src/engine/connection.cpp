@@ -198,7 +198,6 @@ bool connection::read_idle_input() noexcept {
     if (PQconsumeInput(conn_) == 0) break;
     PQisBusy(conn_);  // parses what came: a FATAL goodbye reaches receive_notice
   }
-  collect_notifications();
   return arrived;
 }
 
@@ -329,7 +328,6 @@ void connection::flush_request() {
 
 // Hands every result libpq has parsed to the request waiting for it.
 void connection::route_results() noexcept {
-  collect_notifications();
   while (!inflight_.empty() && conn_ != nullptr) {
     if (unwanted_copy_ != PGRES_COMMAND_OK && !end_unwanted_copy()) return;  // more of its data to come
     const bool broken = PQstatus(conn_) == CONNECTION_BAD;
@@ -396,7 +394,6 @@ void connection::on_readable() noexcept {
   if (conn_ == nullptr) return;
   const bool read = PQconsumeInput(conn_) == 1;
   route_results();  // what came before a loss still counts
-  collect_notifications();  // those that came after the last result: nothing else would read them
   if (!read || !is_ok()) fail_in_flight();
 }
 
@@ -532,9 +529,12 @@ result_ptr connection::finish_copy() {
 
 // --- notifications ---
 
+// libpq keeps the NOTIFY messages it reads, in order, until PQnotifies takes
+// them (which also parses what was read and not parsed yet, such as what came
+// after the last result); only PQfinish drops them. So they are moved here
+// when taken and when the connection closes, not on every read.
 void connection::collect_notifications() noexcept {
   if (conn_ == nullptr) return;
-  // PQnotifies parses what has been read; libpq keeps the messages in order.
   while (PGnotify* n = PQnotifies(conn_)) {
     try {
       notifications_.push_back({n->relname, n->extra != nullptr ? n->extra : "", n->be_pid});
@@ -545,6 +545,7 @@ void connection::collect_notifications() noexcept {
 }
 
 std::optional<notification> connection::take_notification() {
+  collect_notifications();
   if (notifications_.empty()) return std::nullopt;
   notification n = std::move(notifications_.front());
   notifications_.pop_front();
@@ -553,8 +554,7 @@ std::optional<notification> connection::take_notification() {
 
 std::optional<notification> connection::wait_notification(steady_clock::time_point deadline) {
   for (;;) {
-    collect_notifications();
-    if (!notifications_.empty()) return take_notification();
+    if (std::optional<notification> n = take_notification()) return n;
     if (!is_ok() || server_closing_) {
       throw connection_error("connection lost while waiting for a notification: " + error_message());
     }
@@ -570,6 +570,11 @@ std::optional<notification> connection::wait_notification(steady_clock::time_poi
       return std::nullopt;
     }
   }
+}
+
+void connection::discard_notifications() noexcept {
+  collect_notifications();
+  notifications_.clear();
 }
 
 // --- notices and cancel ---

@@ -164,11 +164,9 @@ class connection {
 
   // --- notifications (LISTEN/NOTIFY) ---
 
-  /// Every read collects the notifications that came with it, whichever call
-  /// made it, into a buffer that outlives the connection: none is lost
-  /// between two waits, or when the connection closes.
-  [[nodiscard]] bool has_notification() const noexcept { return !notifications_.empty(); }
-  /// The oldest notification not taken yet, if any.
+  /// Notifications read during any call are kept, in order, in a buffer
+  /// that outlives the connection: none is lost between two waits, or when
+  /// the connection closes. The oldest not taken yet, if any:
   std::optional<notification> take_notification();
   /// Waits on the socket (nothing may be in flight) until a notification
   /// comes or `deadline` passes; returns at once when one is buffered.
@@ -177,7 +175,7 @@ class connection {
   std::optional<notification> wait_notification(std::chrono::steady_clock::time_point deadline);
   /// Drops the buffered notifications (a pool's reset: UNLISTEN * ends the
   /// user's LISTENs, and the next user must not see what they received).
-  void discard_notifications() noexcept { notifications_.clear(); }
+  void discard_notifications() noexcept;
 
   // --- notices and cancel ---
 
