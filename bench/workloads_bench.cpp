@@ -5,6 +5,8 @@
 //   F1  fetch 1,000,000 rows (int8, text, float8, timestamptz, bool) into a std::vector
 //   F2  stream 10,000,000 such rows: time per row and peak RSS (each run in a fresh child process)
 //   Q1  20,000 single-row parameterised SELECTs, one after another
+//   Q1obs  Q1 with a no-op pgwrap::observer installed for the process (what observing costs), beside
+//       the same raw libpq variants and pgwrap without the observer
 //   Q2  the same through libpq's pipeline mode
 //   Q3  200 coroutines x 100 `SELECT $1::int4 + 1`, each awaited in turn, on one async_database
 //       (one io_context, one thread: pgwrap pipelines what is in flight), beside libpq's pipeline mode
@@ -23,7 +25,8 @@
 // every *_bench binary: they are ignored). Flags:
 //   --quick          small sizes (a smoke run; Q3 200 x 10 statements; T1 and T2 run 3 s)
 //   --repeat N       runs per implementation (default 5)
-//   --only F1,Q1     these workloads only (Q3 without Q1 runs Q1's pgwrap variant alone, for speedup_vs_Q1)
+//   --only F1,Q1     these workloads only, in any case (Q3 without Q1 runs Q1's pgwrap variant alone, for
+//                    speedup_vs_Q1)
 //   --keep-tables    keep wl_rows / wl_ins afterwards, and reuse them when their size fits
 //   --pgbench PATH   the pgbench binary (default: $PGBENCH, else PostgreSQL 15's, else PATH)
 // Needs a server: PGWRAP_TEST_DSN (a conninfo), else libpq's defaults (PG* variables).
@@ -31,8 +34,9 @@
 //   RESULT <ID> pgwrap/raw=<ratio> pgwrap/libpqxx=<ratio> [...]
 // ratios of median times (above 1: pgwrap is slower); raw is the fastest raw libpq
 // variant; n/a where an implementation does not exist yet. F2 adds per_row_vs_F1, Q3
-// speedup_vs_Q1 (Q1's pgwrap time per query over Q3's), T1 and T2 tps_ratio (pgwrap tps
-// over pgbench's).
+// speedup_vs_Q1 (Q1's pgwrap time per query over Q3's), Q1obs vs_no_observer (pgwrap with
+// the observer over pgwrap without it, in the same run; Q1obs has no libpqxx variant), T1
+// and T2 tps_ratio (pgwrap tps over pgbench's).
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -773,6 +777,15 @@ void run_workload(workload& w, const options& opt) {
   if (w.id == "F1" && pw) f1_per_row = *pw / w.ops;
   if (w.id == "F2" && pw && f1_per_row) line += " per_row_vs_F1=" + fmt_ratio(ratio(*pw / w.ops, f1_per_row));
   if (w.id == "Q1" && pw) q1_pgwrap_per_query = *pw / w.ops;
+  if (w.id == "Q1obs") {  // the observed variant over the same code without an observer, in this run
+    std::optional<double> unobserved;
+    for (const variant& v : w.variants) {
+      if (v.fam == family::pgwrap && !v.counts && v.error.empty() && !v.samples.empty()) {
+        unobserved = median(field(v, &sample::seconds));
+      }
+    }
+    line += " vs_no_observer=" + fmt_ratio(ratio(pw, unobserved));
+  }
   if (w.id == "Q3") {  // Q1's pgwrap time per query over Q3's
     const std::optional<double> per_query = pw ? std::optional<double>(*pw / w.ops) : std::nullopt;
     line += " speedup_vs_Q1=" + fmt_ratio(ratio(q1_pgwrap_per_query, per_query));
@@ -1210,50 +1223,86 @@ sample one_row(sample& s, const wl_row& r) {
   return s;
 }
 
-workload make_q1(connections& cx, const std::vector<std::int64_t>& ids) {
+// Q1obs: an observer that does nothing. pgwrap still makes each event (an id,
+// the SQL copied, the clock read three times, the server's facts), reads the
+// process's list of observers, and makes the two virtual calls: the price of
+// having any observer at all.
+class noop_observer final : public pgwrap::observer {};
+
+// Installs an observer for the whole process while it lives.
+class process_observer {
+ public:
+  explicit process_observer(std::shared_ptr<pgwrap::observer> o) : o_(std::move(o)) { pgwrap::add_observer(o_); }
+  ~process_observer() { pgwrap::remove_observer(o_); }
+  process_observer(const process_observer&) = delete;
+  process_observer& operator=(const process_observer&) = delete;
+
+ private:
+  std::shared_ptr<pgwrap::observer> o_;
+};
+
+// Q1, or with `observed` Q1obs: pgwrap's variant runs with a no-op observer
+// installed for the process (installed and removed around each timed run),
+// beside the same raw libpq variants and pgwrap's variant without it.
+workload make_q1(connections& cx, const std::vector<std::int64_t>& ids, bool observed = false) {
   workload w;
-  w.id = "Q1";
+  w.id = observed ? "Q1obs" : "Q1";
   w.title = with_commas(static_cast<std::int64_t>(ids.size())) +
-            " single-row SELECT ... WHERE id = $1, one after another (random ids)";
+            " single-row SELECT ... WHERE id = $1, one after another (random ids)" +
+            (observed ? ", pgwrap with a no-op observer installed for the process" : "");
   w.unit = "query";
   w.ops = static_cast<double>(ids.size());
   const std::uint64_t expected = expected_checksum(ids);
   w.verify = expect_rows(ids.size(), expected);
   w.verified = "one row per query, checksum " + checksum_hex(expected) + " (computed on the client)";
 
-  w.variants.push_back({"pgwrap queryone<wl_row> (prepared, cached)", family::pgwrap, true,
-                        [&cx] { (void)cx.pw.queryone<wl_row>(q1_sql_pw, std::int64_t{1}); },
-                        [&cx, &ids] {
-                          return timed([&] {
-                            sample s;
-                            for (const std::int64_t id : ids) {
-                              const auto r = cx.pw.queryone<wl_row>(q1_sql_pw, id);
-                              if (!r) fail("no row for id " + std::to_string(id));
-                              one_row(s, *r);
-                            }
-                            return s;
-                          });
-                        },
-                        {}, {}, {}});
-  w.variants.push_back({"pgwrap queryone untyped, row[i].as<T>()", family::pgwrap, false, {},
-                        [&cx, &ids] {
-                          return timed([&] {
-                            sample s;
-                            for (const std::int64_t id : ids) {
-                              const auto r = cx.pw.queryone(q1_sql_pw, id);
-                              if (!r) fail("no row for id " + std::to_string(id));
-                              const pgwrap::row& row = *r;
-                              one_row(s, wl_row{row[0].as<std::int64_t>(), row[1].as<std::string>(),
-                                                row[2].as<double>(), row[3].as<ts_type>(), row[4].as<bool>()});
-                            }
-                            return s;
-                          });
-                        },
-                        {}, {}, {}});
+  auto typed = [&cx, &ids](bool with_observer) {
+    return [&cx, &ids, with_observer] {
+      std::optional<process_observer> installed;  // outside the timed part
+      if (with_observer) installed.emplace(std::make_shared<noop_observer>());
+      return timed([&] {
+        sample s;
+        for (const std::int64_t id : ids) {
+          const auto r = cx.pw.queryone<wl_row>(q1_sql_pw, id);
+          if (!r) fail("no row for id " + std::to_string(id));
+          one_row(s, *r);
+        }
+        return s;
+      });
+    };
+  };
+  w.variants.push_back({observed ? "pgwrap queryone<wl_row> (prepared, cached), no-op observer"
+                                 : "pgwrap queryone<wl_row> (prepared, cached)",
+                        family::pgwrap, true, [&cx] { (void)cx.pw.queryone<wl_row>(q1_sql_pw, std::int64_t{1}); },
+                        typed(observed), {}, {}, {}});
+  if (observed) {
+    w.variants.push_back({"pgwrap queryone<wl_row>, no observer", family::pgwrap, false, {}, typed(false), {}, {}, {}});
+    w.notes.push_back("pgwrap, no observer* is the same code with no observer installed; vs_no_observer is the "
+                      "observed variant's median over it");
+  }
+  if (!observed) {
+    w.variants.push_back({"pgwrap queryone untyped, row[i].as<T>()", family::pgwrap, false, {},
+                          [&cx, &ids] {
+                            return timed([&] {
+                              sample s;
+                              for (const std::int64_t id : ids) {
+                                const auto r = cx.pw.queryone(q1_sql_pw, id);
+                                if (!r) fail("no row for id " + std::to_string(id));
+                                const pgwrap::row& row = *r;
+                                one_row(s, wl_row{row[0].as<std::int64_t>(), row[1].as<std::string>(),
+                                                  row[2].as<double>(), row[3].as<ts_type>(), row[4].as<bool>()});
+                              }
+                              return s;
+                            });
+                          },
+                          {}, {}, {}});
+  }
 
-  // raw libpq: unprepared (PQexecParams) or prepared; text or binary.
-  auto raw = [&cx, &ids](bool prepared, bool binary) {
-    return [&cx, &ids, prepared, binary] {
+  // raw libpq: unprepared (PQexecParams) or prepared; text or binary. Q1obs
+  // prepares its own statement on the same connection, after Q1's.
+  const char* raw_name = observed ? "raw_q1obs" : "raw_q1";
+  auto raw = [&cx, &ids, raw_name](bool prepared, bool binary) {
+    return [&cx, &ids, raw_name, prepared, binary] {
       return timed([&] {
         sample s;
         PGconn* c = cx.raw.get();
@@ -1271,7 +1320,7 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids) {
           } else {
             *std::to_chars(id_text, id_text + sizeof id_text - 1, id).ptr = '\0';
           }
-          result_ptr r(prepared ? PQexecPrepared(c, "raw_q1", 1, values, lengths, formats, result_format)
+          result_ptr r(prepared ? PQexecPrepared(c, raw_name, 1, values, lengths, formats, result_format)
                                 : PQexecParams(c, q1_sql_raw, 1, types, values, lengths, formats, result_format));
           if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(std::string("Q1: ") + PQresultErrorMessage(r.get()));
           if (PQntuples(r.get()) != 1) fail("Q1: not one row");
@@ -1288,11 +1337,13 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids) {
     };
   };
   w.variants.push_back({"raw libpq text, PQexecParams", family::raw, true,
-                        [&cx] { prepare(cx.raw.get(), "raw_q1", q1_sql_raw, {oid_int8}); }, raw(false, false), {}, {}, {}});
+                        [&cx, raw_name] { prepare(cx.raw.get(), raw_name, q1_sql_raw, {oid_int8}); }, raw(false, false),
+                        {}, {}, {}});
   w.variants.push_back({"raw libpq text, prepared", family::raw, true, {}, raw(true, false), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, PQexecParams", family::raw, true, {}, raw(false, true), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, prepared", family::raw, true, {}, raw(true, true), {}, {}, {}});
 
+  if (observed) return w;  // pgwrap/libpqxx is Q1's
   w.variants.push_back({"libpqxx prepared", family::libpqxx, true,
                         [&cx] { cx.px->prepare("wl_q1", q1_sql_raw); },
                         [&cx, &ids] {
@@ -2147,12 +2198,17 @@ workload make_t2(const options& opt) {
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q2,Q3,I1,I2,I3,T1,T2]\n"
+               "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2]\n"
                "                       [--keep-tables] [--pgbench PATH]\n"
                "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
 }
 
-const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q2", "Q3", "I1", "I2", "I3", "T1", "T2"};
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q1obs", "Q2", "Q3", "I1", "I2", "I3", "T1", "T2"};
 
 int run(const options& opt) {
   std::printf("pgwrap workloads benchmark: %s sizes, %d runs per implementation, alternating\n",
@@ -2174,7 +2230,8 @@ int run(const options& opt) {
   const auto started = chr::steady_clock::now();
 
   // Q3 needs Q1's pgwrap time per query (Q1's pgwrap variant runs alone when Q1 is not run).
-  const bool need_rows = opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q2") || opt.wants("Q3");
+  const bool need_rows = opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q1obs") ||
+                         opt.wants("Q2") || opt.wants("Q3");
   const bool need_ins = opt.wants("I1") || opt.wants("I2") || opt.wants("I3");
   // wl_rows holds as many rows as F2 streams (it streams the whole table), at least F1's.
   const std::int64_t table_rows = opt.wants("F2") ? std::max(opt.f2_rows, opt.f1_rows) : opt.f1_rows;
@@ -2211,6 +2268,7 @@ int run(const options& opt) {
       if (id == "F1") w = make_f1(cx, opt);
       if (id == "F2") w = make_f2(opt, table_rows);
       if (id == "Q1") w = make_q1(cx, ids);
+      if (id == "Q1obs") w = make_q1(cx, ids, true);
       if (id == "Q2") w = make_q2(cx, ids);
       if (id == "Q3") {
         if (!opt.wants("Q1")) measure_q1_pgwrap(cx, ids, opt);
@@ -2277,10 +2335,11 @@ int main(int argc, char** argv) {
         for (std::size_t p = 0; p <= o->size(); ++p) {
           if (p == o->size() || (*o)[p] == ',') {
             if (!item.empty()) {
-              if (std::find(all_workloads.begin(), all_workloads.end(), item) == all_workloads.end()) {
-                throw std::invalid_argument("unknown workload " + item);
-              }
-              opt.only.insert(item);
+              const auto known = std::find_if(all_workloads.begin(), all_workloads.end(), [&](const std::string& id) {
+                return upper(id) == item;
+              });
+              if (known == all_workloads.end()) throw std::invalid_argument("unknown workload " + item);
+              opt.only.insert(*known);  // as spelled in all_workloads ("q1OBS" is Q1obs)
             }
             item.clear();
           } else {

@@ -7,6 +7,7 @@
 // argument that cannot be encoded, an exception) is undone, and a server
 // error leaves nothing of the run behind.
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <exception>
@@ -85,14 +86,19 @@ struct pipeline_state {
 class database::pipeline_run {
  public:
   /// `results`, when not null, receives every statement's result, in order.
-  pipeline_run(impl& st, std::vector<result>* results);
+  pipeline_run(impl& st, std::vector<result>* results, std::size_t expected_statements);
   ~pipeline_run();
   pipeline_run(const pipeline_run&) = delete;
   pipeline_run& operator=(const pipeline_run&) = delete;
-  void send(std::string_view sql, std::span<const detail::arg_ref> args, bool literal);
+  void send(const detail::sql_ref& sql, std::span<const detail::arg_ref> args);
   void send(const std::string& sql, std::span<const param_ref> params);
   /// Waits for every result; returns the rows affected; throws the first error.
   std::int64_t finish();
+  /// Observers see the run as one operation; it starts with the first
+  /// statement (or at finish() when there is none).
+  detail::operation op;
+  void start_observing(std::string_view sql, const detail::statement_summary& summary,
+                       std::span<const param_ref> params = {});
 
  private:
   void begin(std::vector<result>* results);
@@ -106,23 +112,39 @@ class database::pipeline_run {
 
 void database::run_deleter::operator()(pipeline_run* run) const noexcept { delete run; }
 
-database::run_handle<database::pipeline_run> database::start_pipeline(std::vector<result>* results) {
-  return run_handle<pipeline_run>(new pipeline_run(state(), results));
+database::run_handle<database::pipeline_run> database::start_pipeline(std::vector<result>* results,
+                                                                      std::size_t expected_statements) {
+  return run_handle<pipeline_run>(new pipeline_run(state(), results, expected_statements));
 }
 
-void database::pipeline_send(pipeline_run& run, std::string_view sql, std::span<const detail::arg_ref> args,
-                             bool literal) {
-  run.send(sql, args, literal);
+void database::pipeline_send(pipeline_run& run, const detail::sql_ref& sql, std::span<const detail::arg_ref> args) {
+  run.send(sql, args);
 }
 
-std::int64_t database::pipeline_finish(pipeline_run& run) { return run.finish(); }
+std::int64_t database::pipeline_finish(pipeline_run& run) {
+  if (!run.op.started()) run.start_observing({}, {{}, {}, false});
+  const std::int64_t affected = run.finish();
+  run.op.succeeded(affected);
+  return affected;
+}
 
-database::pipeline_run::pipeline_run(impl& st, std::vector<result>* results) : st_(st) {
+void database::pipeline_failed(pipeline_run& run) noexcept { run.op.failed(); }
+
+database::pipeline_run::pipeline_run(impl& st, std::vector<result>* results, std::size_t expected_statements)
+    : op(st.observing, operation_kind::batch), st_(st) {
+  op.set_batch_size(expected_statements);
   st_.enter();
   entered_ = true;
   try {
     begin(results);
   } catch (...) {
+    // Not started yet (it starts with the first statement): the call still
+    // shows as one operation, failed, after the connect that failed it.
+    try {
+      if (!op.started()) start_observing({}, {{}, {}, false});
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory describing it: the original exception goes on
+    }
+    op.failed();
     if (state_) {
       state_.reset();
       st_.pipeline = false;
@@ -158,11 +180,19 @@ database::pipeline_run::~pipeline_run() {
   if (entered_) st_.leave();
 }
 
-void database::pipeline_run::send(std::string_view sql, std::span<const detail::arg_ref> args, bool literal) {
-  st_.expand(sql, literal, args);
+void database::pipeline_run::send(const detail::sql_ref& sql, std::span<const detail::arg_ref> args) {
+  st_.expand(sql.text, sql.checked, args);
   const std::string expanded = std::move(st_.sql);
+  if (!op.started()) start_observing(expanded, sql.summary, st_.params);
   send(expanded, st_.params);
   st_.sql = expanded;  // keep the buffer's capacity for the next row
+}
+
+void database::pipeline_run::start_observing(std::string_view sql, const detail::statement_summary& summary,
+                                             std::span<const param_ref> params) {
+  op.describe(sql, summary, params);
+  op.start();
+  op.sent();  // BEGIN went already; the statements leave as they come
 }
 
 void database::pipeline_run::send(const std::string& sql, std::span<const param_ref> params) {
@@ -211,6 +241,7 @@ std::int64_t database::pipeline_run::finish() {
   check_connection();
   const std::unique_ptr<pipeline_state> done = std::move(state_);
   st_.pipeline = false;
+  op.set_batch_size(done->user_statements);
   if (done->failure) std::rethrow_exception(done->failure);
   if (!done->error) return done->affected;
   if (done->own_transaction) st_.control("ROLLBACK");  // our BEGIN's transaction is aborted: end it
@@ -248,14 +279,31 @@ void database::pipeline_run::abandon() noexcept {
 std::vector<result> database::execute_batch(const batch& statements) {
   std::vector<result> results;
   results.reserve(statements.size());
-  pipeline_run run(state(), &results);
-  for (const auto& s : statements.statements()) {
-    std::vector<param_ref> refs;
-    refs.reserve(s.params.size());
-    for (const param& prm : s.params) refs.push_back(prm.ref());
-    run.send(s.sql, refs);
+  pipeline_run run(state(), &results, statements.size());
+  try {
+    if (run.op.active()) {
+      // One text for the batch (as OpenTelemetry asks): the statement's, or all of them joined by "; ".
+      const auto& list = statements.statements();
+      const bool same = std::all_of(list.begin(), list.end(), [&](const auto& s) { return s.sql == list.front().sql; });
+      std::string texts;
+      for (const auto& s : list) {
+        if (same && !texts.empty()) break;
+        texts += (texts.empty() ? "" : "; ") + s.sql;
+      }
+      run.start_observing(texts, same ? detail::statement_summary{{}, {}, false}
+                                      : detail::statement_summary{"BATCH", {}, true});
+    }
+    for (const auto& s : statements.statements()) {
+      std::vector<param_ref> refs;
+      refs.reserve(s.params.size());
+      for (const param& prm : s.params) refs.push_back(prm.ref());
+      run.send(s.sql, refs);
+    }
+    pipeline_finish(run);
+  } catch (...) {
+    pipeline_failed(run);
+    throw;
   }
-  run.finish();
   return results;
 }
 

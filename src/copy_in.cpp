@@ -55,11 +55,13 @@ void append_copy_text(std::string_view value, std::string& out) {
 /// end; an unfinished COPY is aborted, leaving the table as it was.
 class database::copy_run {
  public:
-  copy_run(impl& st, const ident& table, const std::vector<std::string>& columns) : st_(st) {
+  copy_run(impl& st, const ident& table, const std::vector<std::string>& columns)
+      : op(st.observing, operation_kind::copy_in), st_(st) {
     st_.enter();
     try {
       begin(table, columns);
     } catch (...) {
+      op.failed();
       st_.leave();
       throw;
     }
@@ -79,6 +81,7 @@ class database::copy_run {
 
   void send_row(std::span<const param_ref> values);
   std::int64_t finish();
+  detail::operation op;  // from the probe to the COPY's end
 
  private:
   void begin(const ident& table, const std::vector<std::string>& columns);
@@ -102,7 +105,13 @@ database::run_handle<database::copy_run> database::start_copy(const ident& table
 
 void database::copy_send_row(copy_run& run, std::span<const param_ref> values) { run.send_row(values); }
 
-std::int64_t database::copy_finish(copy_run& run) { return run.finish(); }
+std::int64_t database::copy_finish(copy_run& run) {
+  const std::int64_t rows = run.finish();
+  run.op.succeeded(rows);
+  return rows;
+}
+
+void database::copy_failed(copy_run& run) noexcept { run.op.failed(); }
 
 void database::copy_run::begin(const ident& table, const std::vector<std::string>& columns) {
   if (st_.pipeline) throw usage_error("copy_in while a pipeline runs on this database");
@@ -115,6 +124,9 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
   // with the CLOSE of finished cursors and the implicit BEGIN.
   const std::string probe =
       "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + table.quoted() + " WHERE false";
+  sql_ = "COPY " + table.quoted() + (list.empty() ? std::string() : " (" + list + ")") + " FROM STDIN";
+  op.describe(sql_, {{}, {}, false});
+  op.start();
   st_.connection();
   const PGTransactionStatusType before = st_.status();
   std::vector<std::string> statements;
@@ -122,7 +134,6 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
   statements.push_back(probe);
   const auto description = st_.control_all(statements, before);  // the probe's, or the first failure
   for (std::size_t i = 0; i < description->columns(); ++i) column_types_.push_back(description->type_oid(i));
-  sql_ = "COPY " + table.quoted() + (list.empty() ? std::string() : " (" + list + ")") + " FROM STDIN";
 }
 
 void database::copy_run::start(std::span<const param_ref> first_row) {
@@ -132,6 +143,7 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
     if (p.data != nullptr && !fits_binary(p, column_types_[i])) binary_ = false;
   }
   sql_ += binary_ ? " (FORMAT binary)" : " (FORMAT text)";
+  op.sent();
   result_ptr res = st_.conn.start_copy(sql_);
   if (PQresultStatus(res.get()) != PGRES_COPY_IN) st_.take(std::move(res), sql_, st_.status());  // throws what went wrong
   started_ = true;

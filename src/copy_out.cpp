@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "observe/operation.hpp"
 #include "session.hpp"
 #include "stream_source.hpp"
 
@@ -80,8 +81,13 @@ void unescape_copy_text(std::string_view field, std::string& out) {
 class copy_source final : public stream_source {
  public:
   copy_source(std::shared_ptr<database::impl::copy_out_state> state, std::string query, const result_data& description,
-              bool binary, std::size_t batch_rows, PGTransactionStatusType before)
-      : state_(std::move(state)), query_(std::move(query)), binary_(binary), batch_rows_(batch_rows), before_(before) {
+              bool binary, std::size_t batch_rows, PGTransactionStatusType before, std::unique_ptr<operation> op)
+      : state_(std::move(state)),
+        query_(std::move(query)),
+        binary_(binary),
+        batch_rows_(batch_rows),
+        before_(before),
+        op_(std::move(op)) {
     for (std::size_t i = 0; i < description.columns(); ++i) names_.emplace_back(description.column_names()[i]);
     for (std::size_t i = 0; i < names_.size(); ++i) {
       columns_.push_back(PGresAttDesc{names_[i].data(), 0, 0, binary ? 1 : 0, description.type_oid(i), -1, -1});
@@ -90,6 +96,7 @@ class copy_source final : public stream_source {
 
   // A COPY left early is read to its end: until then the connection takes nothing else.
   ~copy_source() override {
+    if (op_ && !done_) op_->succeeded(rows_);  // left early: what was read is what it did
     database::impl* st = state_->owner;
     if (done_ || st == nullptr) return;
     st->copying.reset();
@@ -108,10 +115,26 @@ class copy_source final : public stream_source {
     database::impl* st = state_->owner;
     if (st == nullptr) {
       done_ = true;
-      throw connection_error("copy_out cannot go on: its database was closed or lost its connection before the "
-                             "last row was read (the rows read so far stay valid)");
+      try {
+        throw connection_error("copy_out cannot go on: its database was closed or lost its connection before the "
+                               "last row was read (the rows read so far stay valid)");
+      } catch (...) {
+        if (op_) op_->failed();
+        throw;
+      }
     }
     const database::call_scope scope(*st);
+    try {
+      return read_batch(*st);
+    } catch (...) {
+      if (op_) op_->failed();
+      throw;
+    }
+  }
+
+ private:
+  std::shared_ptr<const result_data> read_batch(database::impl& db) {
+    database::impl* st = &db;
     result_ptr batch(PQmakeEmptyPGresult(st->conn.native(), PGRES_TUPLES_OK));
     if (!batch || PQsetResultAttrs(batch.get(), static_cast<int>(columns_.size()), columns_.data()) != 1) {
       throw std::bad_alloc();
@@ -133,10 +156,11 @@ class copy_source final : public stream_source {
       const std::string_view message(raw, static_cast<std::size_t>(size));
       if (binary_ ? add_binary_row(batch.get(), rows, message) : add_text_row(batch.get(), rows, message)) ++rows;
     }
+    rows_ += rows;
+    if (done_ && op_) op_->succeeded(rows_);
     return std::make_shared<const result_data>(batch.release(), query_);
   }
 
- private:
   void finish(database::impl& st) {
     done_ = true;
     st.copying.reset();
@@ -223,46 +247,62 @@ class copy_source final : public stream_source {
   bool header_read_ = false;
   bool done_ = false;
   std::string scratch_;  // one unescaped text value
+  std::unique_ptr<operation> op_;  // observers see the COPY from its start to its last row; null when none
+  std::int64_t rows_ = 0;
 };
 
 }  // namespace detail
 
-database::opened_stream database::open_copy_out(std::string_view sql, std::span<const detail::arg_ref> args,
-                                                binary_chooser chooser, bool literal) {
+database::opened_stream database::open_copy_out(const detail::sql_ref& sql, std::span<const detail::arg_ref> args,
+                                                binary_chooser chooser) {
   impl& st = state();
   std::unique_ptr<detail::copy_source> source;
   {
     const call_scope scope(st);
-    st.expand(sql, literal, args);
+    st.expand(sql.text, sql.checked, args);
     if (!st.params.empty()) {
       throw usage_error("copy_out: COPY takes no parameters; format only identifiers (%I) into its query");
     }
     if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
-    st.connection();
-    // One round trip: [CLOSE ...,] [BEGIN,] and the statement described
-    // (unnamed), for its columns' names and types.
-    const PGTransactionStatusType idle_or_not = st.status();
-    std::vector<std::string> statements;
-    const bool begin = st.prelude(statements, idle_or_not);
-    const PGTransactionStatusType before = begin ? PQTRANS_INTRANS : idle_or_not;
-    std::vector<command> commands;
-    for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
-    commands.push_back(command::prepare("", st.sql.c_str(), {}));
-    commands.push_back(command::describe(""));
-    const engine::request_ptr r = st.exchange(commands);
-    for (std::size_t i = 0; i < statements.size(); ++i) st.take(impl::result_of(*r, i), statements[i], idle_or_not);
-    st.take(impl::result_of(*r, statements.size()), st.sql, before);
-    const auto description = st.take(impl::result_of(*r, statements.size() + 1), st.sql, before);
-    const bool binary = chooser != nullptr && chooser(*description);
-    const std::string copy = "COPY (" + st.sql + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
-    result_ptr started = st.conn.start_copy(copy);
-    if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
-      st.take(std::move(started), st.sql, before);  // throws the server's error
-      throw usage_error("copy_out: the statement did not start a COPY: " + st.sql);
+    std::unique_ptr<detail::operation> op;
+    if (st.observing.observed()) {
+      op = std::make_unique<detail::operation>(st.observing, operation_kind::copy_out);
+      op->describe(st.sql, sql.summary);
+      op->start();
     }
-    st.copying = std::make_shared<impl::copy_out_state>(impl::copy_out_state{&st});
-    source = std::make_unique<detail::copy_source>(st.copying, st.sql, *description, binary, st.stream_batch_rows,
-                                                   before);
+    try {
+      st.connection();
+      // One round trip: [CLOSE ...,] [BEGIN,] and the statement described
+      // (unnamed), for its columns' names and types.
+      const PGTransactionStatusType idle_or_not = st.status();
+      std::vector<std::string> statements;
+      const bool begin = st.prelude(statements, idle_or_not);
+      const PGTransactionStatusType before = begin ? PQTRANS_INTRANS : idle_or_not;
+      std::vector<command> commands;
+      for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
+      commands.push_back(command::prepare("", st.sql.c_str(), {}));
+      commands.push_back(command::describe(""));
+      const engine::request_ptr r = st.exchange(commands);
+      for (std::size_t i = 0; i < statements.size(); ++i) st.take(impl::result_of(*r, i), statements[i], idle_or_not);
+      st.take(impl::result_of(*r, statements.size()), st.sql, before);
+      const auto description = st.take(impl::result_of(*r, statements.size() + 1), st.sql, before);
+      const bool binary = chooser != nullptr && chooser(*description);
+      const std::string copy = "COPY (" + st.sql + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
+      if (op) {
+        op->sent();  // copies the server's facts: the rows may outlive the database
+      }
+      result_ptr started = st.conn.start_copy(copy);
+      if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+        st.take(std::move(started), st.sql, before);  // throws the server's error
+        throw usage_error("copy_out: the statement did not start a COPY: " + st.sql);
+      }
+      st.copying = std::make_shared<impl::copy_out_state>(impl::copy_out_state{&st});
+      source = std::make_unique<detail::copy_source>(st.copying, st.sql, *description, binary, st.stream_batch_rows,
+                                                     before, std::move(op));
+    } catch (...) {
+      if (op) op->failed();
+      throw;
+    }
   }
   auto first = source->next();
   return {detail::stream_handle(source.release()), std::move(first)};

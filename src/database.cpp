@@ -70,19 +70,29 @@ std::string database::to_string() const {
 
 bool database::is_connected() const noexcept { return impl_ && impl_->conn.is_ok(); }
 
-result database::run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
-                     bool literal) {
+result database::run(const detail::sql_ref& sql, operation_kind kind, std::span<const detail::arg_ref> args,
+                     binary_chooser chooser) {
   impl& st = state();
   const call_scope scope(st);
   // Expand (and check runtime SQL) before connecting: a bad call sends nothing.
-  st.expand(sql, literal, args);
+  st.expand(sql.text, sql.checked, args);
   if (st.sql.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw usage_error("empty query: the SQL has no statement");
   }
   if (st.pipeline) throw usage_error("a statement while a pipeline runs on this database");
-  st.connection();
-  st.fill_parameters(st.params);
-  return result(st.run_statement(chooser));
+  detail::operation op(st.observing, kind);
+  op.describe(st.sql, sql.summary, st.params);
+  op.start();
+  try {
+    st.connection();
+    st.fill_parameters(st.params);
+    result r(st.run_statement(chooser, op));
+    op.succeeded(kind == operation_kind::execute ? r.affected_rows() : static_cast<std::int64_t>(r.size()));
+    return r;
+  } catch (...) {
+    op.failed();
+    throw;
+  }
 }
 
 namespace {
@@ -119,7 +129,8 @@ struct insert_args {
 
 std::int64_t database::insert(const ident& table, const fields& values) {
   const insert_args args(table, values);
-  return run(insert_sql(values), args.get(values), nullptr).affected_rows();
+  const std::string sql = insert_sql(values);
+  return run({sql, false, {{}, {}, false}}, operation_kind::execute, args.get(values), nullptr).affected_rows();
 }
 
 row database::insert(const ident& table, const fields& values, const returning& columns) {
@@ -130,7 +141,7 @@ row database::insert(const ident& table, const fields& values, const returning& 
     sql += quote_identifier(columns.columns[i]);
   }
   const insert_args args(table, values);
-  const result inserted = run(sql, args.get(values), nullptr);
+  const result inserted = run({sql, false, {{}, {}, false}}, operation_kind::query, args.get(values), nullptr);
   if (inserted.empty()) {
     throw unexpected_rows("insert: no row was inserted (a trigger or rule skipped it), so there is "
                           "nothing to return");
@@ -151,7 +162,7 @@ void database::commit() {
   const call_scope scope(st);
   if (st.closed) throw usage_error("commit() on a closed database");
   st.check_no_guard("commit()");
-  st.commit();
+  detail::observed(st.observing, operation_kind::commit, "COMMIT", [&] { st.commit(); });
 }
 
 void database::rollback() {
@@ -159,7 +170,7 @@ void database::rollback() {
   const call_scope scope(st);
   if (st.closed) throw usage_error("rollback() on a closed database");
   st.check_no_guard("rollback()");
-  st.rollback();
+  detail::observed(st.observing, operation_kind::rollback, "ROLLBACK", [&] { st.rollback(); });
 }
 
 void database::set_autocommit(bool on) {
@@ -203,6 +214,15 @@ void database::on_notice(std::function<void(std::string_view)> handler) {
   // Not while a call runs: the handler may be the one running (called from inside that call).
   const call_scope scope(st);
   st.conn.notice_handler = std::move(handler);
+}
+
+void database::add_observer(std::shared_ptr<observer> o, observe_options options) {
+  // No call_scope: an observer may install another from inside its call.
+  state().observers.add(std::move(o), options);
+}
+
+bool database::remove_observer(const std::shared_ptr<observer>& o) noexcept {
+  return impl_ && impl_->observers.remove(o);
 }
 
 bool database::autocommit() const noexcept { return impl_ && impl_->autocommit; }

@@ -1,11 +1,15 @@
 // sql_error, and the one table that maps a SQLSTATE to its exception class:
-// the exact code first, then its two-character class, else plain sql_error.
+// the exact code first, then its two-character class, else plain sql_error;
+// and the name of an exception's class, for observers.
 
+#include <exception>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "internal.hpp"
+#include "observe/operation.hpp"
 #include "pgwrap/error.hpp"
 
 namespace pgwrap {
@@ -36,26 +40,27 @@ template <typename E>
 struct sqlstate_entry {
   std::string_view code;  // five characters for a condition, two for a class
   raise_fn raise;
+  std::string_view name;  // the class raised, for observers' error_type
 };
 
 constexpr sqlstate_entry sqlstate_table[] = {
-    {"23505", raise<unique_violation>},
-    {"23503", raise<foreign_key_violation>},
-    {"23502", raise<not_null_violation>},
-    {"23514", raise<check_violation>},
-    {"40001", raise<serialization_failure>},
-    {"40P01", raise<deadlock_detected>},
-    {"42601", raise<syntax_error>},
-    {"42P01", raise<undefined_table>},
-    {"42703", raise<undefined_column>},
-    {"42501", raise<insufficient_privilege>},
-    {"57014", raise<query_canceled>},
-    {"23", raise<integrity_violation>},
-    {"40", raise<transaction_rollback>},
-    {"42", raise<syntax_error_or_access_rule_violation>},
-    {"22", raise<data_exception>},
-    {"53", raise<insufficient_resources>},
-    {"57", raise<operator_intervention>},
+    {"23505", raise<unique_violation>, "pgwrap::unique_violation"},
+    {"23503", raise<foreign_key_violation>, "pgwrap::foreign_key_violation"},
+    {"23502", raise<not_null_violation>, "pgwrap::not_null_violation"},
+    {"23514", raise<check_violation>, "pgwrap::check_violation"},
+    {"40001", raise<serialization_failure>, "pgwrap::serialization_failure"},
+    {"40P01", raise<deadlock_detected>, "pgwrap::deadlock_detected"},
+    {"42601", raise<syntax_error>, "pgwrap::syntax_error"},
+    {"42P01", raise<undefined_table>, "pgwrap::undefined_table"},
+    {"42703", raise<undefined_column>, "pgwrap::undefined_column"},
+    {"42501", raise<insufficient_privilege>, "pgwrap::insufficient_privilege"},
+    {"57014", raise<query_canceled>, "pgwrap::query_canceled"},
+    {"23", raise<integrity_violation>, "pgwrap::integrity_violation"},
+    {"40", raise<transaction_rollback>, "pgwrap::transaction_rollback"},
+    {"42", raise<syntax_error_or_access_rule_violation>, "pgwrap::syntax_error_or_access_rule_violation"},
+    {"22", raise<data_exception>, "pgwrap::data_exception"},
+    {"53", raise<insufficient_resources>, "pgwrap::insufficient_resources"},
+    {"57", raise<operator_intervention>, "pgwrap::operator_intervention"},
 };
 
 std::string field_text(const PGresult* res, int code) {
@@ -86,6 +91,45 @@ void throw_sql_error(const PGresult* res, std::string_view query, std::size_t st
     if (std::string_view(i.sqlstate).starts_with(entry.code)) entry.raise(std::move(i));
   }
   throw sql_error(std::move(i));
+}
+
+
+void describe_error(const std::exception_ptr& failure, std::string_view& sqlstate, std::string_view& type) noexcept {
+  sqlstate = {};
+  try {
+    std::rethrow_exception(failure);
+  } catch (const sql_error& e) {
+    sqlstate = e.sqlstate();
+    type = "pgwrap::sql_error";
+    for (const auto& entry : sqlstate_table) {
+      if (sqlstate.starts_with(entry.code)) {
+        type = entry.name;
+        break;
+      }
+    }
+  } catch (const commit_outcome_unknown&) {
+    type = "pgwrap::commit_outcome_unknown";
+  } catch (const connection_error&) {
+    type = "pgwrap::connection_error";
+  } catch (const usage_error&) {
+    type = "pgwrap::usage_error";
+  } catch (const unexpected_rows&) {
+    type = "pgwrap::unexpected_rows";
+  } catch (const pool_timeout&) {
+    type = "pgwrap::pool_timeout";
+  } catch (const unexpected_null&) {
+    type = "pgwrap::unexpected_null";
+  } catch (const conversion_error&) {
+    type = "pgwrap::conversion_error";
+  } catch (const pgwrap::error&) {
+    type = "pgwrap::error";
+  } catch (const std::bad_alloc&) {
+    type = "std::bad_alloc";
+  } catch (const std::exception&) {
+    type = "std::exception";
+  } catch (...) {
+    type = "unknown";
+  }
 }
 }  // namespace detail
 

@@ -64,11 +64,11 @@ class expansion_cache {
 /// error, usage_error for an empty query or a COPY sent as a query.
 std::shared_ptr<const result_data> accept_result(PGresult* res, std::string_view query);
 
-/// Throws what COMMIT in an aborted transaction means: the server rolled it back.
 /// The error of a listener (`who`: pgwrap::listener or pgwrap::async_listener)
 /// refusing a connection pooler; defined in listener.cpp.
 usage_error listener_behind_pooler(const char* who);
 
+/// Throws what COMMIT in an aborted transaction means: the server rolled it back.
 [[noreturn]] inline void throw_aborted_commit(const char* message) {
   sql_error::info i;
   i.sqlstate = "25P02";  // in_failed_sql_transaction, as the server says for such a statement

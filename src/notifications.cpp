@@ -27,12 +27,21 @@ void database::impl::require_no_transaction(const char* call, const char* why) c
 
 void database::impl::run_outside_implicit_transaction(const std::string& statement,
                                                       std::span<const param_ref> args) {
-  connection();
-  const PGTransactionStatusType before = status();
-  fill_parameters(args);
-  const command c = command::query(statement.c_str(), parameters());
-  const engine::request_ptr r = exchange({&c, 1});
-  take(result_of(*r, 0), statement, before);
+  detail::operation op(observing, operation_kind::execute);
+  op.describe(statement, {{}, {}, false}, args);
+  op.start();
+  try {
+    connection();
+    const PGTransactionStatusType before = status();
+    fill_parameters(args);
+    const command c = command::query(statement.c_str(), parameters());
+    op.sent();
+    const engine::request_ptr r = exchange({&c, 1});
+    op.succeeded(take(result_of(*r, 0), statement, before)->affected_rows());
+  } catch (...) {
+    op.failed();
+    throw;
+  }
 }
 
 void database::impl::listen_again() {

@@ -48,4 +48,13 @@ bool pool_gate::in_use(const database& db) noexcept {
   return st != nullptr && (st->guard_depth > 0 || st->busy.load());
 }
 
+bool pool_gate::broken(const database& db) noexcept {
+  const database::impl* st = db.impl_.get();
+  return st == nullptr || st->closed || !st->conn.is_ok() || st->lost_in_transaction;
+}
+
+void pool_gate::observe_with(database& db, const observer_set& observers) noexcept {
+  db.impl_->observing.pool = &observers;
+}
+
 }  // namespace pgwrap::detail

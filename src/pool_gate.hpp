@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "observe/operation.hpp"
 #include "pgwrap/database.hpp"
 #include "pgwrap/pool.hpp"
 
@@ -21,6 +22,11 @@ struct pool_gate {
   /// Still inside a call or a transaction guard: something may refer to it,
   /// so it is closed but neither freed nor reused.
   static bool in_use(const database& db) noexcept;
+  /// Closed or lost (why a reset failed, for observers).
+  static bool broken(const database& db) noexcept;
+  /// Operations on `db` are seen by the pool's observers too; `observers`
+  /// outlives `db`.
+  static void observe_with(database& db, const observer_set& observers) noexcept;
 };
 
 }  // namespace pgwrap::detail

@@ -3,6 +3,7 @@
 #include "session.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -139,7 +140,8 @@ bool stale_plan(const PGresult* res) {
 // cached prepared statement. A statement prepared for the first time goes in
 // the same request (Parse, Describe, Execute) unless its rows' format
 // depends on the description (typed reads): that takes a second one.
-std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_chooser chooser) {
+std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_chooser chooser,
+                                                                         detail::operation& op) {
   const PGTransactionStatusType before = status();
   std::string key;
   // A typed read is prepared and described at once (its rows may then come in
@@ -160,6 +162,7 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
     const std::size_t own = commands.size();  // what comes after is about the user's statement
 
     const engine::prepared_statement* ps = key.empty() ? nullptr : conn.cache.find(key);
+    op.set_prepared(!key.empty(), ps != nullptr);
     std::string name;
     if (key.empty()) {
       commands.push_back(command::query(sql.c_str(), parameters()));
@@ -172,11 +175,26 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
       commands.push_back(command::describe(name.c_str()));
       if (chooser == nullptr) commands.push_back(command::execute(name.c_str(), parameters(), 0));
     }
+    // A typed read's first use prepares in a round trip of its own: observers see it as one.
+    std::optional<detail::operation> preparing;
+    if (chooser != nullptr && !name.empty() && op.active()) {
+      preparing.emplace(observing, operation_kind::prepare);
+      preparing->describe(sql, op.summary());
+      preparing->start();
+    }
+    op.sent();
     engine::request_ptr r = exchange(commands);
     for (std::size_t i = 0; i < own; ++i) take(result_of(*r, i), commands[i].text, i == 0 ? before : statement_before);
     if (!name.empty()) {  // newly prepared: keep it (and deallocate what it pushes out)
-      take(result_of(*r, own), sql, statement_before);
-      auto description = take(result_of(*r, own + 1), sql, statement_before);
+      std::shared_ptr<const detail::result_data> description;
+      try {
+        take(result_of(*r, own), sql, statement_before);
+        description = take(result_of(*r, own + 1), sql, statement_before);
+      } catch (...) {
+        if (preparing) preparing->failed();
+        throw;
+      }
+      if (preparing) preparing->succeeded(-1);  // rows: none of its own
       for (const std::string& evicted : conn.cache.add(key, {name, description})) deallocate("DEALLOCATE " + evicted);
       if (chooser != nullptr) {
         const int format = chooser(*description) ? 1 : 0;

@@ -22,6 +22,7 @@
 
 #include "engine/connection.hpp"
 #include "internal.hpp"
+#include "observe/operation.hpp"
 #include "pgwrap/detail/libpq_limits.hpp"
 #include "pgwrap/database.hpp"
 
@@ -166,14 +167,29 @@ struct database::impl {
   /// usage_error naming `call` and `why` when a transaction is open.
   void require_no_transaction(const char* call, const char* why) const;
 
+  // --- observers (observe/operation.hpp): this database's own, and the
+  // pool's while a pool lends it ---
+  detail::observer_set observers;
+  detail::observed_connection observing{&observers, nullptr, &conn.server()};  // pool_gate sets .pool while lent
+
   // --- connecting ---
   [[nodiscard]] std::string effective_conninfo() const {
     if (conninfo) return *conninfo;
     const char* url = std::getenv("DATABASE_URL");
     return url ? url : "";
   }
+  bool ever_connected = false;  // the next open() is a reconnect, for observers
   void open() {
-    conn.open(effective_conninfo(), {statement_timeout});
+    detail::operation op(observing, ever_connected ? operation_kind::reconnect : operation_kind::connect);
+    op.start();
+    try {
+      conn.open(effective_conninfo(), {statement_timeout});
+    } catch (...) {
+      op.failed();
+      throw;
+    }
+    ever_connected = true;
+    op.succeeded(-1);
     lost_in_transaction = false;
     // Channels kept from an earlier connection: what was sent to them
     // meanwhile is gone, and the next wait says so (unless one did already).
@@ -216,8 +232,9 @@ struct database::impl {
   /// and psycopg2's implicit BEGIN. Returns whether BEGIN is among them.
   bool prelude(std::vector<std::string>& out, PGTransactionStatusType before);
   /// Runs `sql` with the filled parameters, prepared (cached) or not, with
-  /// binary results when `chooser` accepts the described columns.
-  std::shared_ptr<const detail::result_data> run_statement(binary_chooser chooser);
+  /// binary results when `chooser` accepts the described columns; tells
+  /// `op` when it is sent and whether it was prepared.
+  std::shared_ptr<const detail::result_data> run_statement(binary_chooser chooser, detail::operation& op);
 
   // DDL can change what a prepared statement returns, and the server then
   // refuses to run it ("cached plan must not change result type"). Statements

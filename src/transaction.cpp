@@ -60,23 +60,26 @@ void transaction::commit() {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
   }
   finish();
-  if (st.conn.is_open()) st.conn.drain();  // a stream's FETCH in flight decides whether the transaction failed
-  if (savepoint_.empty()) {
-    try {
-      st.commit();
-    } catch (const connection_error&) {
-      st.rollback();  // the guard owned the transaction: acknowledge the loss for the caller
-      throw;
+  const std::string release = "RELEASE SAVEPOINT " + savepoint_;
+  detail::observed(st.observing, operation_kind::commit, savepoint_.empty() ? "COMMIT" : release.c_str(), [&] {
+    if (st.conn.is_open()) st.conn.drain();  // a stream's FETCH in flight decides whether the transaction failed
+    if (savepoint_.empty()) {
+      try {
+        st.commit();
+      } catch (const connection_error&) {
+        st.rollback();  // the guard owned the transaction: acknowledge the loss for the caller
+        throw;
+      }
+    } else if (st.status() == PQTRANS_INERROR) {
+      st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
+      st.rolled_back_to_savepoint(savepoint_number_);
+      throw_aborted_commit(
+          "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
+          "savepoint; the enclosing transaction goes on");
+    } else {
+      st.control(release.c_str());
     }
-  } else if (st.status() == PQTRANS_INERROR) {
-    st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
-    st.rolled_back_to_savepoint(savepoint_number_);
-    throw_aborted_commit(
-        "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
-        "savepoint; the enclosing transaction goes on");
-  } else {
-    st.control(("RELEASE SAVEPOINT " + savepoint_).c_str());
-  }
+  });
 }
 
 void transaction::rollback() {
@@ -91,13 +94,17 @@ void transaction::rollback() {
     throw usage_error("transaction::rollback() while an inner pgwrap::transaction is still active");
   }
   finish();
-  if (savepoint_.empty()) {
-    st.rollback();
-  } else if (!st.lost_in_transaction) {
-    st.connection();
-    st.control_all({"ROLLBACK TO SAVEPOINT " + savepoint_, "RELEASE SAVEPOINT " + savepoint_}, st.status());
-    st.rolled_back_to_savepoint(savepoint_number_);
-  }
+  const std::string to_savepoint = "ROLLBACK TO SAVEPOINT " + savepoint_;
+  detail::observed(st.observing, operation_kind::rollback, savepoint_.empty() ? "ROLLBACK" : to_savepoint.c_str(),
+                   [&] {
+                     if (savepoint_.empty()) {
+                       st.rollback();
+                     } else if (!st.lost_in_transaction) {
+                       st.connection();
+                       st.control_all({to_savepoint, "RELEASE SAVEPOINT " + savepoint_}, st.status());
+                       st.rolled_back_to_savepoint(savepoint_number_);
+                     }
+                   });
 }
 
 }  // namespace pgwrap

@@ -82,15 +82,16 @@ using async_call_ptr = std::shared_ptr<async_call>;
 /// Whether a described statement's rows may come in binary (typed reads).
 using binary_chooser = bool (*)(const result_data& description);
 
-async_call_ptr make_async_call(std::string_view sql, std::span<const arg_ref> args, binary_chooser chooser,
-                               bool literal);
+/// `kind` (query or execute) and the SQL's summary are for observers.
+async_call_ptr make_async_call(const sql_ref& sql, operation_kind kind, std::span<const arg_ref> args,
+                               binary_chooser chooser);
 async_call_ptr failed_async_call(std::exception_ptr error) noexcept;
 
 template <typename... Args>
-async_call_ptr bind_async_call(std::string_view sql, bool literal, binary_chooser chooser, const Args&... args) {
+async_call_ptr bind_async_call(const sql_ref& sql, operation_kind kind, binary_chooser chooser, const Args&... args) {
   try {
     const bound_args<Args...> bound(args...);
-    return make_async_call(sql, bound.refs(), chooser, literal);
+    return make_async_call(sql, kind, bound.refs(), chooser);
   } catch (...) {
     return failed_async_call(std::current_exception());
   }
@@ -106,7 +107,7 @@ class async_statements {
   /// Runs a query and returns all its rows, read with row["col"] / row[i].
   template <int&... ExplicitArgumentBarrier, typename... Args>
   net::awaitable<result> query(sql_string<Args...> sql, const Args&... args) {
-    return untyped(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+    return untyped(bind_async_call(sql.ref(), operation_kind::query, nullptr, args...));
   }
 
   /// Rows as C++ values: `query<int, std::string>` yields tuples, `query<S>`
@@ -116,13 +117,13 @@ class async_statements {
   net::awaitable<typed_result<typename reader_for<T...>::type>> query(sql_string<Args...> sql,
                                                                       const Args&... args) {
     using reader = typename reader_for<T...>::type;
-    return typed<reader>(bind_async_call(sql.text(), sql.checked(), &reader::binary_ok, args...));
+    return typed<reader>(bind_async_call(sql.ref(), operation_kind::query, &reader::binary_ok, args...));
   }
 
   /// The first row, or std::nullopt when there is none.
   template <int&... ExplicitArgumentBarrier, typename... Args>
   net::awaitable<std::optional<row>> queryone(sql_string<Args...> sql, const Args&... args) {
-    return first(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+    return first(bind_async_call(sql.ref(), operation_kind::query, nullptr, args...));
   }
 
   /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
@@ -131,13 +132,13 @@ class async_statements {
   net::awaitable<std::optional<typename reader_for<T...>::type::value_type>> queryone(sql_string<Args...> sql,
                                                                                       const Args&... args) {
     using reader = typename reader_for<T...>::type;
-    return typed_first<reader>(bind_async_call(sql.text(), sql.checked(), &reader::binary_ok, args...));
+    return typed_first<reader>(bind_async_call(sql.ref(), operation_kind::query, &reader::binary_ok, args...));
   }
 
   /// Runs a statement; returns the number of rows it affected.
   template <typename... Args>
   net::awaitable<std::int64_t> execute(sql_string<Args...> sql, const Args&... args) {
-    return affected(bind_async_call(sql.text(), sql.checked(), nullptr, args...));
+    return affected(bind_async_call(sql.ref(), operation_kind::execute, nullptr, args...));
   }
 
   /// The first column of the only row, as T (no row or more than one is an
@@ -147,7 +148,7 @@ class async_statements {
     static_assert(!std::is_same_v<T, std::string_view> && !std::is_same_v<T, std::optional<std::string_view>>,
                   "scalar<std::string_view> would view a result that is gone when scalar returns; "
                   "use std::string");
-    return single<T>(bind_async_call(sql.text(), sql.checked(), &scalar_binary_ok<T>, args...));
+    return single<T>(bind_async_call(sql.ref(), operation_kind::query, &scalar_binary_ok<T>, args...));
   }
 
   /// UPDATE table SET %S WHERE %W; an empty `where` is a usage_error (as
@@ -331,6 +332,14 @@ class async_database : public detail::async_statements<async_database> {
    */
   net::awaitable<std::optional<notification>> wait_notification(std::chrono::milliseconds timeout);
 
+  /// Installs `o` for this database (docs/observability.md): it sees the
+  /// start and end of every operation from the next one on, called on the
+  /// database's strand. Any thread; installing one observer twice here is
+  /// a usage_error.
+  void add_observer(std::shared_ptr<observer> o, observe_options options = {});
+  /// Removes an observer installed on this database; false when it was not.
+  bool remove_observer(const std::shared_ptr<observer>& o) noexcept;
+
  private:
   friend class detail::async_statements<async_database>;
   friend class async_transaction;
@@ -396,6 +405,7 @@ class async_pooled_connection {
   std::shared_ptr<pool_state> pool_;
   async_database* db_ = nullptr;
   bool broken_ = false;  // connecting it failed: dropped, not returned
+  std::chrono::steady_clock::time_point lent_at_{};  // for pool_stats::total_use and the released event
 };
 
 /// A connection of its own that LISTENs to channels, for coroutines: the
@@ -495,6 +505,11 @@ class async_pool {
   net::awaitable<async_pooled_connection> acquire();
   [[nodiscard]] pool_stats stats() const;
   [[nodiscard]] const pool_options& options() const noexcept;
+
+  /// Installs `o` for this pool: it sees the pool's events and every
+  /// operation on the connections it lends (as pool::add_observer).
+  void add_observer(std::shared_ptr<observer> o, observe_options options = {});
+  bool remove_observer(const std::shared_ptr<observer>& o) noexcept;
 
  private:
   std::shared_ptr<async_pooled_connection::pool_state> state_;

@@ -24,6 +24,7 @@
 #include "pgwrap/fields.hpp"
 #include "pgwrap/identifier.hpp"
 #include "pgwrap/notification.hpp"
+#include "pgwrap/observer.hpp"
 #include "pgwrap/result.hpp"
 #include "pgwrap/sql.hpp"
 #include "pgwrap/stream.hpp"
@@ -97,7 +98,7 @@ class database {
   template <int&... ExplicitArgumentBarrier, typename... Args>
   result query(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
-    return run(sql.text(), bound.refs(), nullptr, sql.checked());
+    return run(sql.ref(), operation_kind::query, bound.refs(), nullptr);
   }
 
   /// Runs a query whose rows read as C++ values: `query<int, std::string>`
@@ -115,7 +116,7 @@ class database {
   typed_result<typename detail::reader_for<T...>::type> query(sql_string<Args...> sql, const Args&... args) {
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Args...> bound(args...);
-    return typed_result<reader>(run(sql.text(), bound.refs(), &reader::binary_ok, sql.checked()));
+    return typed_result<reader>(run(sql.ref(), operation_kind::query, bound.refs(), &reader::binary_ok));
   }
 
   /// Runs a query and hands its rows over as they arrive: memory stays flat
@@ -133,7 +134,7 @@ class database {
   template <int&... ExplicitArgumentBarrier, typename... Args>
   row_stream stream(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
-    auto opened = open_stream(sql.text(), bound.refs(), nullptr, sql.checked());
+    auto opened = open_stream(sql.ref(), bound.refs(), nullptr);
     return row_stream(std::move(opened.source), std::move(opened.first));
   }
 
@@ -143,7 +144,7 @@ class database {
   typed_stream<typename detail::reader_for<T...>::type> stream(sql_string<Args...> sql, const Args&... args) {
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Args...> bound(args...);
-    auto opened = open_stream(sql.text(), bound.refs(), &reader::binary_ok, sql.checked());
+    auto opened = open_stream(sql.ref(), bound.refs(), &reader::binary_ok);
     return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
   }
 
@@ -175,7 +176,8 @@ class database {
   /// Runs a statement; returns the number of rows it affected.
   template <typename... Args>
   std::int64_t execute(sql_string<Args...> sql, const Args&... args) {
-    return query(sql, args...).affected_rows();
+    const detail::bound_args<Args...> bound(args...);
+    return run(sql.ref(), operation_kind::execute, bound.refs(), nullptr).affected_rows();
   }
 
   /// The first column of the only row, as T. No row or more than one row is
@@ -186,7 +188,8 @@ class database {
                   "scalar<std::string_view> would view a result that is gone when scalar returns; "
                   "use std::string");
     const detail::bound_args<Args...> bound(args...);
-    return detail::exactly_one_row(run(sql.text(), bound.refs(), &scalar_binary_ok<T>, sql.checked()))[0].template as<T>();
+    return detail::exactly_one_row(run(sql.ref(), operation_kind::query, bound.refs(), &scalar_binary_ok<T>))[0]
+        .template as<T>();
   }
 
   /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
@@ -237,22 +240,29 @@ class database {
    */
   template <std::ranges::input_range R>
   std::int64_t executemany(typename detail::sql_for_row<std::ranges::range_value_t<R>>::type sql, const R& rows) {
-    const run_handle<pipeline_run> run = start_pipeline(nullptr);
-    std::size_t index = 0;
-    for (const auto& row : rows) {
-      try {
-        std::apply(
-            [&](const auto&... args) {
-              const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
-              pipeline_send(*run, sql.text(), bound.refs(), sql.checked());
-            },
-            row);
-      } catch (const conversion_error& e) {  // name the row, as a server error's statement_index() does
-        throw conversion_error("executemany: row " + std::to_string(index) + ": " + e.what());
+    std::size_t expected = 0;  // for observers; 0: unknown
+    if constexpr (std::ranges::sized_range<const R>) expected = static_cast<std::size_t>(std::ranges::size(rows));
+    const run_handle<pipeline_run> run = start_pipeline(nullptr, expected);
+    try {
+      std::size_t index = 0;
+      for (const auto& row : rows) {
+        try {
+          std::apply(
+              [&](const auto&... args) {
+                const detail::bound_args<std::remove_cvref_t<decltype(args)>...> bound(args...);
+                pipeline_send(*run, sql.ref(), bound.refs());
+              },
+              row);
+        } catch (const conversion_error& e) {  // name the row, as a server error's statement_index() does
+          throw conversion_error("executemany: row " + std::to_string(index) + ": " + e.what());
+        }
+        ++index;
       }
-      ++index;
+      return pipeline_finish(*run);
+    } catch (...) {
+      pipeline_failed(*run);
+      throw;
     }
-    return pipeline_finish(*run);
   }
 
   /// Runs the batch's statements in one pipeline and returns their results,
@@ -281,20 +291,26 @@ class database {
       }
     }
     const run_handle<copy_run> run = start_copy(table, names);
-    std::size_t index = 0;
-    for (const auto& row : rows) {
-      try {
-        if constexpr (detail::described<row_type>) {
-          std::apply([&](const auto&... m) { send_copy_row(*run, row.*(m.pointer)...); }, detail::members_of<row_type>());
-        } else {
-          std::apply([&](const auto&... values) { send_copy_row(*run, values...); }, row);
+    try {
+      std::size_t index = 0;
+      for (const auto& row : rows) {
+        try {
+          if constexpr (detail::described<row_type>) {
+            std::apply([&](const auto&... m) { send_copy_row(*run, row.*(m.pointer)...); },
+                       detail::members_of<row_type>());
+          } else {
+            std::apply([&](const auto&... values) { send_copy_row(*run, values...); }, row);
+          }
+        } catch (const conversion_error& e) {
+          throw conversion_error("copy_in: row " + std::to_string(index) + ": " + e.what());
         }
-      } catch (const conversion_error& e) {
-        throw conversion_error("copy_in: row " + std::to_string(index) + ": " + e.what());
+        ++index;
       }
-      ++index;
+      return copy_finish(*run);
+    } catch (...) {
+      copy_failed(*run);
+      throw;
     }
-    return copy_finish(*run);
   }
 
   /// Bulk export: `COPY (query) TO STDOUT`, its rows handed over as they
@@ -313,7 +329,7 @@ class database {
   row_stream copy_out(sql_string<Names...> query, const Names&... names) {
     check_copy_out_names<Names...>();
     const detail::bound_args<Names...> bound(names...);
-    auto opened = open_copy_out(query.text(), bound.refs(), nullptr, query.checked());
+    auto opened = open_copy_out(query.ref(), bound.refs(), nullptr);
     return row_stream(std::move(opened.source), std::move(opened.first));
   }
   template <typename... T, typename... Names>
@@ -322,7 +338,7 @@ class database {
     check_copy_out_names<Names...>();
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Names...> bound(names...);
-    auto opened = open_copy_out(query.text(), bound.refs(), &reader::binary_ok, query.checked());
+    auto opened = open_copy_out(query.ref(), bound.refs(), &reader::binary_ok);
     return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
   }
 
@@ -405,6 +421,14 @@ class database {
   /// libpq would. The handler must not throw; pass nullptr to drop again.
   void on_notice(std::function<void(std::string_view message)> handler);
 
+  /// Installs `o` on this database, alongside those installed for the
+  /// process (and, for a pool's connection, the pool's): it sees the start
+  /// and end of every operation from the next one on (docs/observability.md).
+  /// Installing one observer twice here is a usage_error.
+  void add_observer(std::shared_ptr<observer> o, observe_options options = {});
+  /// Removes an observer installed on this database; false when it was not.
+  bool remove_observer(const std::shared_ptr<observer>& o) noexcept;
+
  private:
   friend class transaction;
   friend class listener;            // refuses a connection pooler (src/listener.cpp)
@@ -423,14 +447,16 @@ class database {
   template <typename Run>
   using run_handle = std::unique_ptr<Run, run_deleter>;
   /// `results`, when not null, receives every statement's result, in order.
-  run_handle<pipeline_run> start_pipeline(std::vector<result>* results);
-  static void pipeline_send(pipeline_run& run, std::string_view sql, std::span<const detail::arg_ref> args,
-                            bool literal);
+  run_handle<pipeline_run> start_pipeline(std::vector<result>* results, std::size_t expected_statements);
+  static void pipeline_send(pipeline_run& run, const detail::sql_ref& sql, std::span<const detail::arg_ref> args);
   /// Waits for every result; returns the rows affected; throws the first error.
   static std::int64_t pipeline_finish(pipeline_run& run);
+  /// Tells observers the run failed with the exception being handled.
+  static void pipeline_failed(pipeline_run& run) noexcept;
   run_handle<copy_run> start_copy(const ident& table, const std::vector<std::string>& columns);
   static void copy_send_row(copy_run& run, std::span<const param_ref> values);
   static std::int64_t copy_finish(copy_run& run);
+  static void copy_failed(copy_run& run) noexcept;
   template <typename... V>
   static void send_copy_row(copy_run& run, const V&... values) {
     const detail::bound_args<V...> bound(values...);
@@ -448,9 +474,9 @@ class database {
   /// Whether a described statement's rows may come in binary.
   using binary_chooser = bool (*)(const detail::result_data& description);
   // chooser == nullptr: the untyped path, one round trip, text results.
-  // literal: `sql` is a checked string literal, whose expansion may be kept.
-  result run(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
-             bool literal = false);
+  // A literal's (sql.checked) expansion may be kept; `kind` is for observers.
+  result run(const detail::sql_ref& sql, operation_kind kind, std::span<const detail::arg_ref> args,
+             binary_chooser chooser);
   template <typename T>
   static bool scalar_binary_ok(const detail::result_data& description) {
     return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0));
@@ -459,8 +485,7 @@ class database {
     detail::stream_handle source;  // null when every row came at once
     std::shared_ptr<const detail::result_data> first;
   };
-  opened_stream open_stream(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
-                            bool literal);
+  opened_stream open_stream(const detail::sql_ref& sql, std::span<const detail::arg_ref> args, binary_chooser chooser);
   template <typename... Names>
   static constexpr void check_copy_out_names() {
     static_assert((std::is_same_v<Names, ident> && ...),
@@ -469,8 +494,8 @@ class database {
   }
   friend class detail::cursor_source;
   friend class detail::copy_source;
-  opened_stream open_copy_out(std::string_view sql, std::span<const detail::arg_ref> args, binary_chooser chooser,
-                              bool literal);
+  opened_stream open_copy_out(const detail::sql_ref& sql, std::span<const detail::arg_ref> args,
+                              binary_chooser chooser);
   static void require_condition(bool empty, const char* call);
   impl& state() const;
 

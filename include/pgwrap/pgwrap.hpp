@@ -12,6 +12,7 @@
 #include "pgwrap/identifier.hpp"   // IWYU pragma: export
 #include "pgwrap/listener.hpp"     // IWYU pragma: export
 #include "pgwrap/notification.hpp" // IWYU pragma: export
+#include "pgwrap/observer.hpp"     // IWYU pragma: export
 #include "pgwrap/pool.hpp"         // IWYU pragma: export
 #include "pgwrap/result.hpp"       // IWYU pragma: export
 #include "pgwrap/retry.hpp"        // IWYU pragma: export

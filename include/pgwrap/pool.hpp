@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -54,6 +55,13 @@ struct pool_stats {
   std::size_t idle = 0;     ///< open, waiting in the pool
   std::size_t in_use = 0;   ///< checked out (or being opened, checked, reset)
   std::size_t waiting = 0;  ///< threads (async_pool: coroutines) waiting in acquire()
+  // Counted since the pool was made:
+  std::uint64_t acquires = 0;            ///< connections handed out
+  std::uint64_t timeouts = 0;            ///< acquire() calls that gave up (pool_timeout)
+  std::uint64_t connections_opened = 0;  ///< connections made
+  std::uint64_t connections_closed = 0;  ///< connections closed (observers see each reason)
+  std::chrono::nanoseconds total_wait{0};  ///< time spent in acquire(), summed over every call
+  std::chrono::nanoseconds total_use{0};   ///< time connections were out, summed
 };
 
 class pool;
@@ -96,11 +104,13 @@ class pooled_connection {
   void discard() noexcept;
 
  private:
-  friend class pool;
-  pooled_connection(std::shared_ptr<detail::pool_state> owner, std::unique_ptr<database> db) noexcept;
+  friend struct detail::pool_state;
+  pooled_connection(std::shared_ptr<detail::pool_state> owner, std::unique_ptr<database> db,
+                    std::chrono::steady_clock::time_point lent_at) noexcept;
 
   std::shared_ptr<detail::pool_state> owner_;  // keeps the pool's state alive
   std::unique_ptr<database> db_;
+  std::chrono::steady_clock::time_point lent_at_{};  // for pool_stats::total_use and the released event
 };
 
 /// A thread-safe pool of at most max_size connections to one database.
@@ -136,6 +146,14 @@ class pool {
 
   [[nodiscard]] pool_stats stats() const;
   [[nodiscard]] const pool_options& options() const noexcept;
+
+  /// Installs `o` for this pool (docs/observability.md): it sees the pool's
+  /// events (pool_event) and every operation on the connections it lends,
+  /// from the next one on. Installing one observer twice here is a
+  /// usage_error. Thread-safe.
+  void add_observer(std::shared_ptr<observer> o, observe_options options = {});
+  /// Removes an observer installed on this pool; false when it was not.
+  bool remove_observer(const std::shared_ptr<observer>& o) noexcept;
 
  private:
   friend struct detail::pool_state;

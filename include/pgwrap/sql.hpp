@@ -124,6 +124,14 @@ constexpr std::size_t distinct_names(std::string_view sql) {
   });
   return distinct;
 }
+
+/// SQL as a call passes it inward: its text, whether it was checked at
+/// compile time, and its summary for observers (incomplete for runtime SQL).
+struct sql_ref {
+  std::string_view text;
+  bool checked = false;
+  statement_summary summary{{}, {}, false};
+};
 }  // namespace detail
 
 /// SQL text for a call taking `Args...`; build it from a string literal.
@@ -156,18 +164,26 @@ class basic_sql_string {
     if (detail::distinct_names(text_) != detail::named_count<Args...>) {
       detail::sql_error_named_directives_and_named_arguments_differ_in_number();
     }
+    summary_ = detail::summarize_sql(text_, detail::sql_form::directives);
   }
 
   // NOLINTNEXTLINE(google-explicit-constructor)
-  constexpr basic_sql_string(runtime_sql sql) noexcept : text_(sql.text), checked_(false) {}
+  constexpr basic_sql_string(runtime_sql sql) noexcept : text_(sql.text), checked_(false), summary_{{}, {}, false} {}
 
   [[nodiscard]] constexpr std::string_view text() const noexcept { return text_; }
   /// True when the text was checked at compile time.
   [[nodiscard]] constexpr bool checked() const noexcept { return checked_; }
+  /// What observers are told (pgwrap::event): the verb ("SELECT") and the
+  /// first table, found at compile time for a literal; "" for runtime SQL,
+  /// whose summary is found from the SQL as sent, when an observer asks.
+  [[nodiscard]] constexpr std::string_view operation_name() const noexcept { return summary_.operation; }
+  [[nodiscard]] constexpr std::string_view collection_name() const noexcept { return summary_.collection; }
+  [[nodiscard]] constexpr detail::sql_ref ref() const noexcept { return {text_, checked_, summary_}; }
 
  private:
   std::string_view text_;
   bool checked_ = true;
+  detail::statement_summary summary_{};
 };
 
 /// The parameter type of every call that takes SQL. Args are deduced from

@@ -10,14 +10,16 @@
 
 namespace pgwrap::detail {
 
-async_call_ptr make_async_call(std::string_view sql, std::span<const arg_ref> args, binary_chooser chooser,
-                               bool literal) {
+async_call_ptr make_async_call(const sql_ref& sql, operation_kind kind, std::span<const arg_ref> args,
+                               binary_chooser chooser) {
   // Calls are made on the caller's thread: each thread keeps its own expansions.
   thread_local expansion_cache expansions;
   thread_local std::vector<param_ref> params;
   auto call = std::make_shared<async_call>();
-  expansions.expand(sql, literal, args, call->sql, params);
+  expansions.expand(sql.text, sql.checked, args, call->sql, params);
   call->chooser = chooser;
+  call->kind = kind;
+  call->summary = sql.summary;
 
   std::vector<std::size_t> sizes(params.size(), 0);
   std::size_t total = 0;
@@ -43,6 +45,14 @@ async_call_ptr make_async_call(std::string_view sql, std::span<const arg_ref> ar
     call->formats.push_back(static_cast<int>(p.format));
   }
   return call;
+}
+
+std::vector<param_ref> async_call::parameter_refs() const {
+  std::vector<param_ref> refs(values.size());
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    refs[i] = {values[i], types[i], lengths[i], static_cast<wire_format>(formats[i])};
+  }
+  return refs;
 }
 
 async_call_ptr failed_async_call(std::exception_ptr error) noexcept {

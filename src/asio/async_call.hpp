@@ -23,10 +23,14 @@ struct async_call {
   std::vector<int> lengths;
   std::vector<int> formats;
   binary_chooser chooser = nullptr;  // typed reads: may their rows come in binary?
+  operation_kind kind = operation_kind::query;  // for observers
+  statement_summary summary;                    // for observers: a literal's, found at compile time
 
   [[nodiscard]] engine::parameters parameters() const noexcept {
     return {static_cast<int>(values.size()), types.data(), values.data(), lengths.data(), formats.data()};
   }
+  /// The parameters as the blocking face holds them, for observers.
+  [[nodiscard]] std::vector<param_ref> parameter_refs() const;
 };
 
 }  // namespace pgwrap::detail

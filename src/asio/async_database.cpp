@@ -162,6 +162,14 @@ net::awaitable<std::optional<notification>> async_database::wait_notification(st
   co_return n;
 }
 
+void async_database::add_observer(std::shared_ptr<observer> o, observe_options options) {
+  session_of(session_).observers.add(std::move(o), options);
+}
+
+bool async_database::remove_observer(const std::shared_ptr<observer>& o) noexcept {
+  return session_ && session_->observers.remove(o);
+}
+
 // --- async_transaction ---
 
 async_transaction::async_transaction(std::shared_ptr<async_session> session, std::shared_ptr<state> st) noexcept

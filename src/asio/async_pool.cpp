@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "asio/async_session.hpp"
+#include "observe/operation.hpp"
 
 namespace pgwrap {
 
@@ -24,6 +25,7 @@ struct handover {
   async_database* db = nullptr;
   bool fresh = false;                // new: connect it
   steady_clock::duration idle_for{};  // how long it sat idle
+  steady_clock::time_point asked{};   // when acquire() was called
 };
 }  // namespace
 
@@ -48,26 +50,35 @@ struct async_pooled_connection::pool_state {
       const idle_entry e = idle.back();  // the most recently used: likeliest to be warm and alive
       idle.pop_back();
       ++in_use;
-      give(*w, nullptr, {e.db, false, steady_clock::now() - e.since});
+      give(*w, nullptr, {e.db, false, steady_clock::now() - e.since, w->since});
     } else if (all.size() < options.max_size) {
       async_options o;
       o.statement_timeout = options.statement_timeout;
       o.statement_cache_size = options.statement_cache_size;
       o.on_notice = options.on_notice;
       all.push_back(std::make_unique<async_database>(executor, conninfo, std::move(o)));
+      all.back()->session_->pool_observers = observers;  // before its first call
       ++in_use;
-      give(*w, nullptr, {all.back().get(), true, {}});
+      give(*w, nullptr, {all.back().get(), true, {}, w->since});
     } else {
       waiters.push_back(w);
       w->deadline = std::make_unique<net::steady_timer>(executor, options.wait_timeout);
       w->deadline->async_wait([this_state = self.lock(), weak = std::weak_ptr<waiter>(w)](const detail::net_error_code& ec) {
         const waiter_ptr expired = weak.lock();
         if (ec || !this_state || !expired) return;
-        const std::lock_guard lock(this_state->mutex);
-        this_state->leave_line(expired, std::make_exception_ptr(pool_timeout(
-                                            this_state->options.max_size,
-                                            std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                steady_clock::now() - expired->since))));
+        {
+          const std::lock_guard lock(this_state->mutex);
+          const steady_clock::duration waited = steady_clock::now() - expired->since;
+          if (!expired->done) {
+            ++this_state->timeouts;
+            this_state->total_wait += waited;
+            this_state->note(pool_event::kind::timed_out, waited);
+          }
+          this_state->leave_line(expired, std::make_exception_ptr(pool_timeout(
+                                              this_state->options.max_size,
+                                              std::chrono::duration_cast<std::chrono::milliseconds>(waited))));
+        }
+        this_state->tell_noted();
       });
     }
   }
@@ -84,16 +95,20 @@ struct async_pooled_connection::pool_state {
     give(*w, std::move(why), {});
   }
 
-  /// A connection comes back; `broken` ones (connecting failed) are dropped.
-  void release(async_database* db, bool broken) {
+  /// A connection comes back after `use`; `broken` ones (connecting failed) are dropped.
+  void release(async_database* db, bool broken, steady_clock::duration use) {
+    total_use += use;
+    note(pool_event::kind::released, {}, use);
     if (closed || broken) {
       --in_use;
       std::erase_if(all, [&](const std::unique_ptr<async_database>& d) { return d.get() == db; });
+      ++connections_closed;
+      note(pool_event::kind::connection_closed, {}, {}, closed ? close_reason::pool_closed : close_reason::broken);
       if (!closed) serve_first_waiter();
       return;
     }
     if (db->is_connected()) {
-      auto reset = std::make_shared<async_session::op>();
+      auto reset = std::make_shared<async_session::op>();  // an internal operation: observers do not see it
       reset->kind = async_session::op_kind::reset;
       reset->keep_prepared = options.reset == session_reset::keep_prepared;
       db->session_->run_detached(std::move(reset));
@@ -102,7 +117,7 @@ struct async_pooled_connection::pool_state {
       const waiter_ptr w = waiters.front();
       waiters.pop_front();
       if (w->done) continue;
-      give(*w, nullptr, {db, false, {}});
+      give(*w, nullptr, {db, false, {}, w->since});
       return;
     }
     --in_use;
@@ -125,6 +140,32 @@ struct async_pooled_connection::pool_state {
     steady_clock::time_point since;
   };
 
+  /// Notes a pool event to tell once the lock is released (the lock held).
+  void note(pool_event::kind what, steady_clock::duration wait = {}, steady_clock::duration use = {},
+            close_reason reason = close_reason::broken) {
+    if (!detail::pool_observed(*observers)) return;
+    pool_event e;
+    e.what = what;
+    e.wait = wait;
+    e.use = use;
+    e.reason = reason;
+    e.max_size = options.max_size;
+    e.idle = idle.size();
+    e.in_use = in_use;
+    e.waiting = waiters.size();
+    noted.push_back(e);
+  }
+  /// Tells what was noted (the lock not held: an observer may call stats()).
+  void tell_noted() noexcept {
+    std::vector<pool_event> events;
+    {
+      const std::lock_guard lock(mutex);
+      if (noted.empty()) return;
+      events.swap(noted);
+    }
+    for (const pool_event& e : events) detail::tell_pool_event(*observers, e);
+  }
+
   const net::any_io_executor executor;
   const std::string conninfo;
   const pool_options options;
@@ -135,15 +176,23 @@ struct async_pooled_connection::pool_state {
   std::size_t in_use = 0;
   std::deque<waiter_ptr> waiters;
   bool closed = false;
+  const std::shared_ptr<detail::observer_set> observers = std::make_shared<detail::observer_set>();  // its sessions share it
+  std::vector<pool_event> noted;  // to tell observers once the lock is released
+  // pool_stats' totals
+  std::uint64_t acquires = 0, timeouts = 0, connections_opened = 0, connections_closed = 0;
+  steady_clock::duration total_wait{}, total_use{};
 };
 
 // --- async_pooled_connection ---
 
 async_pooled_connection::async_pooled_connection(std::shared_ptr<pool_state> pool, async_database* db) noexcept
-    : pool_(std::move(pool)), db_(db) {}
+    : pool_(std::move(pool)), db_(db), lent_at_(steady_clock::now()) {}
 
 async_pooled_connection::async_pooled_connection(async_pooled_connection&& other) noexcept
-    : pool_(std::move(other.pool_)), db_(std::exchange(other.db_, nullptr)), broken_(other.broken_) {}
+    : pool_(std::move(other.pool_)),
+      db_(std::exchange(other.db_, nullptr)),
+      broken_(other.broken_),
+      lent_at_(other.lent_at_) {}
 
 async_pooled_connection& async_pooled_connection::operator=(async_pooled_connection&& other) noexcept {
   if (this != &other) {
@@ -151,14 +200,18 @@ async_pooled_connection& async_pooled_connection::operator=(async_pooled_connect
     pool_ = std::move(other.pool_);
     db_ = std::exchange(other.db_, nullptr);
     broken_ = other.broken_;
+    lent_at_ = other.lent_at_;
   }
   return *this;
 }
 
 async_pooled_connection::~async_pooled_connection() {
   if (!pool_ || db_ == nullptr) return;
-  const std::lock_guard lock(pool_->mutex);
-  pool_->release(db_, broken_);
+  {
+    const std::lock_guard lock(pool_->mutex);
+    pool_->release(db_, broken_, steady_clock::now() - lent_at_);
+  }
+  pool_->tell_noted();
 }
 
 // --- async_pool ---
@@ -171,15 +224,29 @@ async_pool::async_pool(net::any_io_executor executor, std::string conninfo, pool
 }
 
 async_pool::~async_pool() {
-  const std::lock_guard lock(state_->mutex);
-  state_->closed = true;
-  while (!state_->waiters.empty()) {
-    state_->leave_line(state_->waiters.front(), std::make_exception_ptr(usage_error("the async_pool was destroyed")));
+  {
+    const std::lock_guard lock(state_->mutex);
+    state_->closed = true;
+    while (!state_->waiters.empty()) {
+      state_->leave_line(state_->waiters.front(), std::make_exception_ptr(usage_error("the async_pool was destroyed")));
+    }
+    const std::vector<async_pooled_connection::pool_state::idle_entry> idle = std::move(state_->idle);
+    state_->idle.clear();
+    for (const auto& e : idle) {
+      std::erase_if(state_->all, [&](const std::unique_ptr<async_database>& d) { return d.get() == e.db; });
+      ++state_->connections_closed;
+      state_->note(pool_event::kind::connection_closed, {}, {}, close_reason::pool_closed);
+    }
   }
-  for (const auto& e : state_->idle) {
-    std::erase_if(state_->all, [&](const std::unique_ptr<async_database>& d) { return d.get() == e.db; });
-  }
-  state_->idle.clear();
+  state_->tell_noted();
+}
+
+void async_pool::add_observer(std::shared_ptr<observer> o, observe_options options) {
+  state_->observers->add(std::move(o), options);
+}
+
+bool async_pool::remove_observer(const std::shared_ptr<observer>& o) noexcept {
+  return state_->observers->remove(o);
 }
 
 net::awaitable<async_pooled_connection> async_pool::acquire() {
@@ -207,13 +274,30 @@ net::awaitable<async_pooled_connection> async_pool::acquire() {
   try {
     if (!h.fresh && h.idle_for >= st->options.ping_after_idle) {
       // Idle a while: a round trip finds a server that went away silently.
+      // The session's own statement: observers see no operation for it.
+      auto ping = std::make_shared<async_session::op>();
+      ping->kind = async_session::op_kind::internal;
+      ping->text = "SELECT 1";
       try {
-        net::awaitable<std::int64_t> ping = h.db->execute("SELECT 1");
-        co_await std::move(ping);
+        co_await h.db->session_->run(ping);
       } catch (const connection_error&) {  // NOLINT(bugprone-empty-catch): connect() below opens it again
       }
     }
+    const steady_clock::time_point connecting = steady_clock::now();
     co_await h.db->connect();  // no round trip when open; reconnects one the server closed
+    const steady_clock::time_point now = steady_clock::now();
+    c.lent_at_ = now;
+    {
+      const std::lock_guard lock(st->mutex);
+      if (h.fresh) {
+        ++st->connections_opened;
+        st->note(pool_event::kind::connection_opened, now - connecting);
+      }
+      ++st->acquires;
+      st->total_wait += now - h.asked;
+      st->note(pool_event::kind::acquired, now - h.asked);
+    }
+    st->tell_noted();
   } catch (...) {
     c.broken_ = true;
     throw;
@@ -230,6 +314,12 @@ pool_stats async_pool::stats() const {
   s.in_use = state_->in_use;
   s.waiting = static_cast<std::size_t>(
       std::count_if(state_->waiters.begin(), state_->waiters.end(), [](const auto& w) { return !w->done; }));
+  s.acquires = state_->acquires;
+  s.timeouts = state_->timeouts;
+  s.connections_opened = state_->connections_opened;
+  s.connections_closed = state_->connections_closed;
+  s.total_wait = state_->total_wait;
+  s.total_use = state_->total_use;
   return s;
 }
 

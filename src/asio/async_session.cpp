@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "internal.hpp"
@@ -89,6 +90,7 @@ void async_session::shut_down() {
     self->connect_timer_.cancel();
     self->connecting_ = false;
     self->set_up_.reset();
+    if (self->connecting_op_) std::exchange(self->connecting_op_, nullptr)->failed(aborted());
     for (const op_ptr& o : self->queue_) self->finish(*o, aborted());
     for (const op_ptr& o : self->in_flight_) self->finish(*o, aborted());
     self->queue_.clear();
@@ -105,11 +107,39 @@ void async_session::enqueue(op_ptr o) {
     finish(*o, o->call->error);
     return;
   }
+  observe(*o);
   queue_.push_back(std::move(o));
   queued_count = queue_.size();
   // Sent at once: with libpq 15 every sync point flushes anyway, so waiting
   // for more calls to gather would only add a hop through the loop.
   if (!pump_scheduled_) pump();
+}
+
+// A caller's operation starts for observers when it is queued: the time
+// until it is sent is its `queued` time.
+void async_session::observe(op& o) {
+  const observed_connection where{&observers, pool_observers.get(), &conn_.server()};
+  if (!where.observed()) return;
+  operation_kind kind = operation_kind::execute;  // listen, unlisten
+  std::string_view text = o.text;
+  statement_summary summary{{}, {}, false};  // found from the text
+  std::vector<param_ref> params;
+  switch (o.kind) {
+    case op_kind::statement:
+      kind = o.call->kind;
+      text = o.call->sql;
+      summary = o.call->summary;
+      params = o.call->parameter_refs();
+      break;
+    case op_kind::commit: kind = operation_kind::commit; text = "COMMIT"; break;
+    case op_kind::rollback: kind = operation_kind::rollback; text = "ROLLBACK"; break;
+    case op_kind::listen:
+    case op_kind::unlisten: break;
+    default: return;  // BEGIN, connect, close and the session's own statements are no operation of their own
+  }
+  o.observed = std::make_unique<operation>(where, kind);
+  o.observed->describe(text, summary, params);
+  o.observed->start();
 }
 
 // For work found while answering: the pump runs once the answers are done.
@@ -192,6 +222,7 @@ void async_session::pump() {
 }
 
 void async_session::send(const op_ptr& o) {
+  if (o->observed) o->observed->sent();
   o->cancels_at_send = cancels_issued_;
   o->cancel_pending_at_send = cancels_pending_ > 0;
   o->result_index = 0;
@@ -254,6 +285,7 @@ void async_session::send_statement(op& o) {
       o.request = conn_.submit({command::execute(ps->name.c_str(), params, format)});
       o.prepared_key = std::move(key);
       o.prepared_name.clear();
+      if (o.observed) o.observed->set_prepared(true, true);
       return;
     }
     if (!preparing_.contains(key) && (c.chooser != nullptr || conn_.cache.note_use(key))) {
@@ -265,11 +297,13 @@ void async_session::send_statement(op& o) {
       preparing_.insert(key);
       o.prepared_key = std::move(key);
       o.prepared_name = std::move(name);
+      if (o.observed) o.observed->set_prepared(true, false);
       return;
     }
   }
   o.prepared_key.clear();
   o.prepared_name.clear();
+  if (o.observed) o.observed->set_prepared(false, false);
   o.request = conn_.submit({command::query(c.sql.c_str(), params, 0)});
 }
 
@@ -467,6 +501,17 @@ void async_session::settle(const op_ptr& o, engine::result_ptr res) {
 void async_session::finish(op& o, std::exception_ptr error, result_data_ptr result) {
   if (o.finished) return;
   o.finished = true;
+  if (o.observed) {
+    if (error) {
+      o.observed->failed(error);
+    } else {
+      std::int64_t rows = -1;
+      if (result && o.call) {
+        rows = o.call->kind == operation_kind::execute ? result->affected_rows() : static_cast<std::int64_t>(result->rows());
+      }
+      o.observed->succeeded(rows);
+    }
+  }
   o.done.complete(std::move(error), std::move(result));
 }
 
@@ -573,6 +618,10 @@ void async_session::start_connect() {
   if (conn_.is_open() && !waiters_.empty()) lost_while_idle();
   connecting_ = true;
   ++connect_generation_;
+  if (const observed_connection where{&observers, pool_observers.get(), &conn_.server()}; where.observed()) {
+    connecting_op_ = std::make_unique<operation>(where, connects > 0 ? operation_kind::reconnect : operation_kind::connect);
+    connecting_op_->start();
+  }
   try {
     conn_.start_connect(conninfo);
   } catch (const connection_error& e) {
@@ -679,6 +728,7 @@ void async_session::connected_now() {
   connect_timer_.cancel();
   connected = true;
   ++connects;
+  if (connecting_op_) std::exchange(connecting_op_, nullptr)->succeeded(-1);
   if (!waiters_.empty()) read_notifications();  // those read behind the set-up's last result
   pump();
 }
@@ -688,6 +738,7 @@ void async_session::connect_failed(const std::string& message) {
 }
 
 void async_session::connect_failed(std::exception_ptr error) {
+  if (connecting_op_) std::exchange(connecting_op_, nullptr)->failed(error);
   connecting_ = false;
   relistening_ = false;
   set_up_.reset();

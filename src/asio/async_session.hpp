@@ -30,6 +30,7 @@
 #include "asio/cancel_worker.hpp"
 #include "asio/net.hpp"
 #include "engine/connection.hpp"
+#include "observe/operation.hpp"
 
 namespace pgwrap {
 
@@ -109,6 +110,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
     std::uint64_t cancels_at_send = 0;  // server cancels issued before it was sent
     bool cancel_pending_at_send = false;
     std::shared_ptr<bool> cancel_pending;  // a server cancel was sent for it and has not landed yet
+    std::unique_ptr<operation> observed;   // what observers see of it: only while any is installed
   };
   using op_ptr = std::shared_ptr<op>;
 
@@ -148,6 +150,11 @@ class async_session : public std::enable_shared_from_this<async_session> {
   const std::string conninfo;
   const async_options options;
 
+  /// Observers of this database, and of the pool that made it (set by the
+  /// pool before the first call).
+  observer_set observers;
+  std::shared_ptr<const observer_set> pool_observers;
+
   // Snapshots for any thread.
   std::atomic<bool> connected{false};
   std::atomic<std::size_t> in_flight_count{0};
@@ -157,6 +164,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   using strand_type = net::strand<net::any_io_executor>;
 
   void enqueue(op_ptr o);
+  void observe(op& o);
   void schedule_pump();
   void pump();
   std::deque<op_ptr>::iterator next_sendable();
@@ -216,6 +224,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   bool pump_scheduled_ = false;
   bool connecting_ = false;
   engine::request_ptr set_up_;  // the session set-up in flight while connecting
+  std::unique_ptr<operation> connecting_op_;  // observers' connect or reconnect
   net::steady_timer connect_timer_;
   std::uint64_t connect_generation_ = 0;
   bool closed_ = false;  // close() was called: statements are a usage_error until connect()

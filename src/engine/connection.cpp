@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -163,6 +164,10 @@ void connection::finish_set_up(const request& set_up) {
   }
   const PGresult* pid = set_up.results.back().get();
   behind_pooler_ = PQntuples(pid) == 1 && std::string_view(PQgetvalue(pid, 0, 0)) != std::to_string(PQbackendPID(conn_));
+  server_.address = PQhost(conn_) != nullptr ? PQhost(conn_) : "";
+  server_.port = PQport(conn_) != nullptr ? std::atoi(PQport(conn_)) : 0;
+  server_.database = PQdb(conn_) != nullptr ? PQdb(conn_) : "";
+  server_.backend_pid = PQntuples(pid) == 1 ? std::atoi(PQgetvalue(pid, 0, 0)) : PQbackendPID(conn_);
   const std::lock_guard lock(cancel_mutex_);
   canceller_ = std::shared_ptr<PGcancel>(PQgetCancel(conn_), [](PGcancel* c) { PQfreeCancel(c); });
 }
@@ -176,6 +181,7 @@ void connection::close() noexcept {
   collect_notifications();  // read already: kept for the next wait
   if (conn_ != nullptr) PQfinish(conn_);  // the server rolls back whatever was uncommitted
   conn_ = nullptr;
+  server_ = {};  // not connected: observers see no server
   behind_pooler_ = false;
   server_closing_ = false;
   out_of_step_ = false;

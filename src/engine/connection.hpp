@@ -42,6 +42,14 @@ struct session_settings {
   std::chrono::milliseconds statement_timeout{0};  // 0: the server's setting
 };
 
+/// Where a connection goes, for observers; empty until connected.
+struct server_facts {
+  std::string address;   // host name, address, or Unix socket directory
+  int port = 0;
+  std::string database;
+  int backend_pid = 0;   // the server's, asked for when setting up (behind a pooler too)
+};
+
 class connection {
  public:
   connection() = default;
@@ -199,6 +207,8 @@ class connection {
 
   /// The prepared statements of this session.
   statement_cache cache;
+  /// Where it is connected (kept after close: the last server).
+  [[nodiscard]] const server_facts& server() const noexcept { return server_; }
 
  private:
   struct in_flight_entry {
@@ -238,6 +248,7 @@ class connection {
   std::string connecting_to_;                // the conninfo being connected to, for redacting messages
   std::vector<std::string> set_up_sql_;      // the set-up statements sent, for naming one that failed
   std::deque<notification> notifications_;   // received, not taken yet, oldest first
+  server_facts server_;
 };
 
 /// `text` without trailing newlines and spaces (libpq's messages end in one).

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "recording_observer.hpp"
 #include "test_db.hpp"
 
 namespace pgwrap::test {
@@ -495,6 +497,94 @@ TEST_F(pool_test, ManyThreadsShareThePool) {
   EXPECT_EQ(admin.scalar<std::int64_t>(runtime_sql("SELECT count(*) FROM " + quote_identifier(schema) + ".hits")),
             threads_count * per_thread);
   EXPECT_LE(p.stats().size, 4U);
+}
+
+// A pool's observer sees its events in order, with waits, uses and counts,
+// and every operation on the connections it lends; pool_stats counts them.
+TEST_F(pool_test, ObserversSeeThePoolsEventsAndItsConnectionsOperations) {
+  auto watch = std::make_shared<recorder>();
+  pool_options o = options(1);
+  o.wait_timeout = 50ms;
+  pool p(pool_dsn(), o);
+  p.add_observer(watch);
+  EXPECT_THROW(p.add_observer(watch), usage_error);
+  {
+    pooled_connection c = p.acquire();
+    EXPECT_EQ(c->scalar<int>("SELECT %s::int", 7), 7);
+    EXPECT_THROW((void)p.acquire(), pool_timeout);
+  }
+  {
+    pooled_connection c = p.acquire();
+    c.discard();  // closed, not returned
+  }
+  {
+    pooled_connection c = p.acquire();  // a new one
+    c->commit();
+  }
+  const pool_stats after = p.stats();
+  EXPECT_TRUE(p.remove_observer(watch));
+  EXPECT_FALSE(p.remove_observer(watch));
+  { pooled_connection unobserved = p.acquire(); }
+
+  // (scalar<int> is a typed read: its first use prepares in a round trip of its own.)
+  EXPECT_EQ(kinds(watch->ends()), "connect prepare query connect commit");
+  EXPECT_EQ(kinds(watch->pool_events()),
+            "connection_opened acquired timed_out released acquired released connection_closed "
+            "connection_opened acquired released");
+  const std::vector<pool_event> events = watch->pool_events();
+  EXPECT_GE(events[2].wait, 50ms) << "the timeout waited its wait_timeout";
+  EXPECT_EQ(events[1].max_size, 1U);
+  EXPECT_EQ(events[1].in_use, 1U);
+  EXPECT_EQ(events[1].idle, 0U);
+  EXPECT_GT(events[3].use, std::chrono::nanoseconds(0));
+  EXPECT_EQ(events[6].reason, close_reason::discarded);
+  EXPECT_EQ(events[9].idle, 1U) << "kept: back among the idle";
+  EXPECT_EQ(after.acquires, 3U);
+  EXPECT_EQ(after.timeouts, 1U);
+  EXPECT_EQ(after.connections_opened, 2U);
+  EXPECT_EQ(after.connections_closed, 1U);
+  EXPECT_GE(after.total_wait, events[2].wait) << "a timed-out wait counts too";
+  EXPECT_GT(after.total_use, std::chrono::nanoseconds(0));
+}
+
+// Idle connections the server ended are closed as failed_check; the pool's
+// end closes the rest as pool_closed; a process-wide observer hears both.
+TEST_F(pool_test, ObserversHearWhyConnectionsClose) {
+  auto watch = std::make_shared<recorder>();
+  std::optional<global_observer> installed;  // below, after the pool's start; removed at the end
+  {
+    pool p(pool_dsn(), options(2));
+    {
+      pooled_connection a = p.acquire();
+      pooled_connection b = p.acquire();
+    }
+    const auto pids = admin.query<int>("SELECT pid FROM pg_stat_activity WHERE application_name = %s", app_name);
+    ASSERT_EQ(pids.size(), 2U);
+    terminate_backend(admin, std::get<0>(pids[0]));
+    installed.emplace(watch);
+    {
+      pooled_connection c = p.acquire();
+      EXPECT_EQ(c->scalar<int>("SELECT 1"), 1);
+    }
+    const pool_stats s = p.stats();
+    EXPECT_EQ(s.connections_closed, 1U);
+    EXPECT_EQ(s.connections_opened, 2U);
+    std::vector<pool_event> events = watch->pool_events();
+    // The most recently returned goes first: the dead one may be the first
+    // or the second tried.
+    std::size_t failed_checks = 0;
+    for (const pool_event& e : events) {
+      if (e.what == pool_event::kind::connection_closed) {
+        EXPECT_EQ(e.reason, close_reason::failed_check);
+        ++failed_checks;
+      }
+    }
+    EXPECT_EQ(failed_checks, 1U) << kinds(events);
+    watch->clear();
+  }
+  EXPECT_EQ(kinds(watch->pool_events()), "connection_closed");
+  ASSERT_EQ(watch->pool_events().size(), 1U);
+  EXPECT_EQ(watch->pool_events()[0].reason, close_reason::pool_closed);
 }
 
 }  // namespace

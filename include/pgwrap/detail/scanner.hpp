@@ -394,4 +394,133 @@ constexpr bool cursor_accepts(std::string_view s) {
   return started && !refused && lexed.error == scan_error::none;
 }
 
+/// What observers are told about a statement (see pgwrap::event): its verb,
+/// in capitals, and the first table it names, as written. `complete` is
+/// false when a directive (%I) stands where the table is: the expanded SQL
+/// then tells.
+struct statement_summary {
+  std::string_view operation;
+  std::string_view collection;
+  bool complete = true;
+};
+
+/// The verbs observers are told, as the server's command tags spell them.
+inline constexpr std::string_view summary_verbs[] = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH", "COPY", "CALL", "DO",
+    "TRUNCATE", "LOCK", "CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "EXPLAIN", "ANALYZE",
+    "VACUUM", "REFRESH", "CLUSTER", "REINDEX", "SET", "RESET", "SHOW", "BEGIN", "START", "COMMIT", "END",
+    "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE",
+    "CLOSE", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "IMPORT", "SECURITY"};
+
+constexpr std::string_view summary_verb(std::string_view word) {
+  for (const std::string_view verb : summary_verbs) {
+    if (same_word(word, verb)) return verb;
+  }
+  return {};
+}
+
+/// Whether a statement with this verb names a table observers are told.
+constexpr bool has_table(std::string_view verb) {
+  return verb == "SELECT" || verb == "INSERT" || verb == "UPDATE" || verb == "DELETE" || verb == "MERGE" ||
+         verb == "TABLE" || verb == "COPY" || verb == "TRUNCATE" || verb == "LOCK";
+}
+
+/// Whether the table comes right after the verb (UPDATE t), not after FROM or INTO.
+constexpr bool names_table_next(std::string_view verb) {
+  return verb == "UPDATE" || verb == "COPY" || verb == "TABLE" || verb == "TRUNCATE" || verb == "LOCK";
+}
+
+/// The statement's verb and first table (see statement_summary). A WITH
+/// query's verb is its main statement's; tables are looked for only at the
+/// main statement's level, never inside parentheses (subqueries, CTEs).
+constexpr statement_summary summarize_sql(std::string_view s, sql_form form) {
+  enum class step : unsigned char { verb, main_verb, before_table, table, after_table, done };
+  statement_summary out;
+  step at = step::verb;
+  std::string_view table_word;  // FROM, INTO, ... : the keyword after which the table comes
+  int depth = 0;
+  std::size_t table_begin = 0;
+  std::size_t table_end = 0;
+  bool dot = false;  // a '.' after a name part: another part follows
+  tokenize_sql(s, form, [&](const sql_token& t) {
+    if (t.kind == token_kind::comment) return true;
+    const std::string_view text = t.text(s);
+    const bool word = t.kind == token_kind::word;
+    if (t.kind == token_kind::symbol && (text == "(" || text == ")")) {
+      if (at == step::table) at = step::done;  // "FROM t(" does not happen; "COPY t (a, b)" ends the name
+      depth += text == "(" ? 1 : -1;
+      // FROM (subquery), COPY (query): no table. A parenthesis before the
+      // keyword (SELECT count(*) FROM t) is an expression: look on after it.
+      if (at == step::before_table && depth > 0 && (!table_word.empty() || names_table_next(out.operation))) {
+        at = step::done;
+      }
+      return at != step::done;
+    }
+    if (text == ";") return false;
+    if (depth != 0) return true;
+    switch (at) {
+      case step::verb:
+        if (!word) return false;
+        out.operation = summary_verb(text);
+        if (out.operation == "WITH") {
+          at = step::main_verb;
+          break;
+        }
+        at = step::before_table;
+        return has_table(out.operation);
+      case step::main_verb:
+        if (word && (same_word(text, "SELECT") || same_word(text, "INSERT") || same_word(text, "UPDATE") ||
+                     same_word(text, "DELETE") || same_word(text, "MERGE"))) {
+          out.operation = summary_verb(text);
+          at = step::before_table;
+        }
+        break;
+      case step::before_table: {
+        const std::string_view verb = out.operation;
+        const bool right_after = names_table_next(verb);
+        if (word && (same_word(text, "ONLY") || (same_word(text, "TABLE") && verb != "TABLE"))) break;
+        if (table_word.empty() && !right_after) {
+          if (word && ((same_word(text, "FROM") && (verb == "SELECT" || verb == "DELETE")) ||
+                       (same_word(text, "INTO") && (verb == "INSERT" || verb == "MERGE")))) {
+            table_word = text;
+          }
+          break;
+        }
+        if (t.kind == token_kind::directive) {
+          out.complete = false;
+          return false;
+        }
+        if (!word && t.kind != token_kind::quoted_identifier) return false;
+        table_begin = t.begin;
+        table_end = t.end;
+        at = step::table;
+        break;
+      }
+      case step::table:
+        if (t.kind == token_kind::symbol && text == "." && !dot) {
+          dot = true;
+        } else if (dot && (word || t.kind == token_kind::quoted_identifier)) {
+          dot = false;
+          table_end = t.end;
+        } else {
+          if (dot && t.kind == token_kind::directive) out.complete = false;
+          return false;
+        }
+        break;
+      default: return false;
+    }
+    return true;
+  });
+  // Incomplete (a directive in the name, as in s.%I): the part before it is no table's name.
+  if (out.complete && table_end > table_begin) {
+    std::string_view name = s.substr(table_begin, table_end - table_begin);
+    // One quoted name without doubled quotes reads better without them.
+    if (name.size() >= 2 && name.front() == '"' && name.find('"', 1) == name.size() - 1) {
+      name = name.substr(1, name.size() - 2);
+    }
+    out.collection = name;
+  }
+  return out;
+}
+
 }  // namespace pgwrap::detail
