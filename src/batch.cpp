@@ -122,7 +122,7 @@ void database::pipeline_send(pipeline_run& run, const detail::sql_ref& sql, std:
 }
 
 std::int64_t database::pipeline_finish(pipeline_run& run) {
-  if (!run.op.started()) run.start_observing({}, {{}, {}, false});
+  if (!run.op.started()) run.start_observing({}, {});
   const std::int64_t affected = run.finish();
   run.op.succeeded(affected);
   return affected;
@@ -141,7 +141,7 @@ database::pipeline_run::pipeline_run(impl& st, std::vector<result>* results, std
     // Not started yet (it starts with the first statement): the call still
     // shows as one operation, failed, after the connect that failed it.
     try {
-      if (!op.started()) start_observing({}, {{}, {}, false});
+      if (!op.started()) start_observing({}, {});
     } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory describing it: the original exception goes on
     }
     op.failed();
@@ -290,7 +290,7 @@ std::vector<result> database::execute_batch(const batch& statements) {
         if (same && !texts.empty()) break;
         texts += (texts.empty() ? "" : "; ") + s.sql;
       }
-      run.start_observing(texts, same ? detail::statement_summary{{}, {}, false}
+      run.start_observing(texts, same ? detail::statement_summary{}
                                       : detail::statement_summary{"BATCH", {}, true});
     }
     for (const auto& s : statements.statements()) {

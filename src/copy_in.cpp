@@ -125,7 +125,7 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
   const std::string probe =
       "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + table.quoted() + " WHERE false";
   sql_ = "COPY " + table.quoted() + (list.empty() ? std::string() : " (" + list + ")") + " FROM STDIN";
-  op.describe(sql_, {{}, {}, false});
+  op.describe(sql_, {});
   op.start();
   st_.connection();
   const PGTransactionStatusType before = st_.status();

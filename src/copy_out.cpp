@@ -5,6 +5,7 @@
 // reads whose codecs all read binary; text COPY (with its escapes) otherwise.
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -115,17 +116,14 @@ class copy_source final : public stream_source {
     database::impl* st = state_->owner;
     if (st == nullptr) {
       done_ = true;
-      try {
-        throw connection_error("copy_out cannot go on: its database was closed or lost its connection before the "
-                               "last row was read (the rows read so far stay valid)");
-      } catch (...) {
-        if (op_) op_->failed();
-        throw;
-      }
+      const connection_error gone("copy_out cannot go on: its database was closed or lost its connection before "
+                                  "the last row was read (the rows read so far stay valid)");
+      if (op_) op_->failed(std::make_exception_ptr(gone));
+      throw gone;
     }
     const database::call_scope scope(*st);
     try {
-      return read_batch(*st);
+      return read_batch(st);
     } catch (...) {
       if (op_) op_->failed();
       throw;
@@ -133,8 +131,7 @@ class copy_source final : public stream_source {
   }
 
  private:
-  std::shared_ptr<const result_data> read_batch(database::impl& db) {
-    database::impl* st = &db;
+  std::shared_ptr<const result_data> read_batch(database::impl* st) {
     result_ptr batch(PQmakeEmptyPGresult(st->conn.native(), PGRES_TUPLES_OK));
     if (!batch || PQsetResultAttrs(batch.get(), static_cast<int>(columns_.size()), columns_.data()) != 1) {
       throw std::bad_alloc();

@@ -130,7 +130,7 @@ struct insert_args {
 std::int64_t database::insert(const ident& table, const fields& values) {
   const insert_args args(table, values);
   const std::string sql = insert_sql(values);
-  return run({sql, false, {{}, {}, false}}, operation_kind::execute, args.get(values), nullptr).affected_rows();
+  return run({sql, false, {}}, operation_kind::execute, args.get(values), nullptr).affected_rows();
 }
 
 row database::insert(const ident& table, const fields& values, const returning& columns) {
@@ -141,7 +141,7 @@ row database::insert(const ident& table, const fields& values, const returning& 
     sql += quote_identifier(columns.columns[i]);
   }
   const insert_args args(table, values);
-  const result inserted = run({sql, false, {{}, {}, false}}, operation_kind::query, args.get(values), nullptr);
+  const result inserted = run({sql, false, {}}, operation_kind::query, args.get(values), nullptr);
   if (inserted.empty()) {
     throw unexpected_rows("insert: no row was inserted (a trigger or rule skipped it), so there is "
                           "nothing to return");

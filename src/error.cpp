@@ -63,6 +63,14 @@ constexpr sqlstate_entry sqlstate_table[] = {
     {"57", raise<operator_intervention>, "pgwrap::operator_intervention"},
 };
 
+// The entry for `sqlstate`: its exact code, else its class; null for neither.
+const sqlstate_entry* entry_for(std::string_view sqlstate) {
+  for (const auto& entry : sqlstate_table) {
+    if (sqlstate.starts_with(entry.code)) return &entry;  // exact codes come first in the table
+  }
+  return nullptr;
+}
+
 std::string field_text(const PGresult* res, int code) {
   const char* v = PQresultErrorField(res, code);
   return v ? std::string(v) : std::string();
@@ -87,12 +95,9 @@ void throw_sql_error(const PGresult* res, std::string_view query, std::size_t st
     i.message = PQresultErrorMessage(res);
     while (!i.message.empty() && i.message.back() == '\n') i.message.pop_back();
   }
-  for (const auto& entry : sqlstate_table) {
-    if (std::string_view(i.sqlstate).starts_with(entry.code)) entry.raise(std::move(i));
-  }
+  if (const sqlstate_entry* entry = entry_for(i.sqlstate)) entry->raise(std::move(i));
   throw sql_error(std::move(i));
 }
-
 
 void describe_error(const std::exception_ptr& failure, std::string_view& sqlstate, std::string_view& type) noexcept {
   sqlstate = {};
@@ -100,13 +105,8 @@ void describe_error(const std::exception_ptr& failure, std::string_view& sqlstat
     std::rethrow_exception(failure);
   } catch (const sql_error& e) {
     sqlstate = e.sqlstate();
-    type = "pgwrap::sql_error";
-    for (const auto& entry : sqlstate_table) {
-      if (sqlstate.starts_with(entry.code)) {
-        type = entry.name;
-        break;
-      }
-    }
+    const sqlstate_entry* entry = entry_for(sqlstate);
+    type = entry != nullptr ? entry->name : "pgwrap::sql_error";
   } catch (const commit_outcome_unknown&) {
     type = "pgwrap::commit_outcome_unknown";
   } catch (const connection_error&) {

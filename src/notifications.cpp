@@ -28,7 +28,7 @@ void database::impl::require_no_transaction(const char* call, const char* why) c
 void database::impl::run_outside_implicit_transaction(const std::string& statement,
                                                       std::span<const param_ref> args) {
   detail::operation op(observing, operation_kind::execute);
-  op.describe(statement, {{}, {}, false}, args);
+  op.describe(statement, {}, args);
   op.start();
   try {
     connection();

@@ -130,7 +130,7 @@ constexpr std::size_t distinct_names(std::string_view sql) {
 struct sql_ref {
   std::string_view text;
   bool checked = false;
-  statement_summary summary{{}, {}, false};
+  statement_summary summary;
 };
 }  // namespace detail
 
@@ -168,7 +168,7 @@ class basic_sql_string {
   }
 
   // NOLINTNEXTLINE(google-explicit-constructor)
-  constexpr basic_sql_string(runtime_sql sql) noexcept : text_(sql.text), checked_(false), summary_{{}, {}, false} {}
+  constexpr basic_sql_string(runtime_sql sql) noexcept : text_(sql.text), checked_(false) {}
 
   [[nodiscard]] constexpr std::string_view text() const noexcept { return text_; }
   /// True when the text was checked at compile time.

@@ -122,7 +122,7 @@ void async_session::observe(op& o) {
   if (!where.observed()) return;
   operation_kind kind = operation_kind::execute;  // listen, unlisten
   std::string_view text = o.text;
-  statement_summary summary{{}, {}, false};  // found from the text
+  statement_summary summary;  // found from the text
   std::vector<param_ref> params;
   switch (o.kind) {
     case op_kind::statement:

@@ -130,7 +130,7 @@ template <typename Body>
 void observed(const observed_connection& where, operation_kind kind, std::string_view sql, Body&& body) {
   operation op(where, kind);
   if (op.active()) {
-    op.describe(sql, {{}, {}, false});
+    op.describe(sql, {});
     op.start();
   }
   try {

@@ -396,12 +396,13 @@ constexpr bool cursor_accepts(std::string_view s) {
 
 /// What observers are told about a statement (see pgwrap::event): its verb,
 /// in capitals, and the first table it names, as written. `complete` is
-/// false when a directive (%I) stands where the table is: the expanded SQL
-/// then tells.
+/// set by summarize_sql(); it stays false (the expanded SQL then tells)
+/// for a summary not made yet (runtime SQL, pgwrap's own statements) and
+/// when a directive (%I) stands where the table is.
 struct statement_summary {
   std::string_view operation;
   std::string_view collection;
-  bool complete = true;
+  bool complete = false;
 };
 
 /// The verbs observers are told, as the server's command tags spell them.
@@ -435,7 +436,7 @@ constexpr bool names_table_next(std::string_view verb) {
 /// main statement's level, never inside parentheses (subqueries, CTEs).
 constexpr statement_summary summarize_sql(std::string_view s, sql_form form) {
   enum class step : unsigned char { verb, main_verb, before_table, table, after_table, done };
-  statement_summary out;
+  statement_summary out{{}, {}, true};
   step at = step::verb;
   std::string_view table_word;  // FROM, INTO, ... : the keyword after which the table comes
   int depth = 0;
