@@ -11,6 +11,7 @@
 #include "internal.hpp"
 #include "observe/operation.hpp"
 #include "pgwrap/error.hpp"
+#include "pgwrap/types/hstore.hpp"
 
 namespace pgwrap {
 
@@ -22,6 +23,10 @@ std::string describe(const sql_error::info& i) {
   }
   text += i.message.empty() ? std::string("unknown server error") : i.message;
   if (!i.sqlstate.empty()) text += " (SQLSTATE " + i.sqlstate + ")";
+  if (const std::string_view hint = detail::missing_extension_hint(i.sqlstate, i.message); !hint.empty()) {
+    text += "; ";
+    text += hint;
+  }
   return text;
 }
 }  // namespace
@@ -90,6 +95,7 @@ void throw_sql_error(const PGresult* res, std::string_view query, std::size_t st
       .constraint = field_text(res, PG_DIAG_CONSTRAINT_NAME),
       .statement_index = statement_index,
   };
+  if (i.hint.empty()) i.hint = missing_extension_hint(i.sqlstate, i.message);
   if (i.message.empty()) {
     // Errors raised by libpq itself carry no fields, only the whole text.
     i.message = PQresultErrorMessage(res);

@@ -62,7 +62,8 @@ class expansion_cache {
 /// A finished statement's result (not null; ownership taken) as a result's
 /// data, or the exception it stands for: the sql_error subclass of a server
 /// error, usage_error for an empty query or a COPY sent as a query.
-std::shared_ptr<const result_data> accept_result(PGresult* res, std::string_view query);
+std::shared_ptr<const result_data> accept_result(PGresult* res, std::string_view query,
+                                                 std::shared_ptr<const type_set> types = {});
 
 /// The error of a listener (`who`: pgwrap::listener or pgwrap::async_listener)
 /// refusing a connection pooler; defined in listener.cpp.

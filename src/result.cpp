@@ -16,8 +16,8 @@ namespace pgwrap {
 namespace detail {
 
 
-result_data::result_data(pg_result* res, std::string query)
-    : res_(res), rows_(static_cast<std::size_t>(PQntuples(res))), query_(std::move(query)) {
+result_data::result_data(pg_result* res, std::string query, std::shared_ptr<const type_set> types)
+    : res_(res), rows_(static_cast<std::size_t>(PQntuples(res))), query_(std::move(query)), types_(std::move(types)) {
   const int n = PQnfields(res);
   names_.reserve(static_cast<std::size_t>(n));
   columns_.reserve(static_cast<std::size_t>(n));
@@ -127,10 +127,11 @@ row result::operator[](std::size_t i) const {
   return make(i);
 }
 
-std::shared_ptr<const detail::result_data> detail::accept_result(PGresult* res, std::string_view query) {
+std::shared_ptr<const detail::result_data> detail::accept_result(PGresult* res, std::string_view query,
+                                                                 std::shared_ptr<const type_set> types) {
   switch (PQresultStatus(res)) {
     case PGRES_COMMAND_OK:
-    case PGRES_TUPLES_OK: return std::make_shared<const result_data>(res, std::string(query));
+    case PGRES_TUPLES_OK: return std::make_shared<const result_data>(res, std::string(query), std::move(types));
     case PGRES_EMPTY_QUERY: PQclear(res); throw usage_error("empty query: the SQL has no statement");
     case PGRES_COPY_IN:
     case PGRES_COPY_OUT:

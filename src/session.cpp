@@ -74,12 +74,18 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
                                                                 PGTransactionStatusType before) {
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (before != PQTRANS_IDLE && !cursors.empty() && this->status() == PQTRANS_IDLE) transaction_ended();
-  if (status == PGRES_COMMAND_OK && conn.cache.size() > 0 && changes_schema(PQcmdStatus(res.get()))) {
-    forget_prepared();
+  if (status == PGRES_COMMAND_OK && (conn.cache.size() > 0 || !conn.types.empty()) &&
+      changes_schema(PQcmdStatus(res.get()))) {
+    conn.types.clear();  // a type may have changed (ALTER TYPE ... ADD ATTRIBUTE) or gone
+    if (conn.cache.size() > 0) forget_prepared();
   }
   if (res && status != PGRES_FATAL_ERROR && status != PGRES_NONFATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
       status != PGRES_BAD_RESPONSE) {
-    return detail::accept_result(res.release(), query);  // rows, a count, or the usage_error of an empty query or COPY
+    // Columns of user types (composites) take the catalog's description
+    // with them; built-in columns cost one compare each here.
+    std::shared_ptr<const detail::type_set> user_types;
+    if (engine::type_catalog::needs_lookup(res.get()) && !pipeline) user_types = conn.types.types_for(conn, res.get());
+    return detail::accept_result(res.release(), query, std::move(user_types));  // rows, a count, or the usage_error of an empty query or COPY
   }
   if (!conn.is_ok()) {
     lost_in_transaction = before != PQTRANS_IDLE;

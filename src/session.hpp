@@ -243,6 +243,7 @@ struct database::impl {
     return command.starts_with("ALTER") || command.starts_with("DROP") || command.starts_with("CREATE");
   }
   void forget_prepared() noexcept {
+    conn.types.clear();
     conn.cache.clear();
     deallocate("DEALLOCATE ALL");
   }

@@ -235,7 +235,7 @@ class expander {
 
   [[noreturn]] void mismatch(const directive& d, std::size_t index) {
     static constexpr std::string_view names[] = {"a value", "a string", "a pgwrap::list",
-                                                 "a map",   "an identifier", "unsupported"};
+                                                 "a map",   "an identifier", "unsupported", "a map"};
     const std::string_view given = names[static_cast<std::size_t>(args_[index].category)];
     switch (d.kind) {
       case directive_kind::set_list:

@@ -41,6 +41,22 @@ std::string type_name(std::uint32_t type) {
     case oid::numeric: return "numeric";
     case oid::uuid: return "uuid";
     case oid::jsonb: return "jsonb";
+    case oid::int4range: return "int4range";
+    case oid::numrange: return "numrange";
+    case oid::tsrange: return "tsrange";
+    case oid::tstzrange: return "tstzrange";
+    case oid::daterange: return "daterange";
+    case oid::int8range: return "int8range";
+    case oid::int4multirange: return "int4multirange";
+    case oid::nummultirange: return "nummultirange";
+    case oid::tsmultirange: return "tsmultirange";
+    case oid::tstzmultirange: return "tstzmultirange";
+    case oid::datemultirange: return "datemultirange";
+    case oid::int8multirange: return "int8multirange";
+    case oid::inet: return "inet";
+    case oid::cidr: return "cidr";
+    case oid::macaddr: return "macaddr";
+    case oid::macaddr8: return "macaddr8";
     default:
       if (const std::uint32_t element = array_element_oid(type); element != 0) return type_name(element) + "[]";
       return "type " + std::to_string(type);
@@ -141,6 +157,12 @@ bool is_text_oid(std::uint32_t type) {
 }
 
 std::int64_t read_signed(const value_view& v, std::int64_t min, std::int64_t max, std::string_view type_name) {
+  if (v.type_oid == oid::numeric) {  // integral at any scale: 42.00 is 42
+    const integral_numeric n = read_integral_numeric(v, type_name);
+    const std::uint64_t limit = n.negative ? 0 - static_cast<std::uint64_t>(min) : static_cast<std::uint64_t>(max);
+    if (n.magnitude > limit) conversion_failure(v, type_name, "out of range");
+    return n.negative ? static_cast<std::int64_t>(0 - n.magnitude) : static_cast<std::int64_t>(n.magnitude);
+  }
   const std::int64_t n =
       v.format == wire_format::binary ? binary_integer(v, type_name) : parse_number<std::int64_t>(v, type_name);
   if (n < min || n > max) {
@@ -151,6 +173,11 @@ std::int64_t read_signed(const value_view& v, std::int64_t min, std::int64_t max
 }
 
 std::uint64_t read_unsigned(const value_view& v, std::uint64_t max, std::string_view type_name) {
+  if (v.type_oid == oid::numeric) {  // integral at any scale: 42.00 is 42
+    const integral_numeric n = read_integral_numeric(v, type_name);
+    if ((n.negative && n.magnitude != 0) || n.magnitude > max) conversion_failure(v, type_name, "out of range");
+    return n.magnitude;
+  }
   if (v.format == wire_format::binary) {
     const std::int64_t n = binary_integer(v, type_name);
     if (n < 0 || static_cast<std::uint64_t>(n) > max) {
@@ -262,8 +289,13 @@ void append_param_text(const param_ref& p, std::string& out) {
     case oid::numeric: out += read_numeric_binary(v, "numeric"); return;
     case oid::uuid: out += read_uuid(v).to_string(); return;
     case oid::bytea: append_bytea_hex(v.data, out); return;
+    case oid::inet:
+    case oid::cidr:
+    case oid::macaddr:
+    case oid::macaddr8: append_network_param_text(p, out); return;
     default:
       if (append_chrono_param_text(p, out) || append_array_param_text(p, out)) return;
+      if (append_range_param_text(p, out)) return;
       throw usage_error("no text form for a binary parameter of " + type_name(p.oid));
   }
 }

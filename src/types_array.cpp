@@ -105,6 +105,7 @@ class text_parser {
       if (!match) fail("the array bounds do not match the array's contents", false);
     }
     out_.element_oid = array_element_oid(v_.type_oid);
+    if (out_.element_oid == oid::unknown) out_.element_oid = user_array_element(v_.type_oid, v_.types);
     out_.element_format = wire_format::text;
   }
 
@@ -306,7 +307,8 @@ void parse_binary(const value_view& v, std::size_t rank, array_contents& out) {
     fail("binary array with " + std::to_string(ndim) + " dimensions");
   }
   if (flags != 0 && flags != 1) fail("binary array with invalid flags");
-  const std::uint32_t expected = array_element_oid(v.type_oid);
+  std::uint32_t expected = array_element_oid(v.type_oid);
+  if (expected == oid::unknown) expected = user_array_element(v.type_oid, v.types);
   if (expected != oid::unknown && element != expected) {
     fail("binary array of " + type_name(element) + " elements in a column of " + type_name(v.type_oid));
   }

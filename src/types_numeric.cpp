@@ -277,40 +277,126 @@ std::string read_numeric_binary(const value_view& v, std::string_view cxx_type) 
     default: conversion_failure(v, cxx_type, "invalid sign");
   }
   if (dscale > max_scale) conversion_failure(v, cxx_type, "invalid scale");
-  std::vector<unsigned> digits(ndigits);
+  // Everything is checked before anything is built: a header of 8 bytes may
+  // claim a weight of +-32767 groups, and only a value that is valid may
+  // make a text that long (its digits, up to PostgreSQL's limits).
+  const auto n = static_cast<std::int64_t>(ndigits);
+  std::int64_t first = -1;  // the first and last non-zero digits
+  std::int64_t last = -1;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto d = load_be<std::int16_t>(p + 8 + 2 * i);
+    if (d < 0 || d > 9999) conversion_failure(v, cxx_type, "invalid base-10000 digit");
+    if (d != 0) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  const auto digit_at = [&](std::int64_t i) {
+    return i >= 0 && i < n ? static_cast<unsigned>(load_be<std::int16_t>(p + 8 + 2 * i)) : 0u;
+  };
+  // Digit i is worth 10000^(weight - i): one after the point covers decimal
+  // places 4·(i − weight) − 3 to 4·(i − weight).
+  if (last >= 0 && last > weight) {
+    unsigned group = digit_at(last);
+    std::int64_t place = 4 * (last - weight);  // the place of the group's last decimal digit
+    while (group % 10 == 0) {
+      group /= 10;
+      --place;
+    }
+    if (place > dscale) conversion_failure(v, cxx_type, "digits beyond its scale");
+  }
+
+  std::string out;
+  const bool integral_digits = first >= 0 && first <= weight;
+  std::size_t integer_size = 1;  // "0"
+  if (integral_digits) {
+    const unsigned lead = digit_at(first);
+    integer_size = static_cast<std::size_t>(4 * (weight - first)) + (lead >= 1000 ? 4 : lead >= 100 ? 3 : lead >= 10 ? 2 : 1);
+  }
+  out.reserve(1 + integer_size + 1 + static_cast<std::size_t>(dscale));
+  if (sign == sign_negative && first >= 0) out += '-';
+  if (integral_digits) {
+    std::string group;
+    append_group(group, digit_at(first));
+    out += std::string_view(group).substr(group.find_first_not_of('0'));
+    for (std::int64_t i = first + 1; i <= weight; ++i) append_group(out, digit_at(i));
+  } else {
+    out += '0';
+  }
+  if (dscale > 0) {
+    out += '.';
+    for (std::int64_t k = 0; k < dscale; ++k) {  // decimal place k + 1
+      const unsigned group = digit_at(weight + 1 + k / 4);
+      constexpr unsigned divisors[] = {1000, 100, 10, 1};
+      out += static_cast<char>('0' + group / divisors[k % 4] % 10);
+    }
+  }
+  return out;
+}
+
+integral_numeric read_integral_numeric(const value_view& v, std::string_view cxx_type) {
+  integral_numeric out;
+  const auto add_digits = [&](std::uint64_t base, std::uint64_t digit) {
+    if (__builtin_mul_overflow(out.magnitude, base, &out.magnitude) ||
+        __builtin_add_overflow(out.magnitude, digit, &out.magnitude)) {
+      conversion_failure(v, cxx_type, "out of range");
+    }
+  };
+  if (v.format == wire_format::text) {
+    // numeric_out never writes an exponent; refusing one keeps `1e131071`
+    // (8 bytes) from becoming 131072 digits here.
+    if (v.data.find_first_of("eE") != std::string_view::npos) {
+      conversion_failure(v, cxx_type, "not a number (numeric text has no exponent)");
+    }
+    std::string canonical;
+    if (const char* why = parse_numeric(v.data, canonical)) conversion_failure(v, cxx_type, why);
+    if (canonical == "NaN" || canonical == "Infinity" || canonical == "-Infinity") {
+      conversion_failure(v, cxx_type, "not integral (" + canonical + " is not an integer)");
+    }
+    std::string_view rest = canonical;
+    out.negative = !rest.empty() && rest[0] == '-';
+    if (out.negative) rest.remove_prefix(1);
+    const auto dot = rest.find('.');
+    if (dot != std::string_view::npos && rest.find_first_not_of('0', dot + 1) != std::string_view::npos) {
+      conversion_failure(v, cxx_type, "not integral (it has a non-zero fraction)");
+    }
+    for (const char c : rest.substr(0, dot)) add_digits(10, static_cast<std::uint64_t>(c - '0'));
+    return out;
+  }
+  // Binary: the header and digits as read_numeric_binary checks them, without
+  // building the text (a weight of 32767 would be 131072 digits).
+  if (v.data.size() < 8) conversion_failure(v, cxx_type, "shorter than a numeric header");
+  const char* p = v.data.data();
+  const auto ndigits = load_be<std::uint16_t>(p);
+  const auto weight = static_cast<std::int64_t>(load_be<std::int16_t>(p + 2));
+  const auto sign = load_be<std::uint16_t>(p + 4);
+  if (v.data.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
+    conversion_failure(v, cxx_type, std::to_string(v.data.size()) + " bytes for " + std::to_string(ndigits) + " digits");
+  }
+  switch (sign) {
+    case sign_nan: conversion_failure(v, cxx_type, "not integral (NaN is not an integer)");
+    case sign_pinf: conversion_failure(v, cxx_type, "not integral (Infinity is not an integer)");
+    case sign_ninf: conversion_failure(v, cxx_type, "not integral (-Infinity is not an integer)");
+    case sign_positive:
+    case sign_negative: break;
+    default: conversion_failure(v, cxx_type, "invalid sign");
+  }
+  bool fraction = false;
   for (std::size_t i = 0; i < ndigits; ++i) {
     const auto d = load_be<std::int16_t>(p + 8 + 2 * i);
     if (d < 0 || d > 9999) conversion_failure(v, cxx_type, "invalid base-10000 digit");
-    digits[i] = static_cast<unsigned>(d);
+    if (static_cast<std::int64_t>(i) > weight && d != 0) fraction = true;
   }
-  const auto n = static_cast<std::int64_t>(ndigits);
-  const auto digit_at = [&](std::int64_t d) { return d >= 0 && d < n ? digits[static_cast<std::size_t>(d)] : 0u; };
-
-  std::string integer;  // the integer part, leading zeros stripped below
-  for (std::int64_t d = 0; d <= weight; ++d) append_group(integer, digit_at(d));
-  std::string fraction;  // every fraction digit the value has
-  for (std::int64_t d = weight + 1; d < n; ++d) append_group(fraction, digit_at(d));
-  const auto scale = static_cast<std::size_t>(dscale);
-  if (fraction.size() > scale) {
-    if (fraction.find_first_not_of('0', scale) != std::string::npos) {
-      conversion_failure(v, cxx_type, "digits beyond its scale");
-    }
-    fraction.resize(scale);
-  } else {
-    fraction.append(scale - fraction.size(), '0');
+  if (fraction) conversion_failure(v, cxx_type, "not integral (it has a non-zero fraction)");
+  // The integer part: digits 0..weight (those past ndigits are zeros). A
+  // weight above 4 with a non-zero first digit is past 2^64 at once.
+  for (std::int64_t d = 0; d <= weight; ++d) {
+    const auto digit = d < static_cast<std::int64_t>(ndigits)
+                           ? static_cast<std::uint64_t>(load_be<std::int16_t>(p + 8 + 2 * d))
+                           : 0u;
+    add_digits(10000, digit);
   }
-  const auto first = integer.find_first_not_of('0');
-  integer.erase(0, first == std::string::npos ? integer.size() : first);
-
-  const bool zero = integer.empty() && fraction.find_first_not_of('0') == std::string::npos;
-  std::string out;
-  out.reserve(integer.size() + fraction.size() + 3);
-  if (sign == sign_negative && !zero) out += '-';
-  out += integer.empty() ? std::string_view("0") : std::string_view(integer);
-  if (!fraction.empty()) {
-    out += '.';
-    out += fraction;
-  }
+  out.negative = sign == sign_negative && out.magnitude != 0;
   return out;
 }
 

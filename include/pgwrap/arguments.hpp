@@ -78,8 +78,13 @@ concept map_like = std::ranges::forward_range<const M> && requires(std::ranges::
 
 namespace detail {
 
-/// What an argument can stand for. Strings may be values or identifiers.
-enum class arg_category : unsigned char { value, text_value, list, map, identifier, unsupported };
+/// What an argument can stand for. Strings may be values or identifiers; a
+/// map with a codec of its own (pgwrap::hstore) is one value for `%s` and a
+/// map of column to value for `%S` / `%W` / `%A` / `%O` (map_value).
+enum class arg_category : unsigned char { value, text_value, list, map, identifier, unsupported, map_value };
+
+/// Whether an argument of this category can stand for a map of column to value.
+constexpr bool is_map_category(arg_category c) { return c == arg_category::map || c == arg_category::map_value; }
 
 template <typename T>
 struct is_named_arg : std::false_type {};
@@ -99,6 +104,8 @@ constexpr arg_category category_of() {
     return arg_category::identifier;
   } else if constexpr (is_list_arg<U>::value) {
     return arg_category::list;
+  } else if constexpr (map_like<U> && encodable<U>) {
+    return arg_category::map_value;
   } else if constexpr (std::same_as<U, fields> || map_like<U>) {
     return arg_category::map;
   } else if constexpr (std::same_as<codec_type<U>, std::string> ||
@@ -217,6 +224,19 @@ struct binder<M, arg_category::map> {
     arg_ref r;
     r.category = arg_category::map;
     r.map = entries;
+    return r;
+  }
+};
+
+// A map that is also a value: the map's entries and its own one parameter.
+template <typename M>
+struct binder<M, arg_category::map_value> {
+  binder<M, arg_category::map> entries;
+  std::string scratch;
+  arg_ref bind(const M& m) {
+    arg_ref r = entries.bind(m);
+    r.category = arg_category::map_value;
+    r.value = codec<M>::encode(m, scratch);
     return r;
   }
 };

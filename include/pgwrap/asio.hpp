@@ -154,7 +154,7 @@ class async_statements {
   /// UPDATE table SET %S WHERE %W; an empty `where` is a usage_error (as
   /// database::update).
   template <typename Set, typename Where>
-    requires(category_of<Set>() == arg_category::map && category_of<Where>() == arg_category::map)
+    requires(is_map_category(category_of<Set>()) && is_map_category(category_of<Where>()))
   net::awaitable<std::int64_t> update(const ident& table, const Set& set, const Where& where) {
     if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("update")));
     return execute("UPDATE %I SET %S WHERE %W", table, set, where);
@@ -162,7 +162,7 @@ class async_statements {
 
   /// DELETE FROM table WHERE %W; an empty `where` is a usage_error.
   template <typename Where>
-    requires(category_of<Where>() == arg_category::map)
+    requires(is_map_category(category_of<Where>()))
   net::awaitable<std::int64_t> delete_where(const ident& table, const Where& where) {
     if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("delete_where")));
     return execute("DELETE FROM %I WHERE %W", table, where);
@@ -175,7 +175,7 @@ class async_statements {
   Face& face() { return static_cast<Face&>(*this); }
   template <typename T>
   static bool scalar_binary_ok(const result_data& description) {
-    return description.columns() >= 1 && reads_binary<T>(description.type_oid(0));
+    return description.columns() >= 1 && reads_binary<T>(description.type_oid(0), description.types());
   }
   static std::exception_ptr empty_condition(const char* call) {
     return std::make_exception_ptr(usage_error(std::string(call) +

@@ -14,6 +14,10 @@
 
 namespace pgwrap {
 
+namespace detail {
+class type_set;  // pgwrap/detail/type_set.hpp: user types from the catalog
+}  // namespace detail
+
 /// The two forms PostgreSQL sends values in.
 enum class wire_format : std::int16_t { text = 0, binary = 1 };
 
@@ -38,6 +42,9 @@ struct value_view {
   std::string_view data;    ///< the text, or the binary bytes
   std::uint32_t type_oid = 0;
   wire_format format = wire_format::text;
+  /// The user types (composites, ...) the value's result came with; null
+  /// when there are none. It lives as long as the result.
+  const detail::type_set* types = nullptr;
 };
 
 /// Teaches pgwrap a C++ type. Specialise it for your own types:
@@ -76,8 +83,12 @@ inline constexpr std::uint32_t int4 = 23;
 inline constexpr std::uint32_t text = 25;
 inline constexpr std::uint32_t oid = 26;
 inline constexpr std::uint32_t json = 114;
+inline constexpr std::uint32_t cidr = 650;
 inline constexpr std::uint32_t float4 = 700;
 inline constexpr std::uint32_t float8 = 701;
+inline constexpr std::uint32_t macaddr8 = 774;
+inline constexpr std::uint32_t macaddr = 829;
+inline constexpr std::uint32_t inet = 869;
 inline constexpr std::uint32_t bpchar = 1042;
 inline constexpr std::uint32_t varchar = 1043;
 inline constexpr std::uint32_t date = 1082;
@@ -138,6 +149,16 @@ bool reads_binary(std::uint32_t oid) {
     return codec<T>::reads_binary(oid);
   } else {
     return false;
+  }
+}
+/// The same for a codec that needs the catalog's user types to tell (a
+/// composite's attributes, an array of them): `reads_binary(oid, types)`.
+template <typename T>
+bool reads_binary(std::uint32_t oid, const type_set* types) {
+  if constexpr (requires { codec<T>::reads_binary(oid, types); }) {
+    return codec<T>::reads_binary(oid, types);
+  } else {
+    return reads_binary<T>(oid);
   }
 }
 

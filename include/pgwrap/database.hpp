@@ -212,8 +212,8 @@ class database {
    * that out with execute() if you mean it.
    */
   template <typename Set, typename Where>
-    requires(detail::category_of<Set>() == detail::arg_category::map &&
-             detail::category_of<Where>() == detail::arg_category::map)
+    requires(detail::is_map_category(detail::category_of<Set>()) &&
+             detail::is_map_category(detail::category_of<Where>()))
   std::int64_t update(const ident& table, const Set& set, const Where& where) {
     require_condition(std::ranges::empty(where), "update");
     return execute("UPDATE %I SET %S WHERE %W", table, set, where);
@@ -222,7 +222,7 @@ class database {
   /// DELETE FROM table WHERE %W; returns the number of rows deleted. An
   /// empty `where` is a usage_error, as for update().
   template <typename Where>
-    requires(detail::category_of<Where>() == detail::arg_category::map)
+    requires(detail::is_map_category(detail::category_of<Where>()))
   std::int64_t delete_where(const ident& table, const Where& where) {
     require_condition(std::ranges::empty(where), "delete_where");
     return execute("DELETE FROM %I WHERE %W", table, where);
@@ -463,7 +463,8 @@ class database {
     std::array<param_ref, sizeof...(V)> refs{};
     for (std::size_t i = 0; i < refs.size(); ++i) {
       if (bound.refs()[i].category != detail::arg_category::value &&
-          bound.refs()[i].category != detail::arg_category::text_value) {
+          bound.refs()[i].category != detail::arg_category::text_value &&
+          bound.refs()[i].category != detail::arg_category::map_value) {
         throw usage_error("copy_in: a row holds a list, map or identifier; COPY takes values only");
       }
       refs[i] = bound.refs()[i].value;
@@ -479,7 +480,7 @@ class database {
              binary_chooser chooser);
   template <typename T>
   static bool scalar_binary_ok(const detail::result_data& description) {
-    return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0));
+    return description.columns() >= 1 && detail::reads_binary<T>(description.type_oid(0), description.types());
   }
   struct opened_stream {
     detail::stream_handle source;  // null when every row came at once

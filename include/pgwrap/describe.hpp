@@ -15,33 +15,10 @@
 #include <tuple>
 #include <type_traits>
 
+#include "pgwrap/detail/members.hpp"
 #include "pgwrap/fields.hpp"
 
 namespace pgwrap {
-
-namespace detail {
-/// One described member: its column name and its pointer-to-member.
-template <typename S, typename M>
-struct member {
-  std::string_view name;
-  M S::*pointer;
-  using type = M;
-};
-template <typename S, typename M>
-constexpr member<S, M> make_member(std::string_view name, M S::*pointer) {
-  return {name, pointer};
-}
-
-// The description is found by argument-dependent lookup, so PGWRAP_DESCRIBE
-// works in the struct's own namespace.
-template <typename S>
-concept described = requires(const S* p) { pgwrap_describe(p); };
-
-template <typename S>
-constexpr auto members_of() {
-  return pgwrap_describe(static_cast<const S*>(nullptr));
-}
-}  // namespace detail
 
 /// A struct read with missing columns left default-initialised and extra
 /// columns ignored: `db.query<pgwrap::relaxed<user>>(...)` yields `user`.

@@ -34,7 +34,7 @@ T read_column(const result_data& data, std::size_t row, std::size_t column) {
     }
   }
   try {
-    return codec<T>::decode({bytes, data.type_oid(column), data.format(column)});
+    return codec<T>::decode({bytes, data.type_oid(column), data.format(column), data.types()});
   } catch (const conversion_error& e) {
     data.throw_conversion_error(column, e.what());
   }
@@ -61,7 +61,7 @@ class field {
   [[nodiscard]] std::string_view text() const noexcept { return data_->value(row_, column_); }
   /// The value with its type and wire format, as codecs read it.
   [[nodiscard]] value_view raw() const noexcept {
-    return {data_->value(row_, column_), data_->type_oid(column_), data_->format(column_)};
+    return {data_->value(row_, column_), data_->type_oid(column_), data_->format(column_), data_->types()};
   }
 
   /// The value as T. NULL gives std::nullopt when T is a std::optional.

@@ -87,10 +87,10 @@ constexpr bool fits(directive_kind kind, arg_category category) {
     case directive_kind::positional:
     case directive_kind::named:
       return category == arg_category::value || category == arg_category::text_value ||
-             category == arg_category::list;
+             category == arg_category::list || category == arg_category::map_value;
     case directive_kind::set_list:
     case directive_kind::and_list:
-    case directive_kind::or_list: return category == arg_category::map;
+    case directive_kind::or_list: return is_map_category(category);
     case directive_kind::identifier:
       return category == arg_category::identifier || category == arg_category::text_value;
     case directive_kind::percent: break;

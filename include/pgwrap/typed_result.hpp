@@ -47,7 +47,7 @@ struct row_reader {
   static bool binary_ok(const result_data& description) {
     if (description.columns() != sizeof...(T)) return false;  // the error is reported on the result
     std::size_t i = 0;
-    return (reads_binary<T>(description.type_oid(i++)) && ...);
+    return (reads_binary<T>(description.type_oid(i++), description.types()) && ...);
   }
 
  private:
@@ -88,7 +88,7 @@ struct struct_reader {
             using M = typename std::remove_cvref_t<decltype(member)>::type;
             for (std::size_t c = 0; c < description.columns(); ++c) {
               if (description.column_names()[c] == member.name) {
-                ok = ok && reads_binary<M>(description.type_oid(c));
+                ok = ok && reads_binary<M>(description.type_oid(c), description.types());
                 return;
               }
             }

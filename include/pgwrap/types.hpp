@@ -13,9 +13,14 @@
 #include "pgwrap/types/array.hpp"    // IWYU pragma: export
 #include "pgwrap/types/bytea.hpp"    // IWYU pragma: export
 #include "pgwrap/types/chrono.hpp"   // IWYU pragma: export
+#include "pgwrap/types/composite.hpp"  // IWYU pragma: export
 #include "pgwrap/types/core.hpp"     // IWYU pragma: export
+#include "pgwrap/types/enum.hpp"     // IWYU pragma: export
+#include "pgwrap/types/hstore.hpp"   // IWYU pragma: export
 #include "pgwrap/types/json.hpp"     // IWYU pragma: export
+#include "pgwrap/types/network.hpp"  // IWYU pragma: export
 #include "pgwrap/types/numeric.hpp"  // IWYU pragma: export
+#include "pgwrap/types/range.hpp"    // IWYU pragma: export
 #include "pgwrap/types/uuid.hpp"     // IWYU pragma: export
 
 namespace pgwrap {

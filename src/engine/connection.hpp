@@ -33,6 +33,7 @@
 
 #include "engine/request.hpp"
 #include "engine/statement_cache.hpp"
+#include "engine/type_catalog.hpp"
 #include "pgwrap/notification.hpp"
 
 namespace pgwrap::engine {
@@ -207,6 +208,8 @@ class connection {
 
   /// The prepared statements of this session.
   statement_cache cache;
+  /// The user types this session has looked up (forgotten with `cache`).
+  type_catalog types;
   /// Where it is connected (kept after close: the last server).
   [[nodiscard]] const server_facts& server() const noexcept { return server_; }
 

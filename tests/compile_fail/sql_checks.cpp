@@ -13,6 +13,16 @@
 
 struct no_codec {};
 
+// Enum mappings are checked where they are declared, at namespace scope.
+enum class hue { red, green };
+#if defined(PGWRAP_CASE_enum_duplicate_label)
+PGWRAP_ENUM_LABELS(hue, (red, "red"), (green, PGWRAP_PICK("red", "green")))
+#elif defined(PGWRAP_CASE_enum_duplicate_enumerator)
+PGWRAP_ENUM_LABELS(hue, (red, "red"), (PGWRAP_PICK(red, green), "green"))
+#elif defined(PGWRAP_CASE_enum_empty_label)
+PGWRAP_ENUM_LABELS(hue, (red, PGWRAP_PICK("", "red")), (green, "green"))
+#endif
+
 void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
   (void)built_at_run_time;
   const pgwrap::fields map{{"a", 1}};
@@ -60,6 +70,9 @@ void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
                             PGWRAP_PICK(1, pgwrap::ident("t")))) {
     (void)r;
   }
+#elif defined(PGWRAP_CASE_enum_duplicate_label) || defined(PGWRAP_CASE_enum_duplicate_enumerator) || \
+    defined(PGWRAP_CASE_enum_empty_label)
+  (void)db;  // the mapping above, at namespace scope, is the case
 #else
 #error "no PGWRAP_CASE_ given"
 #endif

@@ -1,15 +1,33 @@
-# Builds tests/fuzz with clang and runs scanner_fuzz for SECONDS seconds on a
-# scratch copy of the seed corpus (the committed corpus is never written).
+# Builds one target of tests/fuzz with clang and runs it for SECONDS seconds
+# on a scratch copy of its seed corpus (the committed corpus is never
+# written).
 #
-#   cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DSECONDS=30]
+#   cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DFUZZER=scanner_fuzz] [-DSECONDS=30]
 #         -P tests/fuzz/run_fuzz.cmake
+#
+# FUZZER is scanner_fuzz (seeds in tests/fuzz/corpus) or decoder_fuzz (seeds
+# in tests/fuzz/decoder_corpus). Each target has a build tree of its own
+# (<build dir>/fuzz-<target>), so the two can run at the same time.
 #
 # Without clang++ this fails, unless the environment has PGWRAP_FUZZ_OPTIONAL=1
 # (then it says so and passes).
 cmake_minimum_required(VERSION 3.25)
 
 if(NOT SOURCE_DIR OR NOT BINARY_DIR)
-  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DSECONDS=30] -P run_fuzz.cmake")
+  message(FATAL_ERROR "usage: cmake -DSOURCE_DIR=<repo> -DBINARY_DIR=<build dir> [-DFUZZER=scanner_fuzz] "
+                      "[-DSECONDS=30] -P run_fuzz.cmake")
+endif()
+if(NOT DEFINED FUZZER OR FUZZER STREQUAL "")
+  set(FUZZER scanner_fuzz)
+endif()
+if(FUZZER STREQUAL "scanner_fuzz")
+  set(corpus ${SOURCE_DIR}/tests/fuzz/corpus)
+  set(what "the SQL scanner")
+elseif(FUZZER STREQUAL "decoder_fuzz")
+  set(corpus ${SOURCE_DIR}/tests/fuzz/decoder_corpus)
+  set(what "every decoder")
+else()
+  message(FATAL_ERROR "FUZZER must be scanner_fuzz or decoder_fuzz, not '${FUZZER}'")
 endif()
 if(NOT DEFINED SECONDS OR SECONDS STREQUAL "")
   set(SECONDS 30)
@@ -22,16 +40,16 @@ find_program(CLANGXX NAMES clang++ clang++-19 clang++-18 clang++-17 clang++-16 c
              NO_CACHE)
 if(NOT CLANGXX)
   if("$ENV{PGWRAP_FUZZ_OPTIONAL}" STREQUAL "1")
-    message(STATUS "scanner fuzzing skipped: clang++ not found (PGWRAP_FUZZ_OPTIONAL=1)")
+    message(STATUS "${FUZZER} skipped: clang++ not found (PGWRAP_FUZZ_OPTIONAL=1)")
     return()
   endif()
-  message(FATAL_ERROR "scanner fuzzing needs clang++ with libFuzzer (Debian: clang and "
+  message(FATAL_ERROR "${FUZZER} needs clang++ with libFuzzer (Debian: clang and "
                       "libclang-rt-<version>-dev), and none was found on PATH. Install it, or set "
                       "PGWRAP_FUZZ_OPTIONAL=1 to let this test pass without fuzzing.")
 endif()
 
-set(build ${BINARY_DIR}/fuzz)
-set(work ${BINARY_DIR}/fuzz-run)
+set(build ${BINARY_DIR}/fuzz-${FUZZER})
+set(work ${BINARY_DIR}/fuzz-run-${FUZZER})
 
 function(run what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -42,17 +60,17 @@ endfunction()
 
 run("configuring tests/fuzz" ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/fuzz -B ${build}
     -DCMAKE_CXX_COMPILER=${CLANGXX} -DPGWRAP_SOURCE_DIR=${SOURCE_DIR})
-run("building scanner_fuzz" ${CMAKE_COMMAND} --build ${build})
+run("building ${FUZZER}" ${CMAKE_COMMAND} --build ${build} --target ${FUZZER} --parallel 2)
 
 # A scratch corpus: libFuzzer adds what it finds to the first directory.
 file(REMOVE_RECURSE ${work})
 file(MAKE_DIRECTORY ${work}/artifacts)
-file(COPY ${SOURCE_DIR}/tests/fuzz/corpus/ DESTINATION ${work}/corpus)
+file(COPY ${corpus}/ DESTINATION ${work}/corpus)
 
-message(STATUS "fuzzing the SQL scanner for ${SECONDS} s (${CLANGXX})")
+message(STATUS "fuzzing ${what} for ${SECONDS} s (${CLANGXX})")
 math(EXPR limit "${SECONDS} + 120")
 execute_process(
-  COMMAND ${build}/scanner_fuzz ${work}/corpus -max_total_time=${SECONDS} -timeout=5 -rss_limit_mb=2048
+  COMMAND ${build}/${FUZZER} ${work}/corpus -max_total_time=${SECONDS} -timeout=5 -rss_limit_mb=2048
           -print_final_stats=1 -artifact_prefix=${work}/artifacts/
   WORKING_DIRECTORY ${work}
   RESULT_VARIABLE status
@@ -70,8 +88,8 @@ else()
 endif()
 if(NOT status EQUAL 0)
   file(GLOB found ${work}/artifacts/*)
-  message(FATAL_ERROR "scanner_fuzz failed (${status}). Saved input(s): ${found}\n"
-                      "Reproduce: ${build}/scanner_fuzz <saved input>\n--- output tail ---\n${tail}")
+  message(FATAL_ERROR "${FUZZER} failed (${status}). Saved input(s): ${found}\n"
+                      "Reproduce: ${build}/${FUZZER} <saved input>\n--- output tail ---\n${tail}")
 endif()
 
 string(REGEX MATCH "Done [0-9]+ runs in [0-9]+ second[s]?" done "${out}")
@@ -81,4 +99,4 @@ string(REGEX MATCHALL "cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*" cove
 if(coverage)
   list(GET coverage -1 coverage)
 endif()
-message(STATUS "scanner_fuzz ok: ${done}; ${rate}; last ${coverage}")
+message(STATUS "${FUZZER} ok: ${done}; ${rate}; last ${coverage}")

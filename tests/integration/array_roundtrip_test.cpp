@@ -97,7 +97,7 @@ TEST_F(array_test, Integers) {
                     "'{-9223372036854775808,0,9223372036854775807}'::bigint[]", "bigint[]");
   expect_round_trip(db, std::vector<std::int16_t>{-32768, 32767}, "'{-32768,32767}'::smallint[]", "smallint[]");
   expect_round_trip(db, std::vector<std::uint64_t>{0, std::numeric_limits<std::uint64_t>::max()},
-                    "'{0,18446744073709551615}'::numeric[]", "numeric[]", false);  // uint64 reads numeric's text only
+                    "'{0,18446744073709551615}'::numeric[]", "numeric[]");
 }
 
 TEST_F(array_test, FloatsWithNaNAndInfinities) {

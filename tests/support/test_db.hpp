@@ -3,8 +3,10 @@
 // that gives each test its own schema, so tests can run in parallel.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -27,12 +29,25 @@ inline bool server_configured() {
          std::getenv("DATABASE_URL") != nullptr;
 }
 
+/// A backend leaves pg_stat_activity before its process exits and closes its
+/// socket, so a client may still find the connection open for a moment. On
+/// the test machine's own server the process itself can be watched: wait
+/// (bounded: with a remote server the pid may name an unrelated local
+/// process) until it is gone.
+inline void wait_until_process_gone(int pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline && !(::kill(pid, 0) == -1 && errno == ESRCH)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 /// Waits (bounded) until the server backend `pid` has exited, so that what
 /// its end did to its transaction is settled before anything is checked.
 inline bool wait_until_backend_gone(pgwrap::database& admin, int pid) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", pid) == 0) {
+      wait_until_process_gone(pid);
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -447,8 +447,8 @@ TEST(codec, BinaryIntegersOfTheWrongSizeOrTypeAreErrors) {
        "cannot read a binary boolean value as int32: not an integer type"},
       {binary_decode_error<std::int64_t>(hex_bytes("3f f0 00 00 00 00 00 00"), oid::float8),
        "cannot read a binary double precision value as int64: not an integer type"},
-      {binary_decode_error<std::int64_t>(hex_bytes("00 01 00 00 00 00 00 00 00 2a"), oid::numeric),
-       "cannot read a binary numeric value as int64: not an integer type"},
+      {binary_decode_error<std::int64_t>(hex_bytes("00 01 ff ff 00 00 00 01 13 88"), oid::numeric),  // 0.5
+       "cannot read a binary numeric value as int64: not integral (it has a non-zero fraction)"},
       {binary_decode_error<std::uint32_t>(hex_bytes("00 00 00 2a"), oid::oid),
        "cannot read a binary oid value as uint32: not an integer type"},
       {binary_decode_error<std::int32_t>(hex_bytes("00 00 00 2a"), oid::text),
@@ -885,7 +885,7 @@ std::vector<std::uint32_t> binary_oids() {
 using oids = std::vector<std::uint32_t>;
 
 TEST(codec, ReadsBinaryTruthTable) {
-  const oids integers = {oid::int8, oid::int2, oid::int4};
+  const oids integers = {oid::int8, oid::int2, oid::int4, oid::numeric};  // numeric when integral
   EXPECT_EQ(binary_oids<std::int8_t>(), integers);
   EXPECT_EQ(binary_oids<std::int16_t>(), integers);
   EXPECT_EQ(binary_oids<std::int32_t>(), integers);
@@ -895,7 +895,7 @@ TEST(codec, ReadsBinaryTruthTable) {
   EXPECT_EQ(binary_oids<std::uint8_t>(), integers);
   EXPECT_EQ(binary_oids<std::uint16_t>(), integers);
   EXPECT_EQ(binary_oids<std::uint32_t>(), integers);
-  EXPECT_EQ(binary_oids<std::uint64_t>(), integers);  // numeric only as text
+  EXPECT_EQ(binary_oids<std::uint64_t>(), integers);
 
   EXPECT_EQ(binary_oids<bool>(), oids{oid::boolean});
   EXPECT_EQ(binary_oids<double>(), (oids{oid::float4, oid::float8}));
@@ -918,7 +918,8 @@ TEST(codec, ReadsBinaryTruthTable) {
 
   // The member itself, as the codecs declare it.
   EXPECT_TRUE(codec<int>::reads_binary(oid::int8));
-  EXPECT_FALSE(codec<int>::reads_binary(oid::numeric));
+  EXPECT_TRUE(codec<int>::reads_binary(oid::numeric));  // when integral (else conversion_error)
+  EXPECT_FALSE(codec<int>::reads_binary(oid::float8));
   EXPECT_TRUE(codec<bool>::reads_binary(oid::boolean));
   EXPECT_FALSE(codec<bool>::reads_binary(oid::int2));
   EXPECT_TRUE(codec<double>::reads_binary(oid::float4));

@@ -3,11 +3,13 @@
 // Its members are defined in src/result.cpp, the only place libpq is seen.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "pgwrap/codec.hpp"
+#include "pgwrap/detail/type_set.hpp"
 
 struct pg_result;  // libpq's PGresult
 
@@ -15,8 +17,9 @@ namespace pgwrap::detail {
 
 class result_data {
  public:
-  /// Takes ownership of `res`; `query` is kept for error messages.
-  result_data(pg_result* res, std::string query);
+  /// Takes ownership of `res`; `query` is kept for error messages; `types`
+  /// holds the user types its columns need (composites), if any.
+  result_data(pg_result* res, std::string query, std::shared_ptr<const type_set> types = {});
   ~result_data();
   result_data(const result_data&) = delete;
   result_data& operator=(const result_data&) = delete;
@@ -31,6 +34,8 @@ class result_data {
   [[nodiscard]] wire_format format(std::size_t column) const noexcept { return columns_[column].format; }
   [[nodiscard]] std::uint32_t type_oid(std::size_t column) const noexcept { return columns_[column].type_oid; }
   [[nodiscard]] bool is_null(std::size_t row, std::size_t column) const noexcept;
+  /// The user types that came with the result (null: none were needed).
+  [[nodiscard]] const type_set* types() const noexcept { return types_.get(); }
   [[nodiscard]] std::int64_t affected_rows() const noexcept;
 
   /// Index of the first column called `name` (exact, case-sensitive match);
@@ -54,6 +59,7 @@ class result_data {
   };
   std::vector<column_info> columns_;
   std::string query_;
+  std::shared_ptr<const type_set> types_;
 };
 
 }  // namespace pgwrap::detail

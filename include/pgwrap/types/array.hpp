@@ -69,11 +69,21 @@ constexpr std::uint32_t array_oid(std::uint32_t element) {
     case oid::date: return 1182;
     case oid::time: return 1183;
     case oid::timestamptz: return 1185;
+    case 3904: return 3905;  // int4range (the range OIDs: pgwrap/types/range.hpp)
+    case 3906: return 3907;  // numrange
+    case 3908: return 3909;  // tsrange
+    case 3910: return 3911;  // tstzrange
+    case 3912: return 3913;  // daterange
+    case 3926: return 3927;  // int8range
     case oid::interval: return 1187;
     case oid::numeric: return 1231;
     case oid::json: return 199;
     case oid::uuid: return 2951;
     case oid::jsonb: return 3807;
+    case oid::inet: return 1041;
+    case oid::cidr: return 651;
+    case oid::macaddr: return 1040;
+    case oid::macaddr8: return 775;
     default: return oid::unknown;
   }
 }
@@ -98,14 +108,28 @@ constexpr std::uint32_t array_element_oid(std::uint32_t array) {
     case 1182: return oid::date;
     case 1183: return oid::time;
     case 1185: return oid::timestamptz;
+    case 3905: return 3904;  // int4range
+    case 3907: return 3906;  // numrange
+    case 3909: return 3908;  // tsrange
+    case 3911: return 3910;  // tstzrange
+    case 3913: return 3912;  // daterange
+    case 3927: return 3926;  // int8range
     case 1187: return oid::interval;
     case 1231: return oid::numeric;
     case 199: return oid::json;
     case 2951: return oid::uuid;
     case 3807: return oid::jsonb;
+    case 1041: return oid::inet;
+    case 651: return oid::cidr;
+    case 1040: return oid::macaddr;
+    case 775: return oid::macaddr8;
     default: return oid::unknown;
   }
 }
+
+// The element type of a user array type (an array of composites), as the
+// catalog knows it; 0 when `types` is null or does not hold it.
+std::uint32_t user_array_element(std::uint32_t array, const type_set* types) noexcept;
 
 // Appends one element to an array literal: "quoted", with \\ and \" escaped.
 void append_array_element(std::string_view text, std::string& out);
@@ -272,7 +296,7 @@ Leaf decode_array_element(const value_view& whole, std::size_t rank, const array
     }
   }
   try {
-    return codec<Leaf>::decode(value_view{e.data, a.element_oid, a.element_format});
+    return codec<Leaf>::decode(value_view{e.data, a.element_oid, a.element_format, whole.types});
   } catch (const conversion_error& err) {
     bad_array_element(a, index, err.what());
   }
@@ -348,6 +372,13 @@ struct codec<std::vector<T>> {
   static bool reads_binary(std::uint32_t oid) {
     const std::uint32_t element = detail::array_element_oid(oid);
     return element != oid::unknown && detail::reads_binary<array_leaf>(element);
+  }
+  /// The same, also for arrays of user types (composites) the catalog knows.
+  static bool reads_binary(std::uint32_t oid, const detail::type_set* types) {
+    const std::uint32_t element = detail::array_element_oid(oid);
+    if (element != oid::unknown) return detail::reads_binary<array_leaf>(element, types);
+    const std::uint32_t user_element = detail::user_array_element(oid, types);
+    return user_element != oid::unknown && detail::reads_binary<array_leaf>(user_element, types);
   }
 };
 

@@ -316,8 +316,8 @@ struct time_point_codec {
       if (v.format == wire_format::binary && v.type_oid == type_oid && v.data.size() == 8) {
         const auto pg = load_be<std::int64_t>(v.data.data());
         std::int64_t count = 0;
-        if (pg != std::numeric_limits<std::int64_t>::max() && pg != std::numeric_limits<std::int64_t>::min() &&
-            !__builtin_add_overflow(pg, pg_epoch_micros, &count)) {
+        // Within PostgreSQL's range (so not ±infinity either); anything else takes the checked path.
+        if (pg >= pg_timestamp_min && pg <= pg_timestamp_max && !__builtin_add_overflow(pg, pg_epoch_micros, &count)) {
           return value_type(D(count));
         }
       }

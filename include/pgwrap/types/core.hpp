@@ -94,7 +94,7 @@ struct codec<T> {
       return static_cast<T>(detail::read_unsigned(v, std::numeric_limits<T>::max(), detail::integer_name<T>()));
     }
   }
-  static bool reads_binary(std::uint32_t oid) { return detail::is_integer_oid(oid); }
+  static bool reads_binary(std::uint32_t type) { return detail::is_integer_oid(type) || type == oid::numeric; }
 };
 
 template <>
@@ -180,6 +180,9 @@ struct codec<std::optional<T>> {
   }
   static std::optional<T> decode(const value_view& v) { return codec<T>::decode(v); }
   static bool reads_binary(std::uint32_t oid) { return detail::reads_binary<T>(oid); }
+  static bool reads_binary(std::uint32_t oid, const detail::type_set* types) {
+    return detail::reads_binary<T>(oid, types);
+  }
 };
 
 }  // namespace pgwrap

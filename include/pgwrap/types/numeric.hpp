@@ -104,6 +104,16 @@ namespace detail {
 // conversion_error (via conversion_failure for the reader).
 void write_numeric_binary(std::string_view canonical, std::string& out);
 std::string read_numeric_binary(const value_view& v, std::string_view cxx_type);
+
+// A numeric value (text or binary) that is an integer, whatever its scale
+// (`42.00` is 42): its sign and magnitude. conversion_failure naming
+// cxx_type when it is NaN, infinite, has a non-zero fraction ("not
+// integral") or a magnitude past 2^64 - 1 ("out of range").
+struct integral_numeric {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+};
+integral_numeric read_integral_numeric(const value_view& v, std::string_view cxx_type);
 }  // namespace detail
 
 /// numeric: sent in binary with OID numeric (exact). Read from the text of

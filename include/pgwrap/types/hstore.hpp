@@ -1,0 +1,56 @@
+#pragma once
+/// @file
+/// The hstore extension's key/value type as
+/// `std::map<std::string, std::optional<std::string>>` (pgwrap::hstore).
+/**
+ * - Sent as hstore's text form (`"a"=>"1", "b"=>NULL`) with type "unknown":
+ *   hstore's OID differs from database to database, so the server takes the
+ *   type from the context (a column, a function argument, or `%s::hstore`).
+ * - Read from the text form (quoted or bare keys and values, backslash
+ *   escapes, NULL) and the binary form (a count, then each key and value with
+ *   its length; -1 for a NULL value), checking every length first.
+ * - As an argument, the map is one hstore value for `%s`; with `%S`, `%W`,
+ *   `%A` and `%O` it is still a map of column to value.
+ * - A database without the extension answers `type "hstore" does not exist`;
+ *   pgwrap's error then adds a hint to run `CREATE EXTENSION hstore`.
+ */
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pgwrap/codec.hpp"
+
+namespace pgwrap {
+
+/// hstore's C++ form: keys to values, a value std::nullopt for NULL.
+using hstore = std::map<std::string, std::optional<std::string>>;
+
+namespace detail {
+/// hstore's text form, as the server prints it: `"a"=>"1", "b"=>NULL`.
+/// Throws conversion_error when a key or value holds a NUL byte.
+void write_hstore_text(const hstore& h, std::string& out);
+/// The decoders, for the codec and the fuzzer (both throw conversion_error).
+hstore read_hstore_text(const value_view& v);
+hstore read_hstore_binary(const value_view& v);
+hstore read_hstore(const value_view& v);
+/// Whether the hstore codec takes this column type in binary.
+bool hstore_reads_binary(std::uint32_t oid) noexcept;
+/// For the server's `type "hstore" does not exist` (SQLSTATE 42704), the
+/// advice to create the extension; empty for any other error.
+std::string_view missing_extension_hint(std::string_view sqlstate, std::string_view message) noexcept;
+}  // namespace detail
+
+template <>
+struct codec<hstore> {
+  static param_ref encode(const hstore& h, std::string& scratch) {
+    detail::write_hstore_text(h, scratch);
+    return param_ref::text(scratch.c_str(), oid::unknown);
+  }
+  static hstore decode(const value_view& v) { return detail::read_hstore(v); }
+  static bool reads_binary(std::uint32_t type) { return detail::hstore_reads_binary(type); }
+};
+
+}  // namespace pgwrap

@@ -1,0 +1,123 @@
+// pgwrap/types/composite.hpp without a server: record values taken apart in
+// text and binary, crafted and hostile bytes, and record literals written.
+// (Round trips through a server: tests/integration/composite_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <pgwrap/pgwrap.hpp>
+#include <string>
+#include <string_view>
+
+namespace composite_unit {
+struct pair {
+  std::optional<std::string> a;
+  int b = 0;
+};
+PGWRAP_DESCRIBE(pair, a, b)
+}  // namespace composite_unit
+
+namespace pgwrap::test {
+namespace {
+
+using composite_unit::pair;
+constexpr std::uint32_t pair_oid = 20000;
+
+detail::type_set catalog() {
+  detail::type_set types;
+  types.add({pair_oid, "pair", 'c', 0, 0, {{"a", oid::text}, {"b", oid::int4}}});
+  return types;
+}
+
+std::string be32(std::uint32_t v) {
+  std::string out;
+  detail::store_be(v, out);
+  return out;
+}
+
+std::string message_of(const value_view& v) {
+  try {
+    (void)codec<pair>::decode(v);
+  } catch (const conversion_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(composite_decode, ReadsTextRecords) {
+  const detail::type_set types = catalog();
+  const pair p = codec<pair>::decode({R"( ("x ""y"" \z",42) )", pair_oid, wire_format::text, &types});
+  EXPECT_EQ(p.a, "x \"y\" z");
+  EXPECT_EQ(p.b, 42);
+  EXPECT_EQ(codec<pair>::decode({"(,7)", pair_oid, wire_format::text, &types}).a, std::nullopt);
+  EXPECT_EQ(codec<pair>::decode({"(\"\",7)", pair_oid, wire_format::text, &types}).a, "");
+}
+
+TEST(composite_decode, ReadsBinaryRecords) {
+  const detail::type_set types = catalog();
+  const std::string bytes = be32(2) + be32(oid::text) + be32(2) + "hi" + be32(oid::int4) + be32(4) + be32(5);
+  const pair p = codec<pair>::decode({bytes, pair_oid, wire_format::binary, &types});
+  EXPECT_EQ(p.a, "hi");
+  EXPECT_EQ(p.b, 5);
+  const std::string null_a = be32(2) + be32(oid::text) + be32(0xFFFFFFFF) + be32(oid::int4) + be32(4) + be32(5);
+  EXPECT_EQ(codec<pair>::decode({null_a, pair_oid, wire_format::binary, &types}).a, std::nullopt);
+}
+
+TEST(composite_decode, RefusesMalformedText) {
+  const detail::type_set types = catalog();
+  for (const std::string_view bad : {"", "(", "(1", "1,2)", "(a,1)x", "(\"a,1)", "(a,1\\", "(a)", "(a,1,2)", "(a,x)"}) {
+    EXPECT_THROW((void)codec<pair>::decode({bad, pair_oid, wire_format::text, &types}), conversion_error) << bad;
+  }
+}
+
+TEST(composite_decode, RefusesHostileBinary) {
+  const detail::type_set types = catalog();
+  // A count claiming 2^31-1 attributes in a few bytes fails before any allocation.
+  const std::string huge = be32(0x7FFFFFFF) + std::string(36, '\0');
+  EXPECT_NE(message_of({huge, pair_oid, wire_format::binary, &types}).find("more attributes than bytes"),
+            std::string::npos);
+  const std::string negative_count = be32(0x80000000);
+  EXPECT_NE(message_of({negative_count, pair_oid, wire_format::binary, &types}).find("negative"), std::string::npos);
+  const std::string long_field = be32(2) + be32(oid::text) + be32(1000) + "hi" + be32(oid::int4) + be32(4);
+  EXPECT_NE(message_of({long_field, pair_oid, wire_format::binary, &types}).find("longer than the bytes left"),
+            std::string::npos);
+  const std::string negative_length = be32(2) + be32(oid::text) + be32(0xFFFFFFFE) + be32(oid::int4) + be32(4);
+  EXPECT_NE(message_of({negative_length, pair_oid, wire_format::binary, &types}).find("negative attribute length"),
+            std::string::npos);
+  const std::string wrong_type = be32(2) + be32(oid::int8) + be32(2) + "hi" + be32(oid::int4) + be32(4) + be32(5);
+  EXPECT_NE(message_of({wrong_type, pair_oid, wire_format::binary, &types}).find("the catalog says text"),
+            std::string::npos);
+  const std::string trailing = be32(2) + be32(oid::text) + be32(0) + be32(oid::int4) + be32(4) + be32(5) + "x";
+  EXPECT_NE(message_of({trailing, pair_oid, wire_format::binary, &types}).find("bytes after its end"),
+            std::string::npos);
+  for (std::size_t cut = 0; cut < 24; ++cut) {
+    const std::string full = be32(2) + be32(oid::text) + be32(0) + be32(oid::int4) + be32(4) + be32(5);
+    EXPECT_THROW((void)codec<pair>::decode({std::string_view(full).substr(0, cut), pair_oid, wire_format::binary, &types}),
+                 conversion_error)
+        << cut;
+  }
+}
+
+TEST(composite_decode, NeedsTheCatalog) {
+  const detail::type_set types = catalog();
+  EXPECT_NE(message_of({"(a,1)", pair_oid, wire_format::text, nullptr}).find("without the catalog"), std::string::npos);
+  EXPECT_NE(message_of({"(a,1)", pair_oid + 1, wire_format::text, &types}).find("not in the type catalog"),
+            std::string::npos);
+  EXPECT_NE(message_of({"(a,1)", detail::record_oid, wire_format::text, &types}).find("anonymous record"),
+            std::string::npos);
+}
+
+TEST(composite_decode, WritesRecordLiterals) {
+  EXPECT_EQ(to_string(pair{"a b", 1}), "(\"a b\",1)");
+  EXPECT_EQ(to_string(pair{std::nullopt, -2}), "(,-2)");
+  EXPECT_EQ(to_string(pair{"", 0}), "(\"\",0)");
+  EXPECT_EQ(to_string(pair{"q\"\\", 0}), "(\"q\"\"\\\\\",0)");
+  std::string scratch;
+  const param_ref p = codec<pair>::encode(pair{"x", 3}, scratch);
+  EXPECT_EQ(p.oid, oid::unknown);
+  EXPECT_EQ(p.format, wire_format::text);
+  EXPECT_STREQ(p.data, "(x,3)");
+}
+
+}  // namespace
+}  // namespace pgwrap::test
