@@ -296,8 +296,8 @@ std::vector<seed> seeds() {
   add("inet_prefix_too_long", "inet", bin, oid::inet, std::string("\x02\x21\x00\x04\x0a\x00\x00\x01", 8));
   add("inet_bad_family", "inet", bin, oid::inet, std::string("\x09\x20\x00\x04\x0a\x00\x00\x01", 8));
   add("inet_v6_short", "inet", bin, oid::inet, std::string("\x03\x80\x00\x10\x20\x01", 6));
-  add("inet_v6_text", "inet", txt, oid::inet, "::ffff:1.2.3.4/128");  // ip-literal-ok: a parser input, nothing connects
-  add("cidr_host_bits", "cidr", txt, oid::cidr, "10.1.0.0/8");  // ip-literal-ok: a parser input
+  add("inet_v6_text", "inet", txt, oid::inet, "::ffff:127.2.3.4/128");  // ip-literal-ok: an IPv4-mapped loopback, only parsed
+  add("cidr_host_bits", "cidr", txt, oid::cidr, "127.1.0.0/8");
   add("macaddr_short", "macaddr", bin, oid::macaddr, std::string("\x08\x00\x2b\x01\x02", 5));
   add("macaddr8_text", "macaddr8", txt, oid::macaddr8, "08:00:2b:01:02:03:04:05");  // ip-literal-ok: a MAC address
   add("hstore_text", "hstore", txt, 16600, "\"a\"=>\"1\", \"b\"=>NULL, c=>\"x\\\"y\"");
