@@ -25,50 +25,84 @@
 
 namespace pgwrap {
 
-/// A container expanded into one parameter per element: `IN (%s)` with
-/// `pgwrap::list(ids)` becomes `IN ($1, $2, $3)`. An empty list is a
-/// usage_error (`IN ()` is not SQL). A bare container, without list(), is one
-/// array parameter instead: `= ANY(%s)` with `ids` keeps one statement shape
-/// for any number of ids, which is kinder to the server's statement cache.
+/// A container expanded into one parameter per element (pgwrap::list()).
+/**
+ * `IN (%s)` with `pgwrap::list(ids)` becomes `IN ($1, $2, $3)`. An empty list
+ * is a usage_error (`IN ()` is not SQL). A bare container, without list(),
+ * is one array parameter instead: `= ANY(%s)` with `ids` keeps one statement
+ * shape for any number of ids, which is kinder to the server's statement
+ * cache.
+ *
+ * @par Errors
+ * The call throws usage_error for an empty list, and conversion_error
+ * naming the argument when an element cannot be encoded.
+ *
+ * @par Lifetime
+ * It refers to the container, so use it inside the call.
+ */
 template <typename R>
 struct list_arg {
+  /// The container, by reference (or an initializer_list)
   R items;
 };
+/// @brief Expands `items` into one parameter per element; see list_arg.
+/// @code
+/// db.query("SELECT * FROM users WHERE id IN (%s)", pgwrap::list(ids));
+/// @endcode
 template <std::ranges::forward_range R>
 [[nodiscard]] list_arg<const R&> list(const R& items) {
   return {items};
 }
+/// The same for a braced list: `pgwrap::list({1, 2, 3})`.
 template <typename T>
 [[nodiscard]] list_arg<std::initializer_list<T>> list(std::initializer_list<T> items) {
   return {items};
 }
 
-/// A named argument for `%(name)s`: `pgwrap::arg("id", 42)`. It refers to
-/// the value, so use it inside the call, as fmt::arg is used.
+/// A named argument for `%(name)s`: `pgwrap::arg("id", 42)`.
+/**
+ * @par Errors
+ * The call throws usage_error when a name has no `%(name)s`, a `%(name)s`
+ * has no argument, or two arguments share a name.
+ *
+ * @par Lifetime
+ * It refers to the value, so use it inside the call, as fmt::arg is used.
+ */
 template <typename T>
 struct named_arg {
+  /// The type of the value.
   using value_type = T;
+  /// The name in `%(name)s`; viewed, not copied.
   std::string_view name;
+  /// The value, by reference.
   const T& value;
 };
+/// @brief Names `value` for `%(name)s`; see named_arg.
+/// @code
+/// db.query("SELECT * FROM users WHERE id = %(id)s OR boss = %(id)s", pgwrap::arg("id", 42));
+/// @endcode
 template <typename T>
 [[nodiscard]] named_arg<T> arg(std::string_view name, const T& value) {
   return {name, value};
 }
 
+/// The `_a` literal for named arguments: `using namespace pgwrap::literals;`.
 namespace literals {
 /// `"id"_a = 42` is `pgwrap::arg("id", 42)`.
 struct argument_name {
+  /// The literal's text.
   std::string_view name;
+  /// The named argument `name` for `value` (a reference: use it inside the call).
   template <typename T>
   named_arg<T> operator=(const T& value) const {  // NOLINT(misc-unconventional-assign-operator)
     return {name, value};
   }
 };
+/// `"id"_a`: a name waiting for its value (`"id"_a = 42`).
 constexpr argument_name operator""_a(const char* name, std::size_t size) { return {{name, size}}; }
 }  // namespace literals
 
-/// A range of (column, value) pairs: std::map<std::string, V>, a vector of
+/// @brief A range of (column, value) pairs: std::map<std::string, V>, a vector of
 /// pairs, ... (pgwrap::fields qualifies too).
 template <typename M>
 concept map_like = std::ranges::forward_range<const M> && requires(std::ranges::range_reference_t<const M> e) {

@@ -26,23 +26,35 @@ struct param_ref {
   const char* data = nullptr;  ///< nullptr is SQL NULL; text is NUL-terminated
   std::uint32_t oid = 0;       ///< the parameter's type; 0 lets the server infer it
   std::int32_t length = 0;     ///< bytes of a binary value (unused for text)
+  /** How `data` is encoded. */
   wire_format format = wire_format::text;
 
+  /// A text parameter; `nul_terminated` is not copied (it must outlive the call).
   static constexpr param_ref text(const char* nul_terminated, std::uint32_t type) noexcept {
     return {nul_terminated, type, 0, wire_format::text};
   }
+  /// A binary parameter; `bytes` are not copied (they must outlive the call).
   static param_ref binary(std::string_view bytes, std::uint32_t type) noexcept {
     return {bytes.data(), type, static_cast<std::int32_t>(bytes.size()), wire_format::binary};
   }
+  /// SQL NULL of type `type` (0: untyped).
   static constexpr param_ref null(std::uint32_t type) noexcept { return {nullptr, type, 0, wire_format::text}; }
 };
 
 /// A non-NULL result value as the server sent it.
+/**
+ * @par Lifetime
+ * `data` points into the result, so it is valid while the
+ * result lives; a codec that returns a view of it (std::string_view) passes
+ * that limit on to its caller.
+ */
 struct value_view {
   std::string_view data;    ///< the text, or the binary bytes
+  /** The column's type (pg_type.oid). */
   std::uint32_t type_oid = 0;
+  /// The form `data` is in.
   wire_format format = wire_format::text;
-  /// The user types (composites, ...) the value's result came with; null
+  /// @brief The user types (composites, ...) the value's result came with; null
   /// when there are none. It lives as long as the result.
   const detail::type_set* types = nullptr;
 };
@@ -66,12 +78,28 @@ struct value_view {
  * `static bool reads_binary(std::uint32_t oid)` returning true lets pgwrap
  * ask the server for binary when every column of a typed read can take it.
  * Either member may be left out: a type only sent, or only read, needs one.
+ *
+ * @par Errors
+ * encode and decode throw conversion_error for a value they
+ * cannot convert; pgwrap adds which argument, or which column and type.
+ *
+ * @par Thread safety
+ * pgwrap calls encode and decode on whatever thread runs
+ * the query, concurrently for different connections: keep no shared
+ * mutable state in a codec.
+ *
+ * @par Lifetime
+ * A decoded value must not point into the value_view unless
+ * the type is a view by nature (std::string_view): the result's memory goes
+ * when the result does.
  */
 template <typename T, typename Enable = void>
 struct codec;
 
 /// PostgreSQL OIDs of the built-in types (pg_type.oid, stable across versions).
 namespace oid {
+/// @brief The OID of the type of this name (`char_` is "char").
+/// @{
 inline constexpr std::uint32_t unknown = 0;
 inline constexpr std::uint32_t boolean = 16;
 inline constexpr std::uint32_t bytea = 17;
@@ -99,6 +127,7 @@ inline constexpr std::uint32_t interval = 1186;
 inline constexpr std::uint32_t numeric = 1700;
 inline constexpr std::uint32_t uuid = 2950;
 inline constexpr std::uint32_t jsonb = 3802;
+/// @}
 }  // namespace oid
 
 namespace detail {

@@ -20,15 +20,22 @@
 
 namespace pgwrap {
 
-/// A struct read with missing columns left default-initialised and extra
+/// @brief A struct read with missing columns left default-initialised and extra
 /// columns ignored: `db.query<pgwrap::relaxed<user>>(...)` yields `user`.
 template <typename S>
 struct relaxed {
+  /// The struct read.
   using type = S;
 };
 
-/// The members of a described struct as insert() takes them, in declaration
-/// order, leaving out the columns named in `except` (e.g. a generated id).
+/// The members of a described struct as insert() takes them.
+/**
+ * In declaration order, leaving out the columns named in `except` (e.g. a
+ * generated id).
+ *
+ * @par Errors
+ * conversion_error when a member's codec refuses its value.
+ */
 template <detail::described S>
 fields to_fields(const S& value, std::initializer_list<std::string_view> except = {}) {
   fields out;
@@ -53,7 +60,7 @@ fields to_fields(const S& value, std::initializer_list<std::string_view> except 
 #define PGWRAP_DETAIL_EXPAND3(...) PGWRAP_DETAIL_EXPAND2(PGWRAP_DETAIL_EXPAND2(PGWRAP_DETAIL_EXPAND2(__VA_ARGS__)))
 #define PGWRAP_DETAIL_EXPAND2(...) PGWRAP_DETAIL_EXPAND1(PGWRAP_DETAIL_EXPAND1(PGWRAP_DETAIL_EXPAND1(__VA_ARGS__)))
 #define PGWRAP_DETAIL_EXPAND1(...) __VA_ARGS__
-/// Describes a struct's members (by name, in order) to pgwrap; up to 27
+/// @brief Describes a struct's members (by name, in order) to pgwrap; up to 27
 /// members. Use it at namespace scope in the struct's namespace.
 #define PGWRAP_DESCRIBE(type, ...)                                                        \
   [[maybe_unused]] constexpr auto pgwrap_describe(const type*) {                          \

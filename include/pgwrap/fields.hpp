@@ -19,12 +19,21 @@ namespace pgwrap {
  */
 class fields {
  public:
+  /// One (column, value) pair.
   struct entry {
+    /// The column name, unquoted.
     std::string column;
+    /// The value, owned.
     param value;
   };
 
+  /// No pairs.
   fields() = default;
+  /// The pairs in the order given.
+  /**
+   * @par Errors
+   * conversion_error when a value cannot be encoded (see pgwrap::param).
+   */
   fields(std::initializer_list<entry> entries) : entries_(entries) {}
 
   /// Appends a pair; returns *this so calls chain.
@@ -33,10 +42,15 @@ class fields {
     return *this;
   }
 
+  /// The number of pairs.
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  /// No pairs.
   [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+  /// @brief The pairs (each an entry), in order.
+  /// @{
   [[nodiscard]] auto begin() const noexcept { return entries_.begin(); }
   [[nodiscard]] auto end() const noexcept { return entries_.end(); }
+  /// @}
 
  private:
   std::vector<entry> entries_;
@@ -44,7 +58,10 @@ class fields {
 
 /// Columns for insert() to return: `db.insert("users", {...}, pgwrap::returning{"id"})`.
 struct returning {
+  /// @brief The columns, in order; each is quoted as an identifier when insert()
+  /// runs, which throws usage_error for an empty list or a bad name.
   returning(std::initializer_list<std::string> names) : columns(names) {}
+  /// The column names, unquoted.
   std::vector<std::string> columns;
 };
 

@@ -21,9 +21,19 @@ namespace pgwrap {
  */
 class ident {
  public:
+  /// The name `name`, quoted; implicit, so `"users"` reads as a name.
+  /** @par Errors
+   *  usage_error as above. */
+  /// @{
   ident(std::string_view name);  // NOLINT(google-explicit-constructor): "users" reads as a name
   ident(const char* name) : ident(std::string_view(name)) {}  // NOLINT(google-explicit-constructor)
   ident(const std::string& name) : ident(std::string_view(name)) {}  // NOLINT(google-explicit-constructor)
+  /// @}
+  /// @brief `name` in `schema`: each part is quoted, and a dot joins them.
+  /**
+   * @par Errors
+   * usage_error as above, for either part.
+   */
   ident(std::string_view schema, std::string_view name);
 
   /// The quoted form, ready to stand in SQL text.

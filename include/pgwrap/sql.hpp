@@ -13,7 +13,7 @@
 
 namespace pgwrap {
 
-/// Marks SQL built at run time. Such text is checked by the same rules as a
+/// @brief Marks SQL built at run time. Such text is checked by the same rules as a
 /// literal, when the call runs, and a mistake is a `usage_error` thrown
 /// before anything is sent.
 /**
@@ -22,7 +22,13 @@ namespace pgwrap {
  * itself was not known at compile time.
  */
 struct runtime_sql {
+  /// @brief Wraps `sql`, without copying it.
+  /// @code
+  /// const std::string sql = read_file("reports/monthly.sql");  // with %s directives
+  /// db.query(pgwrap::runtime_sql(sql), year);
+  /// @endcode
   constexpr explicit runtime_sql(std::string_view sql) noexcept : text(sql) {}
+  /// The SQL, viewed.
   std::string_view text;
 };
 
@@ -148,6 +154,14 @@ struct sql_ref {
 template <typename... Args>
 class basic_sql_string {
  public:
+  /// Checks the literal `sql` against `Args...` at compile time.
+  /**
+   * A mistake does not compile, and the compiler's message names a function
+   * such as `sql_error_more_placeholders_than_arguments`.
+   *
+   * @par Lifetime
+   * The text is viewed, not copied (a literal lives as long as the program).
+   */
   template <typename S>
     requires std::is_convertible_v<const S&, std::string_view>
   consteval basic_sql_string(const S& sql) : text_(sql) {  // NOLINT(google-explicit-constructor)
@@ -167,17 +181,24 @@ class basic_sql_string {
     summary_ = detail::summarize_sql(text_, detail::sql_form::directives);
   }
 
+  /// Text known only at run time, checked when the call runs (usage_error).
   // NOLINTNEXTLINE(google-explicit-constructor)
   constexpr basic_sql_string(runtime_sql sql) noexcept : text_(sql.text), checked_(false) {}
 
+  /// The SQL text, as written (directives not yet expanded).
   [[nodiscard]] constexpr std::string_view text() const noexcept { return text_; }
   /// True when the text was checked at compile time.
   [[nodiscard]] constexpr bool checked() const noexcept { return checked_; }
-  /// What observers are told (pgwrap::event): the verb ("SELECT") and the
-  /// first table, found at compile time for a literal; "" for runtime SQL,
-  /// whose summary is found from the SQL as sent, when an observer asks.
+  /// @brief What observers are told (pgwrap::event): the verb ("SELECT") and the first table.
+  ///
+  /// Found at compile time for a literal; "" for runtime SQL, whose summary
+  /// is found from the SQL as sent, when an observer asks.
+  /// @{
   [[nodiscard]] constexpr std::string_view operation_name() const noexcept { return summary_.operation; }
   [[nodiscard]] constexpr std::string_view collection_name() const noexcept { return summary_.collection; }
+  /// @}
+  /// @brief The text, whether it was checked and its summary, as pgwrap's calls
+  /// pass SQL inward (internal; not needed by users).
   [[nodiscard]] constexpr detail::sql_ref ref() const noexcept { return {text_, checked_, summary_}; }
 
  private:
@@ -186,7 +207,7 @@ class basic_sql_string {
   detail::statement_summary summary_{};
 };
 
-/// The parameter type of every call that takes SQL. Args are deduced from
+/// @brief The parameter type of every call that takes SQL. Args are deduced from
 /// the values passed, never from the SQL (as fmt's format_string).
 template <typename... Args>
 using sql_string = basic_sql_string<std::type_identity_t<std::remove_cvref_t<Args>>...>;

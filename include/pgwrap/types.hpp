@@ -26,8 +26,18 @@
 namespace pgwrap {
 
 /// One parameter value, owned and type-erased: what `fields` holds.
+/**
+ * It keeps its own copy of the bytes a codec produced, so it can outlive
+ * the value it was made from (a std::span of bytes included).
+ */
 class param {
  public:
+  /// Encodes `value` with its codec and keeps the result.
+  /**
+   * @par Errors
+   * What the codec throws, e.g. conversion_error for a string holding a
+   * NUL byte.
+   */
   // (The same_as test comes first: clang must not ask whether param is encodable while defining it.)
   template <typename T>
     requires(!std::same_as<std::remove_cvref_t<T>, param> && encodable<T>)
@@ -55,11 +65,20 @@ class param {
     return p;
   }
 
+  /// SQL NULL.
   [[nodiscard]] bool is_null() const noexcept { return null_; }
+  /// The parameter's type OID (0: the server infers it).
   [[nodiscard]] std::uint32_t type_oid() const noexcept { return oid_; }
+  /// Text or binary.
   [[nodiscard]] wire_format format() const noexcept { return format_; }
   /// The bytes sent to the server: text, or the binary form (empty for NULL).
   [[nodiscard]] std::string_view data() const noexcept { return data_; }
+  /// The parameter as libpq takes it.
+  /**
+   * @par Lifetime
+   * It points into this param, so it is valid while the param lives
+   * unchanged.
+   */
   [[nodiscard]] param_ref ref() const noexcept {
     if (null_) return param_ref::null(oid_);
     return format_ == wire_format::binary ? param_ref::binary(data_, oid_) : param_ref::text(data_.c_str(), oid_);
@@ -74,9 +93,13 @@ class param {
   bool null_ = false;
 };
 
+/// A pgwrap::param is sent as it was encoded. Parameters only.
 template <>
 struct codec<param> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const param& p, std::string&) { return p.ref(); }
+  /// @}
 };
 
 }  // namespace pgwrap

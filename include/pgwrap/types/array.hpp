@@ -320,13 +320,15 @@ void decode_array_level(V& out, const value_view& whole, std::size_t rank, const
 }
 }  // namespace detail
 
-/// A std::vector is one array parameter: `WHERE id = ANY(%s)` with a vector
+/// @brief A std::vector is one array parameter: `WHERE id = ANY(%s)` with a vector
 /// of ids. (Wrap it in pgwrap::list to expand it into `$1, $2, ...` instead.)
 template <typename T>
   requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<std::vector<T>> {
   /// Marks pgwrap's array codec: nested vectors are further dimensions.
   using array_leaf = typename detail::array_shape<T>::leaf;
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::size_t array_rank = detail::array_shape<T>::rank + 1;
   static_assert(array_rank <= detail::max_array_dimensions, "pgwrap: PostgreSQL arrays have at most 6 dimensions");
   static_assert(!detail::is_optional_array<array_leaf>::value,
@@ -380,6 +382,7 @@ struct codec<std::vector<T>> {
     const std::uint32_t user_element = detail::user_array_element(oid, types);
     return user_element != oid::unknown && detail::reads_binary<array_leaf>(user_element, types);
   }
+  /// @}
 };
 
 }  // namespace pgwrap

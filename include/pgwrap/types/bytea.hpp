@@ -26,6 +26,8 @@ inline param_ref write_bytea(const std::byte* data, std::size_t size, std::strin
 }
 }  // namespace detail
 
+/// @brief std::vector<std::byte> ↔ bytea.
+///
 /// std::vector<std::byte> is bytea both ways. Sent in binary (OID bytea), so
 /// every byte value, NUL included, travels as is. Read from bytea's binary
 /// form, or from its text in either output format the server may use:
@@ -38,31 +40,41 @@ inline param_ref write_bytea(const std::byte* data, std::size_t size, std::strin
 /// not the bytes: read std::vector<std::byte> for the bytes.
 template <>
 struct codec<std::vector<std::byte>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::bytea;
   static param_ref encode(const std::vector<std::byte>& v, std::string& scratch) {
     return detail::write_bytea(v.data(), v.size(), scratch);
   }
   static std::vector<std::byte> decode(const value_view& v) { return detail::read_bytea(v); }
   static bool reads_binary(std::uint32_t type) { return type == oid::bytea; }
+  /// @}
 };
 
-/// A std::span of bytes is a bytea parameter without a copy: the parameter
+/// @brief A std::span of bytes is a bytea parameter without a copy: the parameter
 /// points at the bytes, so they must stay alive and unchanged until the call
 /// that takes the span returns (a pgwrap::param or fields copies them).
 /// Parameters only: a result is read as std::vector<std::byte>.
 template <std::size_t N>
 struct codec<std::span<const std::byte, N>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::bytea;
   static param_ref encode(std::span<const std::byte, N> v, std::string& scratch) {
     return detail::write_bytea(v.data(), v.size(), scratch);
   }
+  /// @}
 };
+/// A span of mutable bytes: as std::span<const std::byte, N>.
 template <std::size_t N>
 struct codec<std::span<std::byte, N>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::bytea;
   static param_ref encode(std::span<std::byte, N> v, std::string& scratch) {
     return detail::write_bytea(v.data(), v.size(), scratch);
   }
+  /// @}
 };
 
 }  // namespace pgwrap

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Dates, times, timestamps and intervals, as <chrono> types.
+/// Dates, times, timestamps and intervals, as `<chrono>` types.
 /**
  * | PostgreSQL                | C++                                                    |
  * |---------------------------|--------------------------------------------------------|
@@ -52,11 +52,11 @@
  * 44 BC is year -43.
  *
  * Infinity: 'infinity' and '-infinity' (date, timestamp, timestamptz) have no
- * <chrono> value; reading one into a plain <chrono> type is a
+ * `<chrono>` value; reading one into a plain `<chrono>` type is a
  * conversion_error ("infinity cannot be represented as ..."). Read them into
  * pgwrap::with_infinity<T>, which also sends them
  * (`pgwrap::with_infinity<std::chrono::sys_days>::infinity()`). The
- * extremes of the <chrono> types (sys_time<...>::max()) are ordinary,
+ * extremes of the `<chrono>` types (`sys_time<...>::max()`) are ordinary,
  * out-of-range values, never infinity. An interval's infinity
  * (PostgreSQL 17) reads as interval::infinity() / minus_infinity().
  */
@@ -74,15 +74,18 @@
 
 namespace pgwrap {
 
-/// A PostgreSQL `time` (without time zone): microseconds since midnight,
+/// @brief A PostgreSQL `time` (without time zone): microseconds since midnight,
 /// from 00:00:00 to 24:00:00 inclusive (PostgreSQL allows 24:00:00). Values
 /// outside that range are a conversion_error when sent.
 struct time_of_day {
+  /// The value.
   std::chrono::microseconds since_midnight{0};
 
+  /// Midnight (00:00:00).
   constexpr time_of_day() noexcept = default;
   /// Any duration that converts to microseconds without loss (hours, seconds, ...).
   constexpr explicit time_of_day(std::chrono::microseconds d) noexcept : since_midnight(d) {}
+  /// h:m:s.us, e.g. `time_of_day(std::chrono::hours(9), std::chrono::minutes(30))`; not range-checked (see ok()).
   constexpr time_of_day(std::chrono::hours h, std::chrono::minutes m, std::chrono::seconds s = {},
                         std::chrono::microseconds us = {}) noexcept
       : since_midnight(h + m + s + us) {}
@@ -95,17 +98,21 @@ struct time_of_day {
   [[nodiscard]] constexpr std::chrono::hh_mm_ss<std::chrono::microseconds> hms() const noexcept {
     return std::chrono::hh_mm_ss<std::chrono::microseconds>(since_midnight);
   }
+  /// By since_midnight.
   friend constexpr auto operator<=>(const time_of_day&, const time_of_day&) = default;
 };
 
-/// A PostgreSQL `interval`, its three fields kept apart as PostgreSQL keeps
+/// @brief A PostgreSQL `interval`, its three fields kept apart as PostgreSQL keeps
 /// them: a month is not 30 days and a day not 24 hours (time zones).
 /// `interval{.months = 14, .days = 3, .microseconds = 14'706'789'000}` is
 /// '1 year 2 mons 3 days 04:05:06.789'. Equality compares the fields: in SQL
 /// '1 day' = '24:00:00', but interval{0, 1, 0} != interval{0, 0, 86'400'000'000}.
 struct interval {
+  /// Months (a year is 12)
   std::int32_t months = 0;
+  /// Days.
   std::int32_t days = 0;
+  /// The time part.
   std::int64_t microseconds = 0;
 
   /// Pure time: no months, no days.
@@ -115,16 +122,19 @@ struct interval {
     return {std::numeric_limits<std::int32_t>::max(), std::numeric_limits<std::int32_t>::max(),
             std::numeric_limits<std::int64_t>::max()};
   }
+  /// PostgreSQL 17's `-infinity` interval.
   static constexpr interval minus_infinity() noexcept {
     return {std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::min(),
             std::numeric_limits<std::int64_t>::min()};
   }
+  /// Neither infinity() nor minus_infinity().
   [[nodiscard]] constexpr bool is_finite() const noexcept { return *this != infinity() && *this != minus_infinity(); }
 
+  /// Field by field (see above).
   friend constexpr bool operator==(const interval&, const interval&) = default;
 };
 
-/// The interval as PostgreSQL prints it with IntervalStyle postgres:
+/// @brief The interval as PostgreSQL prints it with IntervalStyle postgres:
 /// "1 year 2 mons 3 days 04:05:06.789", "-1 days +02:00:00", "00:00:00".
 std::string to_string(const interval& v);
 /// "HH:MM:SS[.ffffff]", as PostgreSQL prints a time.
@@ -135,7 +145,7 @@ namespace detail {
 [[noreturn]] void throw_infinite_value(int sign);
 }  // namespace detail
 
-/// A date or timestamp that may also be 'infinity' or '-infinity'. T is
+/// @brief A date or timestamp that may also be 'infinity' or '-infinity'. T is
 /// std::chrono::year_month_day, sys_days, local_days, sys_time<D> or
 /// local_time<D>; it converts implicitly from T.
 ///
@@ -145,22 +155,29 @@ namespace detail {
 template <typename T>
 class with_infinity {
  public:
+  /// A finite, value-initialised T.
   constexpr with_infinity() = default;
+  /// The finite `value`.
   constexpr with_infinity(const T& value) : value_(value) {}  // NOLINT(google-explicit-constructor)
 
+  /// 'infinity'.
   static constexpr with_infinity infinity() {
     with_infinity w;
     w.sign_ = 1;
     return w;
   }
+  /// '-infinity'.
   static constexpr with_infinity minus_infinity() {
     with_infinity w;
     w.sign_ = -1;
     return w;
   }
 
+  /// Neither infinity.
   [[nodiscard]] constexpr bool is_finite() const noexcept { return sign_ == 0; }
+  /// 'infinity'.
   [[nodiscard]] constexpr bool is_infinity() const noexcept { return sign_ > 0; }
+  /// '-infinity'.
   [[nodiscard]] constexpr bool is_minus_infinity() const noexcept { return sign_ < 0; }
   /// 0 when finite, 1 for infinity, -1 for -infinity.
   [[nodiscard]] constexpr int infinity_sign() const noexcept { return sign_; }
@@ -170,8 +187,10 @@ class with_infinity {
     if (sign_ != 0) detail::throw_infinite_value(sign_);
     return value_;
   }
+  /// The finite value, or `fallback` when infinite.
   [[nodiscard]] constexpr T value_or(const T& fallback) const { return sign_ == 0 ? value_ : fallback; }
 
+  /// Same infinity, or both finite and equal.
   friend constexpr bool operator==(const with_infinity&, const with_infinity&) = default;
 
  private:
@@ -338,26 +357,35 @@ struct date_codec_base {
 
 }  // namespace detail
 
-/// date ↔ std::chrono::year_month_day (years -32767..32767; an invalid
+/// @brief date ↔ std::chrono::year_month_day (years -32767..32767; an invalid
 /// year_month_day such as 2023-02-30 is a conversion_error when sent).
 template <>
 struct codec<std::chrono::year_month_day> : detail::date_codec_base {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const std::chrono::year_month_day& v, std::string& scratch);
   static std::chrono::year_month_day decode(const value_view& v);
+  /// @}
 };
 
 /// date ↔ std::chrono::sys_days (a day, not a midnight instant): PostgreSQL's whole range.
 template <>
 struct codec<std::chrono::sys_days> : detail::date_codec_base {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const std::chrono::sys_days& v, std::string& scratch);
   static std::chrono::sys_days decode(const value_view& v);
+  /// @}
 };
 
 /// date ↔ std::chrono::local_days, as sys_days.
 template <>
 struct codec<std::chrono::local_days> : detail::date_codec_base {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const std::chrono::local_days& v, std::string& scratch);
   static std::chrono::local_days decode(const value_view& v);
+  /// @}
 };
 
 /// timestamptz ↔ std::chrono::sys_time<D>: a UTC instant.
@@ -365,7 +393,7 @@ template <detail::integer_duration D>
 struct codec<std::chrono::time_point<std::chrono::system_clock, D>>
     : detail::time_point_codec<std::chrono::system_clock, D> {};
 
-/// timestamp (without time zone) ↔ std::chrono::local_time<D>: a wall-clock
+/// @brief timestamp (without time zone) ↔ std::chrono::local_time<D>: a wall-clock
 /// reading in no particular zone.
 template <detail::integer_duration D>
 struct codec<std::chrono::time_point<std::chrono::local_t, D>> : detail::time_point_codec<std::chrono::local_t, D> {};
@@ -373,26 +401,34 @@ struct codec<std::chrono::time_point<std::chrono::local_t, D>> : detail::time_po
 /// time ↔ pgwrap::time_of_day.
 template <>
 struct codec<time_of_day> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::time;
   static param_ref encode(const time_of_day& v, std::string& scratch);
   static time_of_day decode(const value_view& v);
   static bool reads_binary(std::uint32_t type) { return type == oid::time; }
+  /// @}
 };
 
 /// interval ↔ pgwrap::interval, every interval PostgreSQL has.
 template <>
 struct codec<interval> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::interval;
   static param_ref encode(const interval& v, std::string& scratch) { return detail::write_interval(v, scratch); }
   static interval decode(const value_view& v) { return detail::read_interval(v, "pgwrap::interval"); }
   static bool reads_binary(std::uint32_t type) { return type == oid::interval; }
+  /// @}
 };
 
-/// interval ↔ std::chrono::duration: sent as pure time ('48:00:00' for two
+/// @brief interval ↔ std::chrono::duration: sent as pure time ('48:00:00' for two
 /// days); read only from an interval without months or days.
 template <typename Rep, typename Period>
 requires detail::integer_duration<std::chrono::duration<Rep, Period>>
 struct codec<std::chrono::duration<Rep, Period>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   using D = std::chrono::duration<Rep, Period>;
   static constexpr std::uint32_t type_oid = oid::interval;
   static constexpr std::string_view name = detail::duration_name<D>();
@@ -410,12 +446,15 @@ struct codec<std::chrono::duration<Rep, Period>> {
         v, micros, ratio::num, ratio::den, 0, std::numeric_limits<rep>::min(), std::numeric_limits<rep>::max(), name)));
   }
   static bool reads_binary(std::uint32_t type) { return type == oid::interval; }
+  /// @}
 };
 
 /// ±infinity and the finite values of a date or timestamp type.
 template <typename T>
 requires(detail::null_oid<T>() == oid::date || detail::null_oid<T>() == oid::timestamp ||
          detail::null_oid<T>() == oid::timestamptz) struct codec<with_infinity<T>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = codec<T>::type_oid;
   static param_ref encode(const with_infinity<T>& v, std::string& scratch) {
     if (v.is_finite()) return codec<T>::encode(v.value(), scratch);
@@ -428,6 +467,7 @@ requires(detail::null_oid<T>() == oid::date || detail::null_oid<T>() == oid::tim
     return codec<T>::decode(v);
   }
   static bool reads_binary(std::uint32_t type) { return codec<T>::reads_binary(type); }
+  /// @}
 };
 
 }  // namespace pgwrap

@@ -26,7 +26,7 @@
  *   attribute order (the server reads a record literal by position). See
  *   codec<S>::encode for why.
  * - An anonymous record (`SELECT ROW(1, 'a')`) has no attribute names and is
- *   a conversion_error: cast it to a composite type (`ROW(1, 'a')::item`).
+ *   a conversion_error: cast it to a composite type (`CAST(ROW(1, 'a') AS item)`).
  * - pgwrap::to_string(s) is the record's text as PostgreSQL prints it
  *   (`(widget,9.99,"{a,b}")`) when each member's text is the server's.
  */
@@ -195,7 +195,7 @@ struct codec<S> {
     return out;
   }
 
-  /// Binary when the catalog knows the composite and every member's codec
+  /// @brief Binary when the catalog knows the composite and every member's codec
   /// reads its attribute's binary form.
   static bool reads_binary(std::uint32_t oid, const detail::type_set* types) {
     const detail::user_type* type = types != nullptr ? types->composite(oid) : nullptr;
@@ -219,7 +219,7 @@ struct codec<S> {
   }
 };
 
-/// The record's text as PostgreSQL prints it, when each member's text is the
+/// @brief The record's text as PostgreSQL prints it, when each member's text is the
 /// server's: `(1,"a b",)` (the last attribute NULL).
 template <detail::described S>
   requires detail::composite_encodable<S>

@@ -67,11 +67,13 @@ bool is_integer_oid(std::uint32_t oid);
 bool is_text_oid(std::uint32_t oid);
 }  // namespace detail
 
-/// Integers: sent in binary as the smallest PostgreSQL type that holds every
+/// @brief Integers: sent in binary as the smallest PostgreSQL type that holds every
 /// value (uint32 as bigint, uint64 as numeric); read from any integer column
 /// (or text that is a number), range-checked, never wrapped.
 template <detail::sql_integer T>
 struct codec<T> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = detail::integer_oid<T>();
   static param_ref encode(T v, std::string& scratch) {
     if constexpr (type_oid == oid::numeric) {
@@ -95,10 +97,15 @@ struct codec<T> {
     }
   }
   static bool reads_binary(std::uint32_t type) { return detail::is_integer_oid(type) || type == oid::numeric; }
+  /// @}
 };
 
+/// @brief bool ↔ boolean: sent in binary; read from boolean's binary form or its
+/// text (`t`/`true`, `f`/`false`); anything else is a conversion_error.
 template <>
 struct codec<bool> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::boolean;
   static param_ref encode(bool v, std::string&) { return param_ref::binary(v ? "\1" : std::string_view("\0", 1), type_oid); }
   static bool decode(const value_view& v) {
@@ -106,12 +113,15 @@ struct codec<bool> {
     return detail::read_bool(v);
   }
   static bool reads_binary(std::uint32_t oid) { return oid == oid::boolean; }
+  /// @}
 };
 
-/// double: float8 both ways; NaN and ±infinity included. Reads real and
+/// @brief double: float8 both ways; NaN and ±infinity included. Reads real and
 /// integer columns too (text), and numeric through its text (rounded).
 template <>
 struct codec<double> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::float8;
   static param_ref encode(double v, std::string& scratch) { return detail::write_double(v, scratch); }
   static double decode(const value_view& v) {
@@ -121,58 +131,101 @@ struct codec<double> {
     return detail::read_double(v);
   }
   static bool reads_binary(std::uint32_t oid) { return oid == oid::float8 || oid == oid::float4; }
+  /// @}
 };
 
+/// @brief float ↔ real (float4): sent in binary. Reads real and double precision
+/// (a double out of float's range is a conversion_error, as PostgreSQL's
+/// cast is) and the text of numeric or integer columns.
 template <>
 struct codec<float> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::float4;
   static param_ref encode(float v, std::string& scratch) { return detail::write_float(v, scratch); }
   static float decode(const value_view& v) { return detail::read_float(v); }
   static bool reads_binary(std::uint32_t oid) { return oid == oid::float4; }
+  /// @}
 };
 
-// Strings go with OID 0 ("unknown"), as a quoted literal would: the server
-// then reads them as whatever the context needs (text, uuid, date, json, ...).
-// As results they take any column's text (a binary value only of text types).
+/// std::string ↔ text, and any column's text.
+/**
+ * Strings go with OID 0 ("unknown"), as a quoted literal would: the server
+ * then reads them as whatever the context needs (text, uuid, date, json,
+ * ...). As results they take any column's text (a binary value only of text
+ * types and jsonb).
+ *
+ * @par Errors
+ * conversion_error when a string holding a NUL byte is sent (PostgreSQL text
+ * cannot hold one; send bytes as bytea).
+ */
 template <>
 struct codec<std::string> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const std::string& v, std::string& scratch) {
     return param_ref::text(detail::checked_c_str(v, true, scratch), oid::unknown);
   }
   static std::string decode(const value_view& v) { return std::string(detail::read_text(v, "std::string")); }
   static bool reads_binary(std::uint32_t oid) { return detail::is_text_oid(oid); }
+  /// @}
 };
 
-/// Reading a std::string_view views the result's memory: valid while the result lives.
+/// std::string_view ↔ text, as std::string.
+/**
+ * @par Lifetime
+ * A std::string_view read from a result views the result's memory: it is
+ * valid while the result lives.
+ */
 template <>
 struct codec<std::string_view> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(std::string_view v, std::string& scratch) {
     return param_ref::text(detail::checked_c_str(v, false, scratch), oid::unknown);
   }
   static std::string_view decode(const value_view& v) { return detail::read_text(v, "std::string_view"); }
   static bool reads_binary(std::uint32_t oid) { return detail::is_text_oid(oid); }
+  /// @}
 };
 
-/// A null `const char*` is SQL NULL, as in libpq.
+/// @brief `const char*` (and `char*`, string literals) → text parameter, sent as
+/// std::string is. A null `const char*` is SQL NULL, as in libpq.
+/// Parameters only.
 template <>
 struct codec<const char*> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const char* v, std::string&) { return param_ref::text(v, oid::unknown); }
+  /// @}
 };
+/// `char*`: as `const char*`.
 template <>
 struct codec<char*> : codec<const char*> {};
 
+/// `nullptr` → an untyped SQL NULL parameter.
 template <>
 struct codec<std::nullptr_t> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(std::nullptr_t, std::string&) { return param_ref::null(oid::unknown); }
+  /// @}
 };
+/// `std::nullopt` → an untyped SQL NULL parameter.
 template <>
 struct codec<std::nullopt_t> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(std::nullopt_t, std::string&) { return param_ref::null(oid::unknown); }
+  /// @}
 };
 
-/// std::optional<T>: NULL when empty. As a result, NULL reads as std::nullopt.
+/// @brief std::optional<T>: NULL when empty, else as T. As a result, NULL reads as
+/// std::nullopt (T itself throws unexpected_null on NULL).
 template <typename T>
 struct codec<std::optional<T>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = detail::null_oid<T>();
   static param_ref encode(const std::optional<T>& v, std::string& scratch) {
     if (v) return codec<T>::encode(*v, scratch);
@@ -183,6 +236,7 @@ struct codec<std::optional<T>> {
   static bool reads_binary(std::uint32_t oid, const detail::type_set* types) {
     return detail::reads_binary<T>(oid, types);
   }
+  /// @}
 };
 
 }  // namespace pgwrap

@@ -34,14 +34,18 @@ namespace pgwrap {
 /// One enumerator and its PostgreSQL label.
 template <typename E>
 struct enum_label {
+  /// The enumerator.
   E value;
+  /// Its label in PostgreSQL.
   std::string_view label;
 };
 
 /// What PGWRAP_ENUM records: the C++ type's name (for messages) and its labels.
 template <typename E, std::size_t N>
 struct enum_mapping {
+  /// The enum's C++ name, as written in the macro.
   std::string_view cxx_name;
+  /// Every enumerator with its label.
   std::array<enum_label<E>, N> labels;
 };
 
@@ -106,10 +110,18 @@ template <detail::described_enum E>
   return std::nullopt;
 }
 
-/// An enum described with PGWRAP_ENUM: sent as its label (text, type
-/// "unknown"), read by label from text and binary.
+/// An enum described with PGWRAP_ENUM: sent as its label, read by label.
+/**
+ * Sent in text with type "unknown"; read from text and binary.
+ *
+ * @par Errors
+ * conversion_error when a value has no label in the mapping (sending) or a
+ * label has no enumerator (reading); both name the value.
+ */
 template <detail::described_enum E>
 struct codec<E> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(E value, std::string& scratch) {
     const std::optional<std::string_view> label = enum_to_label(value);
     if (!label) {
@@ -131,6 +143,7 @@ struct codec<E> {
     detail::unknown_enum_label(v, mapping.cxx_name, label, known);
   }
   static bool reads_binary(std::uint32_t type) { return detail::enum_reads_binary(type); }
+  /// @}
 };
 
 }  // namespace pgwrap
@@ -162,13 +175,13 @@ struct codec<E> {
     return mapping;                                                                                       \
   }
 
-/// Maps an enum to a PostgreSQL enum whose labels are the enumerators'
+/// @brief Maps an enum to a PostgreSQL enum whose labels are the enumerators'
 /// names: `PGWRAP_ENUM(color, red, green, blue)`. At namespace scope in the
 /// enum's namespace; up to 256 enumerators.
 #define PGWRAP_ENUM(type, ...) \
   PGWRAP_DETAIL_ENUM_DEFINE(type, PGWRAP_DETAIL_ENUM_EXPAND(PGWRAP_DETAIL_ENUM_NAMES(type, __VA_ARGS__)))
 
-/// Maps an enum to a PostgreSQL enum with labels given as strings:
+/// @brief Maps an enum to a PostgreSQL enum with labels given as strings:
 /// `PGWRAP_ENUM_LABELS(mood, (ok, "ok"), (very_happy, "very happy"))`.
 #define PGWRAP_ENUM_LABELS(type, ...) \
   PGWRAP_DETAIL_ENUM_DEFINE(type, PGWRAP_DETAIL_ENUM_EXPAND(PGWRAP_DETAIL_ENUM_PAIRS(type, __VA_ARGS__)))

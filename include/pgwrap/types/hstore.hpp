@@ -43,14 +43,25 @@ bool hstore_reads_binary(std::uint32_t oid) noexcept;
 std::string_view missing_extension_hint(std::string_view sqlstate, std::string_view message) noexcept;
 }  // namespace detail
 
+/// hstore: sent as text with type "unknown", read from text and binary.
+/**
+ * See the file comment for the forms.
+ *
+ * @par Errors
+ * conversion_error for a key or value holding a NUL byte (sending) and for
+ * a malformed value (reading).
+ */
 template <>
 struct codec<hstore> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static param_ref encode(const hstore& h, std::string& scratch) {
     detail::write_hstore_text(h, scratch);
     return param_ref::text(scratch.c_str(), oid::unknown);
   }
   static hstore decode(const value_view& v) { return detail::read_hstore(v); }
   static bool reads_binary(std::uint32_t type) { return detail::hstore_reads_binary(type); }
+  /// @}
 };
 
 }  // namespace pgwrap

@@ -15,7 +15,7 @@
 
 namespace pgwrap {
 
-/// JSON text bound for a column of type `Oid` (json or jsonb); use the
+/// @brief JSON text bound for a column of type `Oid` (json or jsonb); use the
 /// aliases pgwrap::json and pgwrap::jsonb. pgwrap does not parse it: the
 /// server checks it when it is sent (invalid JSON is an sql_error, SQLSTATE
 /// 22P02), and reading gives back the server's text as is.
@@ -35,15 +35,20 @@ class basic_json {
  public:
   /// The JSON `null`.
   basic_json() = default;
+  /// @brief Holds `text` as is: it is not parsed or checked here.
+  /// @{
   explicit basic_json(std::string text) : text_(std::move(text)) {}
   explicit basic_json(std::string_view text) : text_(text) {}
   explicit basic_json(const char* text) : text_(text) {}
-  /// The same text, for the other type.
+  /// @}
+  /// @brief The same text, for the other type.
   template <std::uint32_t Other>
   explicit basic_json(const basic_json<Other>& other) : text_(other.text()) {}
 
+  /// The JSON text.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
+  /// The same text (see above).
   friend bool operator==(const basic_json&, const basic_json&) = default;
 
  private:
@@ -61,11 +66,13 @@ std::ostream& operator<<(std::ostream& out, const basic_json<Oid>& j) {
   return out << j.text();
 }
 
-/// Sent in text with the wrapper's OID (json or jsonb). Read from text, and
+/// @brief Sent in text with the wrapper's OID (json or jsonb). Read from text, and
 /// from the binary form of json, jsonb (a version byte, then the text) and
 /// the text types.
 template <std::uint32_t Oid>
 struct codec<basic_json<Oid>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = Oid;
   static param_ref encode(const basic_json<Oid>& j, std::string& scratch) {
     return param_ref::text(detail::checked_c_str(j.text(), true, scratch), type_oid);
@@ -74,6 +81,7 @@ struct codec<basic_json<Oid>> {
     return basic_json<Oid>(detail::read_text(v, Oid == oid::json ? "pgwrap::json" : "pgwrap::jsonb"));
   }
   static bool reads_binary(std::uint32_t type) { return detail::is_text_oid(type); }
+  /// @}
 };
 
 }  // namespace pgwrap
@@ -82,6 +90,8 @@ struct codec<basic_json<Oid>> {
 // Define PGWRAP_NO_NLOHMANN_JSON to leave it out (and not include it).
 // PGWRAP_HAS_NLOHMANN_JSON says which it is: 1 with the codec, else 0.
 #if !defined(PGWRAP_NO_NLOHMANN_JSON) && __has_include(<nlohmann/json.hpp>)
+/// @brief 1 when the nlohmann::json codecs are there (`<nlohmann/json.hpp>` was
+/// found and PGWRAP_NO_NLOHMANN_JSON is not defined), else 0.
 #define PGWRAP_HAS_NLOHMANN_JSON 1
 #include <nlohmann/json.hpp>
 
@@ -123,10 +133,13 @@ struct nlohmann_codec {
 /// pgwrap::json to a json column for that) and duplicate keys (the last wins).
 template <>
 struct codec<nlohmann::json> : detail::nlohmann_codec<nlohmann::json> {};
+/// nlohmann::ordered_json: as nlohmann::json.
 template <>
 struct codec<nlohmann::ordered_json> : detail::nlohmann_codec<nlohmann::ordered_json> {};
 
 }  // namespace pgwrap
 #else
+/// @brief 1 when the nlohmann::json codecs are there (`<nlohmann/json.hpp>` was
+/// found and PGWRAP_NO_NLOHMANN_JSON is not defined), else 0.
 #define PGWRAP_HAS_NLOHMANN_JSON 0
 #endif

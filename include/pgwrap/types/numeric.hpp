@@ -21,7 +21,7 @@ namespace detail {
 numeric read_numeric(const value_view& v);
 }  // namespace detail
 
-/// An exact decimal as PostgreSQL's `numeric` holds it: any number of digits,
+/// @brief An exact decimal as PostgreSQL's `numeric` holds it: any number of digits,
 /// its scale (digits after the point, trailing zeros included), NaN and
 /// ±Infinity. It never goes through a double unless to_double() is called.
 ///
@@ -54,24 +54,29 @@ class numeric {
 
   /// Parses and normalises `text` (see above); throws conversion_error.
   explicit numeric(std::string_view text);
+  /// @copydoc numeric(std::string_view)
   explicit numeric(const char* text) : numeric(text ? std::string_view(text) : std::string_view()) {}
+  /// @copydoc numeric(std::string_view)
   explicit numeric(const std::string& text) : numeric(std::string_view(text)) {}
 
   /// The canonical text, as PostgreSQL prints the same value.
   [[nodiscard]] const std::string& to_string() const noexcept { return text_; }
 
+  /// NaN.
   [[nodiscard]] bool is_nan() const noexcept { return text_ == "NaN"; }
+  /// Infinity or -Infinity.
   [[nodiscard]] bool is_infinite() const noexcept { return text_ == "Infinity" || text_ == "-Infinity"; }
   /// Negative and not zero (-Infinity included).
   [[nodiscard]] bool is_negative() const noexcept { return !text_.empty() && text_[0] == '-'; }
   /// Digits after the point (0 for NaN and the infinities).
   [[nodiscard]] int scale() const noexcept;
 
-  /// The nearest double (the one explicit inexact path). NaN and ±Infinity
+  /// @brief The nearest double (the one explicit inexact path). NaN and ±Infinity
   /// map to theirs; a value too small for a double gives ±0. Throws
   /// conversion_error when the value is too large for a double.
   [[nodiscard]] double to_double() const;
 
+  /// Same canonical text: same value and scale (see above).
   friend bool operator==(const numeric&, const numeric&) = default;
 
   /// Like the constructor, but std::nullopt where it would throw.
@@ -116,12 +121,14 @@ struct integral_numeric {
 integral_numeric read_integral_numeric(const value_view& v, std::string_view cxx_type);
 }  // namespace detail
 
-/// numeric: sent in binary with OID numeric (exact). Read from the text of
+/// @brief numeric: sent in binary with OID numeric (exact). Read from the text of
 /// any column (numeric, integers, real/double precision text such as
 /// `1e+100`, or text holding a number) and from the binary form of numeric
 /// and the integer types.
 template <>
 struct codec<numeric> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::numeric;
   static param_ref encode(const numeric& n, std::string& scratch) {
     detail::write_numeric_binary(n.to_string(), scratch);
@@ -129,6 +136,7 @@ struct codec<numeric> {
   }
   static numeric decode(const value_view& v) { return detail::read_numeric(v); }
   static bool reads_binary(std::uint32_t type) { return type == oid::numeric || detail::is_integer_oid(type); }
+  /// @}
 };
 
 }  // namespace pgwrap

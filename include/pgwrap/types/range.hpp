@@ -62,12 +62,13 @@ namespace pgwrap {
 template <typename T>
 class range {
  public:
+  /// The bounds' type.
   using value_type = T;
 
   /// The empty range.
   range() = default;
 
-  /// Bounds spelled as PostgreSQL does: "[)", "(]", "[]" or "()". An absent
+  /// @brief Bounds spelled as PostgreSQL does: "[)", "(]", "[]" or "()". An absent
   /// bound (std::nullopt) is unbounded. Throws usage_error for other `bounds`.
   range(std::optional<T> lower, std::optional<T> upper, std::string_view bounds = "[)")
       : lower_(std::move(lower)), upper_(std::move(upper)), empty_(false) {
@@ -79,6 +80,8 @@ class range {
     upper_inclusive_ = upper_.has_value() && bounds[1] == ']';
   }
 
+  /// @brief The factories, one per shape of bounds (see the list above).
+  /// @{
   [[nodiscard]] static range empty() { return range(); }
   [[nodiscard]] static range unbounded() { return range(std::nullopt, std::nullopt, "()"); }
   [[nodiscard]] static range closed_open(T lower, T upper) { return range(std::move(lower), std::move(upper), "[)"); }
@@ -89,6 +92,7 @@ class range {
   [[nodiscard]] static range greater_than(T lower) { return range(std::move(lower), std::nullopt, "()"); }
   [[nodiscard]] static range less_than(T upper) { return range(std::nullopt, std::move(upper), "()"); }
   [[nodiscard]] static range at_most(T upper) { return range(std::nullopt, std::move(upper), "(]"); }
+  /// @}
 
   /// True for the empty range (it has no bounds).
   [[nodiscard]] bool is_empty() const noexcept { return empty_; }
@@ -96,18 +100,24 @@ class range {
   [[nodiscard]] const std::optional<T>& lower() const noexcept { return lower_; }
   /// The upper bound; std::nullopt when unbounded or empty.
   [[nodiscard]] const std::optional<T>& upper() const noexcept { return upper_; }
-  /// Whether a bound is absent in a non-empty range ("infinite").
+  /// @brief Whether a bound is absent in a non-empty range ("infinite").
+  /// @{
   [[nodiscard]] bool lower_unbounded() const noexcept { return !empty_ && !lower_; }
   [[nodiscard]] bool upper_unbounded() const noexcept { return !empty_ && !upper_; }
+  /// @}
+  /// @brief Whether a bound is inclusive (`[` or `]`); false for an absent bound.
+  /// @{
   [[nodiscard]] bool lower_inclusive() const noexcept { return lower_inclusive_; }
   [[nodiscard]] bool upper_inclusive() const noexcept { return upper_inclusive_; }
+  /// @}
 
-  /// PostgreSQL's text for the range (`[1,5)`, `empty`, `(,"2024-01-01 00:00:00")`),
-  /// the same as the server's `::text` for a range read from it (tstzrange:
+  /// @brief PostgreSQL's text for the range (`[1,5)`, `empty`, `(,"2024-01-01 00:00:00")`),
+  /// the same as the server's `r::text` for a range read from it (tstzrange:
   /// with the session's TimeZone set to UTC, as pgwrap prints instants in UTC).
   [[nodiscard]] std::string to_string() const
     requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); };
 
+  /// Emptiness, bounds and inclusivity (see above).
   friend bool operator==(const range&, const range&) = default;
 
  private:
@@ -118,24 +128,38 @@ class range {
   bool upper_inclusive_ = false;
 };
 
-/// A PostgreSQL multirange of T (PostgreSQL 14+): a list of ranges. The
+/// @brief A PostgreSQL multirange of T (PostgreSQL 14+): a list of ranges. The
 /// server keeps it sorted, merged and without empty ranges; pgwrap keeps
 /// the ranges in the order given.
 template <typename T>
 class multirange {
  public:
+  /// Its elements.
   using value_type = range<T>;
 
+  /// No ranges (`{}`).
   multirange() = default;
+  /// @brief These ranges, in this order.
+  /// @{
   explicit multirange(std::vector<range<T>> ranges) : ranges_(std::move(ranges)) {}
   multirange(std::initializer_list<range<T>> ranges) : ranges_(ranges) {}
+  /// @}
 
+  /// @brief The ranges.
+  /// @{
   [[nodiscard]] const std::vector<range<T>>& ranges() const noexcept { return ranges_; }
   [[nodiscard]] std::vector<range<T>>& ranges() noexcept { return ranges_; }
+  /// @}
+  /// @brief The number of ranges.
   [[nodiscard]] std::size_t size() const noexcept { return ranges_.size(); }
+  /// No ranges.
   [[nodiscard]] bool empty() const noexcept { return ranges_.empty(); }
+  /// @brief The ranges, in order.
+  /// @{
   [[nodiscard]] auto begin() const noexcept { return ranges_.begin(); }
   [[nodiscard]] auto end() const noexcept { return ranges_.end(); }
+  /// @}
+  /// @brief The i-th range (unchecked, as std::vector's).
   [[nodiscard]] const range<T>& operator[](std::size_t i) const { return ranges_[i]; }
 
   /// PostgreSQL's text: `{}`, `{[1,3),[5,7)}`.
@@ -150,6 +174,7 @@ class multirange {
     return out + "}";
   }
 
+  /// The same ranges in the same order.
   friend bool operator==(const multirange&, const multirange&) = default;
 
  private:
@@ -157,6 +182,8 @@ class multirange {
 };
 
 namespace oid {
+/// @brief The built-in range and multirange types' OIDs.
+/// @{
 inline constexpr std::uint32_t int4range = 3904;
 inline constexpr std::uint32_t numrange = 3906;
 inline constexpr std::uint32_t tsrange = 3908;
@@ -169,6 +196,7 @@ inline constexpr std::uint32_t tsmultirange = 4533;
 inline constexpr std::uint32_t tstzmultirange = 4534;
 inline constexpr std::uint32_t datemultirange = 4535;
 inline constexpr std::uint32_t int8multirange = 4536;
+/// @}
 }  // namespace oid
 
 namespace detail {
@@ -351,12 +379,14 @@ std::string range<T>::to_string() const
   return out;
 }
 
-/// A range: sent in binary (range_send) with the built-in range type's OID
+/// @brief A range: sent in binary (range_send) with the built-in range type's OID
 /// when T is one of the element types above; read from the text and binary
 /// forms of any range type whose bounds T's codec reads.
 template <typename T>
   requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<range<T>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = detail::range_oid(detail::null_oid<T>());
   static param_ref encode(const range<T>& r, std::string& scratch)
     requires detail::has_encode<T>
@@ -372,13 +402,16 @@ struct codec<range<T>> {
     const std::uint32_t element = detail::range_element_oid(type);
     return element != oid::unknown && detail::reads_binary<T>(element);
   }
+  /// @}
 };
 
-/// A multirange: sent as the built-in multirange type (binary), read from
+/// @brief A multirange: sent as the built-in multirange type (binary), read from
 /// the text and binary forms of any multirange type.
 template <typename T>
   requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<multirange<T>> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = detail::multirange_oid(detail::range_oid(detail::null_oid<T>()));
   static param_ref encode(const multirange<T>& m, std::string& scratch)
     requires detail::has_encode<T>
@@ -394,15 +427,18 @@ struct codec<multirange<T>> {
     const std::uint32_t element = detail::range_element_oid(detail::multirange_range_oid(type));
     return element != oid::unknown && detail::reads_binary<T>(element);
   }
+  /// @}
 };
 
-/// std::vector<range<T>>: sent as an array of ranges (int4range[]); read from
+/// @brief std::vector<range<T>>: sent as an array of ranges (int4range[]); read from
 /// an array of ranges or from a multirange (the column's type decides).
 template <typename T>
   requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<std::vector<range<T>>> {
   /// As pgwrap's array codec: nested vectors of ranges are arrays too.
   using array_leaf = range<T>;
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::size_t array_rank = 1;
   static constexpr std::uint32_t type_oid = detail::array_oid(detail::range_oid(detail::null_oid<T>()));
 
@@ -444,6 +480,7 @@ struct codec<std::vector<range<T>>> {
     const std::uint32_t element = detail::range_element_oid(range_type);
     return element != oid::unknown && detail::reads_binary<T>(element);
   }
+  /// @}
 };
 
 }  // namespace pgwrap

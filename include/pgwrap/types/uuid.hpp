@@ -16,16 +16,21 @@
 
 namespace pgwrap {
 
-/// A UUID: 16 bytes, in the order PostgreSQL stores and sends them. The
+/// @brief A UUID: 16 bytes, in the order PostgreSQL stores and sends them. The
 /// default is the nil UUID (all zeros). Ordered as PostgreSQL orders uuid
 /// (bytewise), so it can key a std::map; std::hash is specialised too.
 class uuid {
  public:
+  /// The 16 bytes, most significant first.
   using bytes_type = std::array<std::byte, 16>;
 
+  /// The nil UUID.
   constexpr uuid() noexcept = default;
+  /// The UUID with these bytes.
   constexpr explicit uuid(const bytes_type& bytes) noexcept : bytes_(bytes) {}
 
+  /// @brief Parses a UUID as PostgreSQL does; throws conversion_error.
+  ///
   /// Reads the forms PostgreSQL's uuid input reads: 32 hex digits, either
   /// letter case, optionally in braces (`{...}`), with at most one hyphen
   /// after any group of four digits except the last: canonical
@@ -63,13 +68,17 @@ class uuid {
     return uuid(bytes);
   }
 
+  /// The 16 bytes.
   [[nodiscard]] constexpr const bytes_type& bytes() const noexcept { return bytes_; }
+  /// All zeros.
   [[nodiscard]] constexpr bool is_nil() const noexcept { return *this == uuid(); }
 
   /// Canonical lowercase 8-4-4-4-12, as PostgreSQL prints it.
   [[nodiscard]] std::string to_string() const;
 
+  /// Same 16 bytes.
   friend constexpr bool operator==(const uuid&, const uuid&) noexcept = default;
+  /// Bytewise, as PostgreSQL orders uuid.
   friend constexpr std::strong_ordering operator<=>(const uuid& a, const uuid& b) noexcept {
     for (std::size_t i = 0; i < 16; ++i) {
       if (a.bytes_[i] != b.bytes_[i]) {
@@ -99,11 +108,13 @@ namespace detail {
 uuid read_uuid(const value_view& v);
 }  // namespace detail
 
-/// uuid: sent as its 16 bytes (binary, OID uuid). Read from uuid's binary
+/// @brief uuid: sent as its 16 bytes (binary, OID uuid). Read from uuid's binary
 /// form, and from text in any form uuid::parse takes (a uuid column's text,
 /// or text holding a UUID).
 template <>
 struct codec<uuid> {
+  /// @brief The codec interface (see pgwrap::codec).
+  /// @{
   static constexpr std::uint32_t type_oid = oid::uuid;
   static param_ref encode(const uuid& id, std::string& scratch) {
     scratch.resize(16);
@@ -112,10 +123,14 @@ struct codec<uuid> {
   }
   static uuid decode(const value_view& v) { return detail::read_uuid(v); }
   static bool reads_binary(std::uint32_t type) { return type == oid::uuid; }
+  /// @}
 };
 
 }  // namespace pgwrap
 
+/// @cond std_hash
+// Doxygen 1.9.4 cannot place a `struct std::hash<...>` specialisation (an
+// "internal inconsistency" warning); uuid's own comment mentions it.
 template <>
 struct std::hash<pgwrap::uuid> {
   std::size_t operator()(const pgwrap::uuid& id) const noexcept {
@@ -124,3 +139,4 @@ struct std::hash<pgwrap::uuid> {
     return static_cast<std::size_t>(h);
   }
 };
+/// @endcond
