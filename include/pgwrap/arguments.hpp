@@ -7,6 +7,7 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <deque>
 #include <initializer_list>
 #include <iterator>
 #include <ranges>
@@ -45,12 +46,41 @@ struct list_arg {
   /// The container, by reference (or an initializer_list)
   R items;
 };
+
+namespace detail {
+namespace range_access {
+using std::begin;
+using std::end;
+/// What pgwrap needs of a range it reads: that range-for can walk it (begin,
+/// end, !=, ++, *). Deliberately not std::ranges::input_range: pgwrap uses
+/// no more than this, and the wider concept also demands iterator traits
+/// (difference_type, postfix ++) that plain hand-written ranges leave out.
+template <typename R>
+concept iterable = requires(R& r) {
+  { begin(r) != end(r) } -> std::convertible_to<bool>;
+  ++std::declval<decltype(begin(r))&>();
+  *begin(r);
+};
+template <typename R>
+using reference_t = decltype(*begin(std::declval<R&>()));
+}  // namespace range_access
+
+/// A range pgwrap can read rows or list items from (see range_access::iterable).
+template <typename R>
+concept iterable = range_access::iterable<R>;
+/// The element type of such a range (what *begin(r) yields, as a value).
+template <typename R>
+using range_element_t = std::remove_cvref_t<range_access::reference_t<R>>;
+}  // namespace detail
+
 /// @brief Expands `items` into one parameter per element; see list_arg.
 /// @code
 /// db.query("SELECT * FROM users WHERE id IN (%s)", pgwrap::list(ids));
 /// @endcode
-template <std::ranges::forward_range R>
-[[nodiscard]] list_arg<const R&> list(const R& items) {
+/// Taken by forwarding reference, so views that can only be walked when not
+/// const (std::views::filter, take_while, ...) work too.
+template <detail::iterable R>
+[[nodiscard]] list_arg<R&> list(R&& items) {
   return {items};
 }
 /// The same for a braced list: `pgwrap::list({1, 2, 3})`.
@@ -221,15 +251,18 @@ struct binder<T, arg_category::identifier> {
 
 template <typename R>
 struct binder<list_arg<R>, arg_category::list> {
+  using element = range_element_t<R>;
+  // A range that makes its items as it goes (std::views::transform) hands
+  // out temporaries, which the parameters must not point into: keep them.
+  static constexpr bool keeps_items = !std::is_lvalue_reference_v<range_access::reference_t<R>>;
   std::vector<param_ref> refs;
-  std::vector<std::string> scratch;  // sized before use: elements never move
+  std::deque<std::string> scratch;  // a deque: elements never move as it grows
+  std::deque<element> kept;         // keeps_items only
   arg_ref bind(const list_arg<R>& l) {
-    using element = std::ranges::range_value_t<std::remove_cvref_t<R>>;
-    const auto n = static_cast<std::size_t>(std::ranges::distance(l.items));
-    scratch.resize(n);
-    refs.reserve(n);
-    for (const auto& item : l.items) {
-      refs.push_back(codec<codec_type<element>>::encode(item, scratch[refs.size()]));
+    for (auto&& item : l.items) {  // one pass: the range need not be walkable twice
+      const element* value = &item;
+      if constexpr (keeps_items) value = &kept.emplace_back(std::forward<decltype(item)>(item));
+      refs.push_back(codec<codec_type<element>>::encode(*value, scratch.emplace_back()));
     }
     arg_ref r;
     r.category = arg_category::list;

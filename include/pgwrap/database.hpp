@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -238,10 +239,10 @@ class database {
    * failing row (from 0); an argument that cannot be encoded throws
    * conversion_error, and what was sent of the run is undone.
    */
-  template <std::ranges::input_range R>
-  std::int64_t executemany(typename detail::sql_for_row<std::ranges::range_value_t<R>>::type sql, const R& rows) {
+  template <detail::iterable R>
+  std::int64_t executemany(typename detail::sql_for_rows<R>::type sql, R&& rows) {
     std::size_t expected = 0;  // for observers; 0: unknown
-    if constexpr (std::ranges::sized_range<const R>) expected = static_cast<std::size_t>(std::ranges::size(rows));
+    if constexpr (requires { std::size(rows); }) expected = static_cast<std::size_t>(std::size(rows));
     const run_handle<pipeline_run> run = start_pipeline(nullptr, expected);
     try {
       std::size_t index = 0;
@@ -281,9 +282,9 @@ class database {
    * table unchanged, and the error's statement_index() names the row (from
    * 0). For structs, `columns` may be left empty to mean every member.
    */
-  template <std::ranges::input_range R>
-  std::int64_t copy_in(const ident& table, std::initializer_list<std::string_view> columns, const R& rows) {
-    using row_type = std::ranges::range_value_t<R>;
+  template <detail::iterable R>
+  std::int64_t copy_in(const ident& table, std::initializer_list<std::string_view> columns, R&& rows) {
+    using row_type = detail::range_element_t<R>;
     std::vector<std::string> names(columns.begin(), columns.end());
     if constexpr (detail::described<row_type>) {
       if (names.empty()) {

@@ -220,6 +220,17 @@ template <typename... Args>
 struct sql_for_row<std::tuple<Args...>> {
   using type = sql_string<Args...>;
 };
+
+/// The SQL type for executemany's `rows`. For a non-range it is a stand-in,
+/// so that the call fails on executemany's constraint, which says what is
+/// wrong; clang 14 substitutes this type before checking the constraint.
+struct rows_are_not_a_range {};
+template <typename Rows>
+struct sql_for_rows {
+  using type = rows_are_not_a_range;
+};
+template <iterable Rows>
+struct sql_for_rows<Rows> : sql_for_row<range_element_t<Rows>> {};
 }  // namespace detail
 
 }  // namespace pgwrap

@@ -4,6 +4,8 @@
 // PGWRAP_CASE_<name> defined, and again with PGWRAP_EXPECT_FAILURE too.
 #include <pgwrap/pgwrap.hpp>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #ifdef PGWRAP_EXPECT_FAILURE
 #define PGWRAP_PICK(bad, good) bad
@@ -70,6 +72,15 @@ void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
                             PGWRAP_PICK(1, pgwrap::ident("t")))) {
     (void)r;
   }
+#elif defined(PGWRAP_CASE_executemany_without_a_range)
+  const std::vector<std::tuple<int>> rows = {{1}};
+  db.executemany("INSERT INTO t VALUES (%s)", PGWRAP_PICK(std::tuple<int>(1), rows));
+#elif defined(PGWRAP_CASE_copy_in_without_a_range)
+  const std::vector<std::tuple<int>> rows = {{1}};
+  db.copy_in(pgwrap::ident("t"), {"id"}, PGWRAP_PICK(42, rows));
+#elif defined(PGWRAP_CASE_list_without_a_range)
+  const std::vector<int> ids = {1, 2};
+  db.execute("DELETE FROM t WHERE id IN (%s)", pgwrap::list(PGWRAP_PICK(42, ids)));
 #elif defined(PGWRAP_CASE_enum_duplicate_label) || defined(PGWRAP_CASE_enum_duplicate_enumerator) || \
     defined(PGWRAP_CASE_enum_empty_label)
   (void)db;  // the mapping above, at namespace scope, is the case
