@@ -232,32 +232,69 @@ class async_statements {
  * on its own (autocommit); begin() gives one coroutine the connection until
  * it commits or rolls back.
  *
- * Thread rules: the database keeps its state on its own strand, so its
+ * @par Thread safety
+ * The database keeps its state on its own strand, so its
  * members may be called from coroutines on any thread of the executor's
  * execution context; results resume each coroutine on its own executor.
  * A coroutine that races a call with a timer (`||`) must run on a strand
  * (or a one-thread io_context), as for any Asio operation.
  *
- * Cancellation: a call cancelled through Asio's per-operation cancellation
+ * @par Cancellation
+ * A call cancelled through Asio's per-operation cancellation
  * (including `co_await (db.query(...) || timer.async_wait(...))`) ends at
  * once with net::error::operation_aborted. Not yet sent, it leaves the
  * queue; sent, its result is dropped when it comes; running on the server,
  * the server is asked to cancel it (from another thread: libpq's cancel
  * blocks). Other callers are unaffected.
  *
- * Exceptions are those of database: connection_error (with not_sent() true
+ * @par Errors
+ * Those of database: connection_error (with not_sent() true
  * when the statement never left, so it is safe to run again), sql_error and
  * its subclasses, usage_error, conversion_error, unexpected_rows.
+ * Every error, including a bad argument or a wrong directive count for SQL
+ * built at run time, is thrown when the call is awaited, never when it is
+ * made; nothing is sent for a call whose arguments fail.
  *
- * LISTEN/NOTIFY: listen() remembers its channel, and every connection the
+ * @par LISTEN/NOTIFY
+ * listen() remembers its channel, and every connection the
  * database opens again (after a lost connection) LISTENs to all of them
  * before anything else is sent; close() and an async_pool's reset forget
  * them. Notifications that arrive during any call are buffered until
  * wait_notification() takes them. For a connection that only listens, and
  * reconnects by itself, use async_listener.
+ *
+ * @par Statements
+ * async_database and async_transaction share these calls (from an internal
+ * base class); each is the awaitable twin of the database member of the
+ * same name, with the same SQL directives, checks and results:
+ * @code{.unparsed}
+ * net::awaitable<result>            query(sql, args...)
+ * net::awaitable<typed_result<...>> query<T...>(sql, args...)
+ * net::awaitable<std::optional<row>> queryone(sql, args...)      // and queryone<T...>
+ * net::awaitable<std::int64_t>      execute(sql, args...)        // rows affected
+ * net::awaitable<T>                 scalar<T>(sql, args...)
+ * net::awaitable<std::int64_t>      update(table, set, where)
+ * net::awaitable<std::int64_t>      delete_where(table, where)
+ * @endcode
+ * See database::query(), database::query<T...>(), database::queryone(),
+ * database::execute(), database::scalar(), database::update() and
+ * database::delete_where().
+ *
+ * @code
+ * pgwrap::async_database db(executor, "dbname=app");
+ * pgwrap::result rows = co_await db.query("SELECT id, name FROM users WHERE uid > %s", 5);
+ * auto n = co_await db.scalar<std::int64_t>("SELECT count(*) FROM users");
+ * @endcode
+ *
+ * @par Lifetime
+ * The SQL and arguments are copied when the call is made, so they need not
+ * outlive the awaitable. Results own their rows, as database's do.
+ * Destroying the async_database ends the calls still waiting with
+ * net::error::operation_aborted (thrown as std::system_error).
  */
 class async_database : public detail::async_statements<async_database> {
  public:
+  /// The type of executor it runs on (Asio's I/O object convention).
   using executor_type = net::any_io_executor;
 
   /// A database that will connect with `conninfo` ("" means libpq's
@@ -266,7 +303,11 @@ class async_database : public detail::async_statements<async_database> {
   /// Closes the connection (uncommitted work is rolled back by the server);
   /// calls still waiting end with net::error::operation_aborted.
   ~async_database();
+  /// Takes over the connection, its queue and its calls in progress. The
+  /// moved-from database may be assigned to or destroyed; its awaitable
+  /// calls throw usage_error when awaited.
   async_database(async_database&&) noexcept;
+  /// Shuts this database down (as the destructor), then takes over `other`'s.
   async_database& operator=(async_database&&) noexcept;
   async_database(const async_database&) = delete;
   async_database& operator=(const async_database&) = delete;
@@ -282,7 +323,10 @@ class async_database : public detail::async_statements<async_database> {
   /// coroutines' statements wait until it commits or rolls back.
   net::awaitable<async_transaction> begin();
 
+  /// The executor given to the constructor; a default-constructed one when
+  /// moved from.
   [[nodiscard]] executor_type get_executor() const noexcept;
+  /// The options given to the constructor.
   [[nodiscard]] const async_options& options() const noexcept;
   /// True while a connection is open.
   [[nodiscard]] bool is_connected() const noexcept;
@@ -356,7 +400,10 @@ class async_database : public detail::async_statements<async_database> {
 /// rolled back (the ROLLBACK is sent without waiting for it).
 class async_transaction : public detail::async_statements<async_transaction> {
  public:
+  /// Takes over the open transaction; the moved-from one is no longer active().
   async_transaction(async_transaction&&) noexcept;
+  /// Rolls back this transaction if it is still active (as the destructor),
+  /// then takes over `other`'s.
   async_transaction& operator=(async_transaction&&) noexcept;
   async_transaction(const async_transaction&) = delete;
   async_transaction& operator=(const async_transaction&) = delete;
@@ -433,8 +480,11 @@ class async_pooled_connection {
  * other clients then use. listener_options::allow_session_pooler accepts a
  * pooler in session pooling mode.
  *
+ * @par Thread safety
  * Calls may come from coroutines on any thread of the executor's execution
- * context; state lives on the connection's strand. Exceptions:
+ * context; state lives on the connection's strand.
+ *
+ * @par Errors
  * connection_error when the first connection (or the first after close())
  * cannot be made, and from listen() / unlisten() when the connection is lost
  * and cannot be made again; usage_error for a bad channel name or a refused
@@ -449,7 +499,11 @@ class async_listener {
   /// Closes the connection; async_receive() calls still waiting end with
   /// net::error::operation_aborted.
   ~async_listener();
+  /// Takes over the connection, channels and waiting calls. The moved-from
+  /// listener may be assigned to or destroyed; its awaitable calls throw
+  /// usage_error when awaited.
   async_listener(async_listener&&) noexcept;
+  /// Closes this listener (as the destructor), then takes over `other`'s.
   async_listener& operator=(async_listener&&) noexcept;
   async_listener(const async_listener&) = delete;
   async_listener& operator=(const async_listener&) = delete;
@@ -458,7 +512,9 @@ class async_listener {
   /// when needed; tried once more on a connection lost meanwhile (LISTEN
   /// twice is harmless). Bad names throw usage_error when awaited.
   net::awaitable<void> listen(std::string_view channel);
+  /// UNLISTEN `channel` and forget it; errors as listen().
   net::awaitable<void> unlisten(std::string_view channel);
+  /// UNLISTEN * and forget every channel; errors as listen().
   net::awaitable<void> unlisten_all();
   /// The channels listened to, in the order first listened (a snapshot).
   [[nodiscard]] std::vector<std::string> channels() const;

@@ -29,6 +29,13 @@ namespace pgwrap {
  */
 class batch {
  public:
+  /// Appends a statement with its arguments; returns *this for chaining.
+  /**
+   * @par Errors
+   * For SQL built at run time (pgwrap::runtime_sql): usage_error when the
+   * directives and arguments do not match. conversion_error for an argument
+   * that cannot be sent. The batch is unchanged when add() throws.
+   */
   template <typename... Args>
   batch& add(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
@@ -36,14 +43,17 @@ class batch {
     return *this;
   }
 
+  /// How many statements were added.
   [[nodiscard]] std::size_t size() const noexcept { return statements_.size(); }
+  /// True when no statement was added.
   [[nodiscard]] bool empty() const noexcept { return statements_.empty(); }
 
   /// One statement, expanded: SQL with $n and its parameters.
   struct statement {
-    std::string sql;
-    std::vector<param> params;
+    std::string sql;            ///< the SQL text, with $1, $2, ... for the parameters
+    std::vector<param> params;  ///< the parameters, already encoded
   };
+  /// The statements added so far, in order.
   [[nodiscard]] const std::vector<statement>& statements() const noexcept { return statements_; }
 
  private:

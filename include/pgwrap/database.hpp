@@ -55,13 +55,15 @@ struct pool_gate;
  * string literal is checked at compile time; SQL built at run time must be
  * wrapped in pgwrap::runtime_sql and is checked when the call runs.
  *
- * Thread safety: a database is not thread-safe; use one per thread (or guard
+ * @par Thread safety
+ * A database is not thread-safe; use one per thread (or guard
  * it with a mutex). A call made while another is in progress (from a second
  * thread, or from inside a batch's range or a notice handler) is refused
  * with usage_error rather than let in; cancel() is the one member another
  * thread may call. Results and rows are independent of the database.
  *
- * Exceptions: connection_error when connecting fails or the connection is
+ * @par Errors
+ * connection_error when connecting fails or the connection is
  * lost, sql_error (or a subclass) when the server rejects a statement,
  * usage_error for API misuse, conversion_error for values that cannot be
  * sent. Nothing is sent when an argument cannot be encoded.
@@ -74,7 +76,12 @@ class database {
   /// A key=value or postgresql:// URI conninfo; "" means libpq's defaults.
   explicit database(std::string conninfo);
   ~database();
+  /// Takes over the connection and its state. The moved-from database may
+  /// be assigned to or destroyed; its other calls throw usage_error (or, for
+  /// the noexcept ones, report it as not connected).
   database(database&&) noexcept;
+  /// Closes this database's connection (rolling back its uncommitted work),
+  /// then takes over `other`'s, as the move constructor.
   database& operator=(database&&) noexcept;
   database(const database&) = delete;
   database& operator=(const database&) = delete;
@@ -83,6 +90,12 @@ class database {
   /// which rolls back its uncommitted work).
   void connect(std::string conninfo);
   /// Connects now, if not connected yet.
+  /**
+   * @par Errors
+   * Both overloads: connection_error when connecting fails (bad conninfo,
+   * server unreachable, authentication; the message never holds a
+   * password), and usage_error while another call is in progress.
+   */
   void connect();
   /// Rolls back uncommitted work and closes the connection. Using the
   /// database afterwards is a usage_error until connect() is called.
@@ -95,6 +108,23 @@ class database {
   [[nodiscard]] std::string to_string() const;
 
   /// Runs a query and returns all its rows, read with row["col"] / row[i].
+  /**
+   * @code
+   * for (auto row : db.query("SELECT id, name FROM users WHERE uid > %s", 5))
+   *   std::cout << row["id"].as<int>() << " " << row["name"].as<std::string>() << "\n";
+   * @endcode
+   *
+   * @par Errors
+   * usage_error for a call made while another is in progress, or after
+   * close(); conversion_error for an argument that cannot be sent (nothing
+   * is sent then); connection_error when connecting fails or the connection
+   * is lost; sql_error (or the subclass for its SQLSTATE) when the server
+   * rejects the statement.
+   *
+   * @par Lifetime
+   * The result owns its rows: it stays valid after the database runs other
+   * statements, is closed or is destroyed.
+   */
   // (The int&... pack only makes query<T>(...) mean the typed overload below.)
   template <int&... ExplicitArgumentBarrier, typename... Args>
   result query(sql_string<Args...> sql, const Args&... args) {
@@ -111,6 +141,15 @@ class database {
    * Typed reads are prepared and cached (see set_statement_cache_size), and
    * their rows come in PostgreSQL's binary format when every column's codec
    * reads it, else in text.
+   *
+   * @par Errors
+   * As query(); also usage_error when the columns do not match T..., and
+   * conversion_error (unexpected_null for a NULL) when a value does not fit
+   * its C++ type. Columns are checked when the rows arrive, values as each
+   * row is read.
+   *
+   * @par Lifetime
+   * As query(): the result owns its rows.
    */
   template <typename... T, typename... Args>
     requires(sizeof...(T) > 0)
@@ -131,6 +170,16 @@ class database {
    * before sending the first. Statements a cursor cannot run (INSERT ...
    * RETURNING, SELECT ... INTO, SHOW) run at once and are read from memory.
    * See docs/streaming.md for what inner statements see and cost.
+   *
+   * @par Errors
+   * As query(), both here and while the loop fetches the next batch; also,
+   * from the loop, usage_error when the transaction the cursor lives in
+   * ended before the last row, and connection_error when the database was
+   * closed, destroyed or lost its connection meanwhile.
+   *
+   * @par Lifetime
+   * The stream reads through its database, which should outlive the loop;
+   * rows handed out stay valid after it, as any row does.
    */
   template <int&... ExplicitArgumentBarrier, typename... Args>
   row_stream stream(sql_string<Args...> sql, const Args&... args) {
@@ -139,7 +188,8 @@ class database {
     return row_stream(std::move(opened.source), std::move(opened.first));
   }
 
-  /// The same, with rows read as tuples or structs as query<T...> reads them.
+  /// The same, with rows read as tuples or structs as query<T...> reads them;
+  /// errors as stream() and query<T...>().
   template <typename... T, typename... Args>
     requires(sizeof...(T) > 0)
   typed_stream<typename detail::reader_for<T...>::type> stream(sql_string<Args...> sql, const Args&... args) {
@@ -155,16 +205,19 @@ class database {
   /// it past a few hundred kilobytes per batch (docs/streaming.md). Takes
   /// effect for the next stream; 0 is a usage_error.
   void set_stream_batch_size(std::size_t rows);
+  /// Rows per FETCH for stream() and copy_out() (see set_stream_batch_size()).
   [[nodiscard]] std::size_t stream_batch_size() const noexcept;
 
   /// The first row, or std::nullopt when there is none (psycopg's
   /// fetchone). Add LIMIT 1 when more rows may match: they are fetched too.
+  /// Errors as query().
   template <int&... ExplicitArgumentBarrier, typename... Args>
   std::optional<row> queryone(sql_string<Args...> sql, const Args&... args) {
     return detail::first_row(query(sql, args...));
   }
 
   /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
+  /// Errors as query<T...>().
   template <typename... T, typename... Args>
     requires(sizeof...(T) > 0)
   auto queryone(sql_string<Args...> sql, const Args&... args)
@@ -174,7 +227,8 @@ class database {
     return rows[0];
   }
 
-  /// Runs a statement; returns the number of rows it affected.
+  /// Runs a statement; returns the number of rows it affected (0 for
+  /// statements without a count, such as CREATE TABLE). Errors as query().
   template <typename... Args>
   std::int64_t execute(sql_string<Args...> sql, const Args&... args) {
     const detail::bound_args<Args...> bound(args...);
@@ -183,6 +237,16 @@ class database {
 
   /// The first column of the only row, as T. No row or more than one row is
   /// an unexpected_rows error; NULL needs T = std::optional<U>.
+  /**
+   * @code
+   * auto n = db.scalar<std::int64_t>("SELECT count(*) FROM users WHERE uid > %s", 5);
+   * @endcode
+   *
+   * @par Errors
+   * As query(); also unexpected_rows for no row or several, and
+   * conversion_error (unexpected_null for a NULL) when the value does not
+   * fit T.
+   */
   template <decodable T, typename... Args>
   T scalar(sql_string<Args...> sql, const Args&... args) {
     static_assert(!std::is_same_v<T, std::string_view> && !std::is_same_v<T, std::optional<std::string_view>>,
@@ -195,8 +259,11 @@ class database {
 
   /// INSERT INTO table (columns...) VALUES (values...); returns the row count.
   /// Table and column names are quoted identifiers; values are parameters.
+  /// Errors as query().
   std::int64_t insert(const ident& table, const fields& values);
-  /// The same with RETURNING: returns the inserted row's `columns`.
+  /// The same with RETURNING: returns the inserted row's `columns`;
+  /// unexpected_rows when no row was inserted (e.g. a rule or trigger
+  /// dropped it).
   row insert(const ident& table, const fields& values, const returning& columns);
   /// INSERT of a struct described with PGWRAP_DESCRIBE: every member is a
   /// column (use pgwrap::to_fields(value, {"id"}) to leave some out).
@@ -238,6 +305,16 @@ class database {
    * error throws the matching sql_error with statement_index() naming the
    * failing row (from 0); an argument that cannot be encoded throws
    * conversion_error, and what was sent of the run is undone.
+   *
+   * @code
+   * std::vector<std::tuple<std::string, int>> users{{"Al", 10}, {"Bea", 11}};
+   * db.executemany("INSERT INTO users (name, uid) VALUES (%s, %s)", users);
+   * @endcode
+   *
+   * @par Errors
+   * As above, and as query() for the rest (usage_error, connection_error).
+   * An exception thrown by the range itself propagates, and the run is
+   * undone as for a failed row.
    */
   template <detail::iterable R>
   std::int64_t executemany(typename detail::sql_for_rows<R>::type sql, R&& rows) {
@@ -281,6 +358,12 @@ class database {
    * encoded or that the server rejects fails the whole load, leaving the
    * table unchanged, and the error's statement_index() names the row (from
    * 0). For structs, `columns` may be left empty to mean every member.
+   *
+   * @par Errors
+   * sql_error from the server (statement_index() names the row when the
+   * server says which line failed); conversion_error naming the row for a
+   * value that cannot be encoded; usage_error for a row element that is not
+   * a value (a list, map or identifier), and as query(); connection_error.
    */
   template <detail::iterable R>
   std::int64_t copy_in(const ident& table, std::initializer_list<std::string_view> columns, R&& rows) {
@@ -325,6 +408,13 @@ class database {
    * been read: another call on the database inside the loop is a
    * usage_error, and a loop left early reads and drops the rest. Memory
    * stays flat (set_stream_batch_size() rows at a time).
+   *
+   * @par Errors
+   * As stream(); an argument other than pgwrap::ident is a compile error.
+   *
+   * @par Lifetime
+   * As stream(): the database must outlive the loop.
+   * @{
    */
   template <typename... Names>
   row_stream copy_out(sql_string<Names...> query, const Names&... names) {
@@ -342,6 +432,7 @@ class database {
     auto opened = open_copy_out(query.ref(), bound.refs(), &reader::binary_ok);
     return typed_stream<reader>(std::move(opened.source), std::move(opened.first));
   }
+  /// @}
 
   /// Commits the current transaction; nothing to do when none is open.
   /**
@@ -357,6 +448,7 @@ class database {
   /// In autocommit mode every statement commits on its own; no implicit
   /// transaction begins. Changing it inside a transaction is a usage_error.
   void set_autocommit(bool on);
+  /// Whether autocommit mode is on (off by default).
   [[nodiscard]] bool autocommit() const noexcept;
   /// True while a transaction is open (implicit or through a guard).
   [[nodiscard]] bool in_transaction() const noexcept;
@@ -374,6 +466,7 @@ class database {
   /// so that no rollback can undo it. For connecting, libpq's conninfo
   /// parameter `connect_timeout=<seconds>` bounds the wait.
   void set_statement_timeout(std::chrono::milliseconds limit);
+  /// The limit set with set_statement_timeout(); 0 for the server's default.
   [[nodiscard]] std::chrono::milliseconds statement_timeout() const noexcept;
 
   /// How many prepared statements to keep per connection (least recently
@@ -384,6 +477,7 @@ class database {
   /// backend pid it reports is not the server's) nothing is prepared,
   /// whatever the size (docs/deployment.md).
   void set_statement_cache_size(std::size_t size);
+  /// The size set with set_statement_cache_size() (100 by default).
   [[nodiscard]] std::size_t statement_cache_size() const noexcept;
 
   // --- LISTEN/NOTIFY (docs/notifications.md) ---
@@ -508,7 +602,14 @@ class database {
 /**
  * Created on first call, connected on first use with the conninfo from the
  * environment (see database()), or with db().connect("...") beforehand.
- * Like any database it is not thread-safe.
+ *
+ * @par Thread safety
+ * Like any database it is not thread-safe: use it from one thread, or
+ * give each thread its own database (or a pool).
+ *
+ * @par Lifetime
+ * A function-local static: it lives until the program exits, when
+ * uncommitted work is rolled back.
  */
 database& db();
 

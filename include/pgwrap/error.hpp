@@ -83,8 +83,11 @@ class unexpected_rows : public error {
 /// pool::acquire() found no free connection within its wait.
 class pool_timeout : public error {
  public:
+  /// The message names the pool's size and how long the caller waited.
   pool_timeout(std::size_t max_size, std::chrono::milliseconds waited);
+  /// The pool's max_size when the wait ran out.
   [[nodiscard]] std::size_t max_size() const noexcept { return max_size_; }
+  /// How long acquire() waited.
   [[nodiscard]] std::chrono::milliseconds waited() const noexcept { return waited_; }
 
  private:
@@ -118,23 +121,34 @@ class sql_error : public error {
     std::string hint;            ///< optional suggestion
     std::string query;           ///< the SQL text sent (values travel apart, as parameters)
     std::string schema;          ///< for integrity errors: the object involved, if known
-    std::string table;
-    std::string column;
-    std::string constraint;
+    std::string table;           ///< for integrity errors: the table, if known
+    std::string column;          ///< for not-null errors: the column, if known
+    std::string constraint;      ///< for integrity errors: the constraint's name, if known
     std::size_t statement_index = no_index;  ///< in a batch: which statement failed, from 0
   };
+  /// statement_index() of an error that was not in a batch.
   static constexpr std::size_t no_index = static_cast<std::size_t>(-1);
 
+  /// what() is the server's primary message followed by the SQLSTATE.
   explicit sql_error(info i);
 
+  /// The five-character SQLSTATE, e.g. "23505" (see PostgreSQL's Appendix A).
   [[nodiscard]] const std::string& sqlstate() const noexcept { return info_.sqlstate; }
+  /// The server's primary message; it may quote user data.
   [[nodiscard]] const std::string& server_message() const noexcept { return info_.message; }
+  /// The server's secondary message (e.g. the duplicate key); "" when none.
   [[nodiscard]] const std::string& detail() const noexcept { return info_.detail; }
+  /// The server's suggestion; "" when none.
   [[nodiscard]] const std::string& hint() const noexcept { return info_.hint; }
+  /// The SQL text sent, with $n for the parameters; never the values.
   [[nodiscard]] const std::string& query() const noexcept { return info_.query; }
+  /// The schema of the object involved; "" when the server did not say.
   [[nodiscard]] const std::string& schema_name() const noexcept { return info_.schema; }
+  /// The table involved; "" when the server did not say.
   [[nodiscard]] const std::string& table_name() const noexcept { return info_.table; }
+  /// The column involved; "" when the server did not say.
   [[nodiscard]] const std::string& column_name() const noexcept { return info_.column; }
+  /// The constraint that was violated; "" when the server did not say.
   [[nodiscard]] const std::string& constraint_name() const noexcept { return info_.constraint; }
   /// For executemany() and execute_batch(): the failing statement's index
   /// (from 0) among those given; no_index for a single statement.
@@ -152,25 +166,36 @@ class sql_error : public error {
 
 /// SQLSTATE class 23: a constraint rejected the change.
 PGWRAP_SQL_ERROR_CLASS(integrity_violation, sql_error);
+/// 23505: a unique index or primary key already holds the value.
 PGWRAP_SQL_ERROR_CLASS(unique_violation, integrity_violation);       // 23505
+/// 23503: the referenced row is missing, or is still referenced.
 PGWRAP_SQL_ERROR_CLASS(foreign_key_violation, integrity_violation);  // 23503
+/// 23502: NULL given for a NOT NULL column.
 PGWRAP_SQL_ERROR_CLASS(not_null_violation, integrity_violation);     // 23502
+/// 23514: a CHECK constraint failed.
 PGWRAP_SQL_ERROR_CLASS(check_violation, integrity_violation);        // 23514
 
 /// SQLSTATE class 40: the transaction was rolled back; running it again may succeed.
 class transaction_rollback : public sql_error {
  public:
   using sql_error::sql_error;
+  /// Always true: the whole transaction may be run again (retry_transaction does).
   [[nodiscard]] static constexpr bool is_retryable() noexcept { return true; }
 };
+/// 40001: a concurrent transaction conflicted (REPEATABLE READ or SERIALIZABLE).
 PGWRAP_SQL_ERROR_CLASS(serialization_failure, transaction_rollback);  // 40001
+/// 40P01: the server broke a deadlock by aborting this transaction.
 PGWRAP_SQL_ERROR_CLASS(deadlock_detected, transaction_rollback);      // 40P01
 
 /// SQLSTATE class 42: the statement is wrong or not allowed.
 PGWRAP_SQL_ERROR_CLASS(syntax_error_or_access_rule_violation, sql_error);
+/// 42601: the SQL does not parse.
 PGWRAP_SQL_ERROR_CLASS(syntax_error, syntax_error_or_access_rule_violation);            // 42601
+/// 42P01: no such table or view.
 PGWRAP_SQL_ERROR_CLASS(undefined_table, syntax_error_or_access_rule_violation);         // 42P01
+/// 42703: no such column.
 PGWRAP_SQL_ERROR_CLASS(undefined_column, syntax_error_or_access_rule_violation);        // 42703
+/// 42501: the role lacks a privilege the statement needs.
 PGWRAP_SQL_ERROR_CLASS(insufficient_privilege, syntax_error_or_access_rule_violation);  // 42501
 
 /// SQLSTATE class 22: a value was invalid for its type (division by zero, bad input syntax, ...).
@@ -179,6 +204,8 @@ PGWRAP_SQL_ERROR_CLASS(data_exception, sql_error);
 PGWRAP_SQL_ERROR_CLASS(insufficient_resources, sql_error);
 /// SQLSTATE class 57: an operator or timeout stopped the statement.
 PGWRAP_SQL_ERROR_CLASS(operator_intervention, sql_error);
+/// 57014: the statement was cancelled (statement_timeout, a cancel request, or
+/// cancellation of the coroutine that awaited it).
 PGWRAP_SQL_ERROR_CLASS(query_canceled, operator_intervention);  // 57014
 
 #undef PGWRAP_SQL_ERROR_CLASS

@@ -19,6 +19,7 @@ struct listener_options {
   /// The first reconnect attempt is immediate; this is the wait before the
   /// second, doubling with every failed attempt up to max_reconnect_delay.
   std::chrono::milliseconds reconnect_delay{100};
+  /// The longest wait between two reconnect attempts.
   std::chrono::milliseconds max_reconnect_delay{10'000};
   /// A connection pooler (pgbouncer) is refused by default: in transaction
   /// pooling a LISTEN stays on a server connection other clients then use,
@@ -32,10 +33,15 @@ struct listener_options {
 /// Notifications sent while it was away are gone: on `reconnected`, re-read
 /// whatever state the notifications stand for.
 struct listener_event {
-  enum class kind { notification, reconnected };
-  kind what = kind::notification;
+  /// Which of the two an event is.
+  enum class kind {
+    notification,  ///< a NOTIFY arrived: see listener_event::notification
+    reconnected    ///< the connection was lost and is back; notifications may have been missed
+  };
+  kind what = kind::notification;  ///< which of the two this event is
   pgwrap::notification notification;  ///< set when what == kind::notification
 
+  /// True for a `reconnected` event.
   [[nodiscard]] bool reconnected() const noexcept { return what == kind::reconnected; }
 };
 
@@ -54,15 +60,21 @@ struct listener_event {
  * ```
  * When the connection is lost, receive() reconnects (with backoff, within
  * its timeout), LISTENs again to every channel and then reports exactly one
- * `reconnected` event. A listener is not thread-safe; its own coroutine
- * twin is pgwrap::async_listener (pgwrap/asio.hpp).
+ * `reconnected` event. Its coroutine twin is pgwrap::async_listener
+ * (pgwrap/asio.hpp).
+ *
+ * @par Thread safety
+ * A listener is not thread-safe: use it from one thread at a time.
  */
 class listener {
  public:
   /// Nothing connects until the first listen() or receive().
   explicit listener(std::string conninfo, listener_options options = {});
   ~listener();
+  /// Takes over the connection, channels and buffered notifications; the
+  /// moved-from listener may only be assigned to or destroyed.
   listener(listener&&) noexcept;
+  /// Closes this listener's connection, then takes over `other`'s.
   listener& operator=(listener&&) noexcept;
   listener(const listener&) = delete;
   listener& operator=(const listener&) = delete;
@@ -72,7 +84,10 @@ class listener {
   /// usage_error for an empty name, one over 63 bytes, or a pooler refused
   /// by listener_options::allow_session_pooler.
   void listen(std::string_view channel);
+  /// UNLISTEN `channel` and forget it, connecting first when needed; errors
+  /// as listen().
   void unlisten(std::string_view channel);
+  /// UNLISTEN * and forget every channel; errors as listen().
   void unlisten_all();
   /// The channels listened to, in the order first listened.
   [[nodiscard]] const std::vector<std::string>& channels() const noexcept;

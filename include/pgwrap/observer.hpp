@@ -57,7 +57,7 @@ struct observed_parameter {
  */
 struct event {
   std::uint64_t id = 0;  ///< the same at the start and the end; unique in the process
-  operation_kind kind = operation_kind::query;
+  operation_kind kind = operation_kind::query;  ///< what the operation is
   /// The SQL as sent, with $1, $2 ... where the values went; a stream's
   /// fetches carry the streamed query. Empty for connect and reconnect.
   std::string_view query_text;
@@ -82,12 +82,13 @@ struct event {
   /// coroutine's statement queued behind others, a lazy connect), and from
   /// then until the last result (network and server).
   std::chrono::nanoseconds queued{0};
-  std::chrono::nanoseconds wire{0};
+  std::chrono::nanoseconds wire{0};  ///< at the end: from sending the request to its last result
+  /// At the end: queued + wire, the whole operation.
   [[nodiscard]] std::chrono::nanoseconds duration() const noexcept { return queued + wire; }
 
   std::string_view server_address;  ///< host name, address, or Unix socket directory; "" before connecting
-  int server_port = 0;
-  std::string_view database_name;
+  int server_port = 0;              ///< the port libpq reports (also for a Unix socket); 0 before connecting
+  std::string_view database_name;   ///< the database connected to; "" before connecting
   int backend_pid = 0;  ///< 0 when not connected (behind a pooler: the pooler's pid)
 
   /// The parameters, in $n order; empty unless the observer opted in.
@@ -102,10 +103,12 @@ enum class close_reason : unsigned char {
   failed_check,  ///< it failed the check before being handed out
   discarded,     ///< its user discarded it (pooled_connection::discard)
 };
+/// "broken", "reset_failed", "pool_closed", ...
 [[nodiscard]] std::string_view to_string(close_reason reason) noexcept;
 
 /// Something a pool did.
 struct pool_event {
+  /// Which event it is.
   enum class kind : unsigned char {
     acquired,           ///< a connection was handed out; `wait` is how long acquire() waited
     released,           ///< it came back; `use` is how long it was out
@@ -113,18 +116,19 @@ struct pool_event {
     connection_opened,  ///< a new connection; `wait` is how long connecting took
     connection_closed,  ///< a connection was closed, for `reason`
   };
-  // Each acquire() that returns gives connection_opened (when it opened one)
-  // then acquired; each handle that lets go gives released, then
-  // connection_closed when the connection is not kept.
+  /// Which event it is. Each acquire() that returns gives connection_opened
+  /// (when it opened one) then acquired; each handle that lets go gives
+  /// released, then connection_closed when the connection is not kept.
   kind what = kind::acquired;
-  std::chrono::nanoseconds wait{0};
-  std::chrono::nanoseconds use{0};
-  close_reason reason = close_reason::broken;
+  std::chrono::nanoseconds wait{0};  ///< acquired, timed_out: the wait; connection_opened: the connect
+  std::chrono::nanoseconds use{0};   ///< released: how long the connection was out
+  close_reason reason = close_reason::broken;  ///< connection_closed: why
   std::size_t max_size = 0;  ///< the pool's size and counts just after the event
-  std::size_t idle = 0;
-  std::size_t in_use = 0;
-  std::size_t waiting = 0;
+  std::size_t idle = 0;      ///< connections open and free, just after the event
+  std::size_t in_use = 0;    ///< connections handed out, just after the event
+  std::size_t waiting = 0;   ///< callers waiting in acquire(), just after the event
 };
+/// "acquired", "released", "timed_out", ...
 [[nodiscard]] std::string_view to_string(pool_event::kind what) noexcept;
 
 /// Sees operations and pool events. Override what you need; every call
@@ -139,8 +143,14 @@ struct pool_event {
 class observer {
  public:
   virtual ~observer() = default;
+  /// An operation starts: the fields known before it runs are set. Does
+  /// nothing unless overridden.
   virtual void on_start(const event& e);
+  /// The operation ended (rows, failed, sqlstate, queued and wire are set).
+  /// Does nothing unless overridden.
   virtual void on_end(const event& e);
+  /// A pool this observer is installed on (or any pool, for a process-wide
+  /// observer) did something. Does nothing unless overridden.
   virtual void on_pool_event(const pool_event& e);
 };
 
@@ -171,6 +181,7 @@ void set_observer_error_handler(std::function<void(std::exception_ptr)> handler)
 
 /// A value for OpenTelemetry: a string or an integer.
 using attribute_value = std::variant<std::string, std::int64_t>;
+/// Attribute names and values; the names are static strings.
 using attributes = std::vector<std::pair<std::string_view, attribute_value>>;
 
 /// An operation's attributes named as OpenTelemetry's database client
@@ -188,7 +199,7 @@ struct metric {
   std::string_view name;       ///< e.g. "db.client.connection.count"
   std::string_view unit;       ///< "{connection}", "{request}", "{timeout}", "s"
   std::string_view state;      ///< db.client.connection.state ("idle", "used") or ""
-  double value = 0;
+  double value = 0;            ///< the count, or the total in `unit`
 };
 /// db.client.connection.count (idle, used), .max, .pending_requests,
 /// .timeouts (since the pool was made), .wait_time and .use_time (totals in

@@ -20,18 +20,33 @@ namespace pgwrap {
  * object, so another query may run while one is alive or being iterated.
  * A result is cheap to copy (copies share the data) and frees its memory
  * when the last copy, row or field referring to it is gone.
+ *
+ * @par Thread safety
+ * A result is immutable: copies, and the rows read from them, may be read
+ * from several threads at once.
+ *
+ * @par Lifetime
+ * Independent of the database that made it. Rows and fields keep the
+ * data alive; a `std::string_view` read from a field points into it, so it
+ * is valid only while some result, row or field of that data lives.
  */
 class result {
  public:
+  /// A random-access iterator over the rows, yielding pgwrap::row by value.
   using iterator = detail::index_iterator<result, row>;
 
+  /// Wraps rows pgwrap received; made by database calls, not by users.
   explicit result(std::shared_ptr<const detail::result_data> data) noexcept : data_(std::move(data)) {}
 
+  /// The number of rows.
   [[nodiscard]] std::size_t size() const noexcept { return data_->rows(); }
+  /// True when there are no rows.
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
   /// Row `i` (from 0); throws usage_error when out of range.
   [[nodiscard]] row operator[](std::size_t i) const;
+  /// The first row.
   [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+  /// Past the last row.
   [[nodiscard]] iterator end() const noexcept { return {this, size()}; }
 
   /// The column names, in order.

@@ -34,7 +34,7 @@ struct retry_options {
   /// Each wait is chosen at random between half of that and all of it (jitter), so that
   /// two transactions that collided do not collide again in step.
   std::chrono::milliseconds first_delay{10};
-  std::chrono::milliseconds max_delay{1000};
+  std::chrono::milliseconds max_delay{1000};  ///< the longest wait, before jitter
   double backoff = 2.0;  ///< at least 1
   /// Sent as SET TRANSACTION ISOLATION LEVEL at the start of every attempt.
   isolation_level isolation = isolation_level::server_default;
@@ -95,10 +95,13 @@ bool wait_before_retry(const database& db, const error& e, int attempt, const re
  * usage_error, not retried). It may use savepoints
  * (pgwrap::transaction guards) inside.
  *
- * Throws usage_error when `db` is already in a transaction (its earlier work
- * could not be re-run), or when the options are out of range.
+ * @par Errors
+ * usage_error when `db` is already in a transaction (its earlier work could
+ * not be re-run), or when the options are out of range; otherwise the last
+ * attempt's error, or the first one that is not retried, as above.
  *
- * The waits sleep the calling thread.
+ * @par Thread safety
+ * As for any call on `db`. The waits sleep the calling thread.
  */
 template <typename F>
   requires std::invocable<F&, database&>

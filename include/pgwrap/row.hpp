@@ -49,6 +49,7 @@ T read_column(const result_data& data, std::size_t row, std::size_t column) {
  */
 class field {
  public:
+  /// True when the value is SQL NULL.
   [[nodiscard]] bool is_null() const noexcept { return data_->is_null(row_, column_); }
   /// The column's name.
   [[nodiscard]] std::string_view name() const noexcept { return data_->column_names()[column_]; }
@@ -126,8 +127,14 @@ class index_iterator {
 
 /// One row of a result. It shares ownership of the result's data, so a row
 /// (e.g. from queryone) stays valid after the result object is gone.
+/**
+ * @par Thread safety
+ * As pgwrap::result: rows are read-only, and may be read from several
+ * threads at once.
+ */
 class row {
  public:
+  /// A random-access iterator over the fields, yielding pgwrap::field by value.
   using iterator = detail::index_iterator<row, field>;
 
   /// The field at `column` (from 0); throws usage_error when out of range.
@@ -146,13 +153,16 @@ class row {
   [[nodiscard]] field operator[](std::string_view name) const {
     return make(data_->column_index(name));
   }
+  /// As operator[](std::string_view); `row["id"]` calls this one.
   [[nodiscard]] field operator[](const char* name) const { return (*this)[std::string_view(name)]; }
 
   /// Number of fields.
   [[nodiscard]] std::size_t size() const noexcept { return data_->columns(); }
   /// This row's position in its result, from 0.
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  /// The first field.
   [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+  /// Past the last field.
   [[nodiscard]] iterator end() const noexcept { return {this, size()}; }
 
  private:

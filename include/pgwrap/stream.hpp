@@ -56,8 +56,10 @@ struct row_of_batch {
 template <typename Reader>
 class basic_stream {
  public:
+  /// pgwrap::row, or the tuple or struct of a typed stream.
   using value_type = typename Reader::value_type;
 
+  /// Made by database::stream() and copy_out(), not by users.
   basic_stream(detail::stream_handle source, std::shared_ptr<const detail::result_data> first)
       : source_(std::move(source)), batch_(std::move(first)), reader_(std::in_place, *batch_) {
     // Owned copies: the first batch's memory goes when the loop moves on.
@@ -65,23 +67,33 @@ class basic_stream {
     for (const std::string& name : column_storage_) columns_.emplace_back(name);
   }
   // Moving keeps the vectors' elements where they are, so columns_ stays valid.
+  /// A stream may be moved, not copied; move it before begin(), as its
+  /// iterators point at the stream object they came from.
   basic_stream(basic_stream&&) noexcept = default;
+  /// As the move constructor.
   basic_stream& operator=(basic_stream&&) noexcept = default;
 
+  /// A single-pass input iterator; compares equal to end() after the last row.
   class iterator {
    public:
-    using iterator_concept = std::input_iterator_tag;
-    using value_type = typename Reader::value_type;
-    using difference_type = std::ptrdiff_t;
-    using reference = value_type;
+    using iterator_concept = std::input_iterator_tag;  ///< single pass
+    using value_type = typename Reader::value_type;    ///< what a row reads as
+    using difference_type = std::ptrdiff_t;            ///< required of iterators
+    using reference = value_type;                      ///< rows are handed out by value
 
     iterator() = default;
+    /// Made by begin().
     explicit iterator(basic_stream* owner) noexcept : owner_(owner) {}
+    /// The current row. For a typed stream: conversion_error when a value
+    /// does not fit its C++ type.
     value_type operator*() const { return owner_->current(); }
+    /// Moves to the next row, fetching the next batch when needed; errors as
+    /// database::stream().
     iterator& operator++() {
       owner_->advance();
       return *this;
     }
+    /// As prefix ++.
     void operator++(int) { owner_->advance(); }
     friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.done(); }
 
@@ -97,6 +109,7 @@ class basic_stream {
     skip_empty_batches();
     return iterator(this);
   }
+  /// The end of the rows.
   [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
   /// The column names, in order (known before the first row is read).

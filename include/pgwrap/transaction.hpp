@@ -30,7 +30,16 @@ class database;
  */
 class transaction {
  public:
+  /// Runs BEGIN, or SAVEPOINT when a transaction is already open.
+  /**
+   * @par Errors
+   * As database::execute(): connection_error, sql_error, usage_error.
+   *
+   * @par Lifetime
+   * `db` must outlive the guard.
+   */
   explicit transaction(database& db);
+  /// Rolls back unless commit() or rollback() was called; never throws.
   ~transaction();
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;

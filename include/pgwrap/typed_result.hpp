@@ -129,29 +129,50 @@ struct reader_for<relaxed<S>> {
 /**
  * Like pgwrap::result it owns its data, is independent of the database, and
  * may be iterated and indexed; the column checks ran when it was made.
+ * Each row is converted when it is read, so a value that does not fit its
+ * C++ type throws conversion_error (unexpected_null for a NULL) then.
+ *
+ * @code
+ * struct user { int id; std::string name; };
+ * PGWRAP_DESCRIBE(user, id, name)
+ * for (const user& u : db.query<user>("SELECT id, name FROM users")) std::cout << u.name << "\n";
+ * for (auto [id, name] : db.query<int, std::string>("SELECT id, name FROM users")) std::cout << id << name;
+ * @endcode
+ *
+ * @par Thread safety
+ * As pgwrap::result: read-only, so it may be read from several threads.
  */
 template <typename Reader>
 class typed_result {
  public:
+  /// A std::tuple of the T..., or the described struct.
   using value_type = typename Reader::value_type;
 
+  /// Views `r`'s rows as value_type, sharing its data; made by
+  /// database::query<T...>(). Throws usage_error when the columns do not
+  /// match (count for tuples; names for structs).
   explicit typed_result(const result& r) : data_(r.data()), reader_(*data_) {}
 
+  /// An input iterator that converts each row as it is dereferenced.
   class iterator {
    public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = typename Reader::value_type;
-    using difference_type = std::ptrdiff_t;
-    using reference = value_type;
-    using pointer = void;
+    using iterator_category = std::input_iterator_tag;  ///< rows are made on each dereference
+    using value_type = typename Reader::value_type;      ///< the tuple or struct
+    using difference_type = std::ptrdiff_t;              ///< required of iterators
+    using reference = value_type;                        ///< rows are handed out by value
+    using pointer = void;                                ///< no operator->
 
     iterator() = default;
+    /// Made by begin() and end().
     iterator(const typed_result* owner, std::size_t i) : owner_(owner), i_(i) {}
+    /// The current row, converted; conversion_error when a value does not fit.
     value_type operator*() const { return owner_->reader_.read(*owner_->data_, i_); }
+    /// The next row.
     iterator& operator++() {
       ++i_;
       return *this;
     }
+    /// The next row; returns the iterator as it was.
     iterator operator++(int) {
       auto t = *this;
       ++i_;
@@ -164,15 +185,20 @@ class typed_result {
     std::size_t i_ = 0;
   };
 
+  /// The number of rows.
   [[nodiscard]] std::size_t size() const noexcept { return data_->rows(); }
+  /// True when there are no rows.
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  /// The first row.
   [[nodiscard]] iterator begin() const { return {this, 0}; }
+  /// Past the last row.
   [[nodiscard]] iterator end() const { return {this, size()}; }
   /// Row `i` as a value; throws usage_error when out of range.
   [[nodiscard]] value_type operator[](std::size_t i) const {
     if (i >= size()) data_->throw_row_out_of_range(i);
     return reader_.read(*data_, i);
   }
+  /// The column names, in order.
   [[nodiscard]] const std::vector<std::string_view>& columns() const noexcept { return data_->column_names(); }
 
  private:
