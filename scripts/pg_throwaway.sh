@@ -160,6 +160,16 @@ full_page_writes = off
 max_connections = 100
 EOF
 
+    # Members of the role pgwrap_password_auth (which tests create) must give
+    # a password on every path, so that a test can rotate one for real; the
+    # rest keep trust. A +role line for a role that does not exist matches no one.
+    local hba=$dir/data/pg_hba.conf
+    as_server "$dir" sh -c 'cat - "$1" >"$1.new" && mv "$1.new" "$1"' sh "$hba" <<EOF
+local all +pgwrap_password_auth scram-sha-256
+host  all +pgwrap_password_auth 127.0.0.1/32 scram-sha-256
+host  all +pgwrap_password_auth ::1/128 scram-sha-256
+EOF
+
     if ! as_server "$dir" "$bindir/pg_ctl" start -D "$dir/data" -l "$dir/server.log" -w -t 60 >/dev/null 2>&1; then
         echo "--- tail of $dir/server.log ---" >&2
         tail -n 40 "$dir/server.log" >&2 || true

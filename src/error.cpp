@@ -123,6 +123,8 @@ void describe_error(const std::exception_ptr& failure, std::string_view& sqlstat
     type = "pgwrap::unexpected_rows";
   } catch (const pool_timeout&) {
     type = "pgwrap::pool_timeout";
+  } catch (const pool_overloaded&) {
+    type = "pgwrap::pool_overloaded";
   } catch (const unexpected_null&) {
     type = "pgwrap::unexpected_null";
   } catch (const conversion_error&) {
@@ -144,5 +146,10 @@ pool_timeout::pool_timeout(std::size_t max_size, std::chrono::milliseconds waite
             std::to_string(max_size) + " connections (max_size) are in use"),
       max_size_(max_size),
       waited_(waited) {}
+
+pool_overloaded::pool_overloaded(std::size_t max_waiting)
+    : error("pool: " + std::to_string(max_waiting) +
+            " callers are waiting for a connection already (max_waiting); refused without waiting"),
+      max_waiting_(max_waiting) {}
 
 }  // namespace pgwrap

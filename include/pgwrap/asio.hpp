@@ -549,7 +549,11 @@ class async_listener {
  * wait_timeout (then pool_timeout). A cancelled wait leaves the queue.
  * Every connection is in autocommit mode (pool_options::autocommit does not
  * apply, nor does stream_batch_size); reset, statement_timeout,
- * statement_cache_size, ping_after_idle and on_notice do.
+ * statement_cache_size, ping_after_idle and on_notice do. Of the lifecycle
+ * options, max_lifetime (with its jitter), max_waiting (pool_overloaded)
+ * and conninfo_provider apply as in pool; min_size, max_idle,
+ * health_check_period, check, configure and the reconnect backoff do not
+ * yet (docs/pool.md).
  */
 class async_pool {
  public:
@@ -561,6 +565,15 @@ class async_pool {
   net::awaitable<async_pooled_connection> acquire();
   [[nodiscard]] pool_stats stats() const;
   [[nodiscard]] const pool_options& options() const noexcept;
+
+  /// As pool::drain(): closes every idle connection now and every one in
+  /// use when it comes back (close_reason::drained). Thread-safe; never
+  /// throws.
+  void drain() noexcept;
+  /// As pool::resize(): a new max_size (min_size is recorded for stats()
+  /// only). usage_error when max_size is 0 or min_size exceeds it.
+  /// Thread-safe.
+  void resize(std::size_t max_size, std::size_t min_size);
 
   /// Installs `o` for this pool: it sees the pool's events and every
   /// operation on the connections it lends (as pool::add_observer).

@@ -13,6 +13,7 @@
  *     ├─ usage_error                the program used the API wrongly
  *     ├─ unexpected_rows            a query returned a row count the call does not allow
  *     ├─ pool_timeout               no pooled connection came free in time
+ *     ├─ pool_overloaded            too many callers were waiting for a pooled connection
  *     ├─ conversion_error           a value did not fit the C++ type asked for
  *     │  └─ unexpected_null         NULL read into a type that cannot hold it
  *     └─ sql_error                  the server rejected a statement
@@ -93,6 +94,17 @@ class pool_timeout : public error {
  private:
   std::size_t max_size_;
   std::chrono::milliseconds waited_;
+};
+
+/// acquire() found pool_options::max_waiting callers waiting already and
+/// refused at once, without waiting.
+class pool_overloaded : public error {
+ public:
+  explicit pool_overloaded(std::size_t max_waiting);
+  [[nodiscard]] std::size_t max_waiting() const noexcept { return max_waiting_; }
+
+ private:
+  std::size_t max_waiting_;
 };
 
 /// A value could not be converted: a result read as a C++ type that cannot

@@ -102,6 +102,10 @@ enum class close_reason : unsigned char {
   pool_closed,   ///< the pool was destroyed, or its handle outlived it
   failed_check,  ///< it failed the check before being handed out
   discarded,     ///< its user discarded it (pooled_connection::discard)
+  expired,       ///< older than pool_options::max_lifetime (plus its jitter)
+  idle_timeout,  ///< idle longer than pool_options::max_idle, above min_size
+  drained,       ///< pool::drain() was called after it was opened
+  resized,       ///< pool::resize() left no room for it
 };
 /// "broken", "reset_failed", "pool_closed", ...
 [[nodiscard]] std::string_view to_string(close_reason reason) noexcept;

@@ -2,10 +2,12 @@
 /// @file
 /// A connection pool for multi-threaded programs (docs/pool.md).
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +48,54 @@ struct pool_options {
   /// Installed on every connection; called from whichever thread uses the
   /// connection, so it must be thread-safe. Empty: notices are dropped.
   std::function<void(std::string_view message)> on_notice{};
+
+  // The lifecycle (docs/pool.md#lifecycle). A background thread does this
+  // work; it runs only when min_size, max_lifetime, max_idle or
+  // health_check_period is set.
+
+  /// Connections the pool opens in the background and keeps open, idle or
+  /// not; at most max_size.
+  std::size_t min_size = 0;
+  /// A connection older than this (plus its share of lifetime_jitter) is
+  /// closed: when it would be handed out, when it comes back, or by the
+  /// background thread while idle; never while it is in use. 0: no limit.
+  std::chrono::milliseconds max_lifetime{0};
+  /// Each connection's lifetime gets a random extra of up to this, so that
+  /// connections opened together do not all expire together.
+  std::chrono::milliseconds lifetime_jitter{0};
+  /// An idle connection unused this long is closed while the pool holds
+  /// more than min_size. 0: idle connections are kept.
+  std::chrono::milliseconds max_idle{0};
+  /// How often the background thread pings idle connections (replacing
+  /// dead ones), closes expired ones and opens up to min_size. 0: no pings,
+  /// and the other background work runs every second.
+  std::chrono::milliseconds health_check_period{0};
+  /// The most threads (async_pool: coroutines) waiting in acquire() at
+  /// once; one more gets pool_overloaded at once.
+  std::size_t max_waiting = std::numeric_limits<std::size_t>::max();
+  /// Called before an idle connection is handed out, after the pool's own
+  /// check; false or an exception closes it (close_reason::failed_check)
+  /// and acquire() goes on to another. Called from the acquiring thread.
+  std::function<bool(database& db)> check{};
+  /// Called once on each new connection, just after it connects (SET
+  /// commands, LISTEN, type registration...). An exception closes it and is
+  /// a connection failure; in acquire() it is rethrown. Called from the
+  /// thread that opens it (acquire()'s, or the background thread).
+  std::function<void(database& db)> configure{};
+  /// When set, called for every new connection instead of using the
+  /// pool's conninfo (rotating passwords, cloud IAM tokens). It is called
+  /// from the thread that opens the connection, without the pool's lock.
+  std::function<std::string()> conninfo_provider{};
+  /// After a failed connection attempt, the background thread waits this
+  /// long before the next, doubling each time up to reconnect_backoff_max.
+  std::chrono::milliseconds reconnect_backoff{100};
+  std::chrono::milliseconds reconnect_backoff_max{10'000};
+  /// Called on every failed attempt to open a connection once
+  /// `connect_failures_to_report` attempts in a row have failed, with the
+  /// count and the error's message (which never holds a password). Called
+  /// from the opening thread, without the pool's lock; it must not throw.
+  std::function<void(std::size_t failures_in_a_row, std::string_view message)> on_connect_failure{};
+  std::size_t connect_failures_to_report = 3;
 };
 
 /// A snapshot of a pool's counts.
@@ -62,6 +112,14 @@ struct pool_stats {
   std::uint64_t connections_closed = 0;  ///< connections closed (observers see each reason)
   std::chrono::nanoseconds total_wait{0};  ///< time spent in acquire(), summed over every call
   std::chrono::nanoseconds total_use{0};   ///< time connections were out, summed
+  std::size_t opening = 0;   ///< being opened: size = idle + in_use + opening always holds
+  std::size_t min_size = 0;  ///< as made, or as set by resize()
+  std::uint64_t waits = 0;   ///< acquire() calls that had to wait
+  /// connections_closed by reason, indexed by close_reason (closed(r) reads one).
+  std::array<std::uint64_t, 9> closed_by_reason{};
+  [[nodiscard]] std::uint64_t closed(close_reason reason) const noexcept {
+    return closed_by_reason[static_cast<std::size_t>(reason)];
+  }
 };
 
 class pool;
@@ -146,6 +204,19 @@ class pool {
 
   [[nodiscard]] pool_stats stats() const;
   [[nodiscard]] const pool_options& options() const noexcept;
+
+  /// Closes every idle connection now and every connection in use when it
+  /// comes back (close_reason::drained); new ones are opened as needed, up
+  /// to min_size in the background. For a changed password or a server that
+  /// failed over. Does not wait. Thread-safe; never throws.
+  void drain() noexcept;
+  /// Changes max_size and min_size (options() keeps the values the pool was
+  /// made with; stats() shows the new ones). Shrinking closes idle
+  /// connections beyond the new max_size at once and connections in use
+  /// when they come back (close_reason::resized); growing lets waiters open
+  /// new ones at once. usage_error when max_size is 0 or min_size exceeds
+  /// it. Thread-safe.
+  void resize(std::size_t max_size, std::size_t min_size);
 
   /// Installs `o` for this pool (docs/observability.md): it sees the pool's
   /// events (pool_event) and every operation on the connections it lends,

@@ -1,17 +1,23 @@
 // async_pool: async_databases handed out first come, first served. A
 // returned connection gets its session reset queued, so the reset travels
 // pipelined ahead of the next user's statements instead of costing a wait.
+// The lifecycle rules (lifetimes, drain, resize, max_waiting, the conninfo
+// provider) are pool's, from pool_policy.hpp.
 
 #include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "asio/async_session.hpp"
 #include "observe/operation.hpp"
+#include "pool_policy.hpp"
 
 namespace pgwrap {
 
@@ -31,7 +37,12 @@ struct handover {
 
 struct async_pooled_connection::pool_state {
   pool_state(net::any_io_executor ex, std::string info, pool_options opts)
-      : executor(std::move(ex)), conninfo(std::move(info)), options(std::move(opts)) {}
+      : executor(std::move(ex)),
+        conninfo(std::move(info)),
+        options(std::move(opts)),
+        max_size(options.max_size),
+        min_size(options.min_size),
+        rng(std::random_device{}()) {}
 
   // A caller of acquire() waiting for a connection.
   struct waiter {
@@ -44,6 +55,17 @@ struct async_pooled_connection::pool_state {
 
   /// An idle connection, a new one (fresh), or a place in line.
   void request(const waiter_ptr& w) {
+    // Expired or drained idle connections are closed, not handed out.
+    while (!closed && !idle.empty()) {
+      const auto life = lives.find(idle.back().db);
+      const auto why = life == lives.end() ? std::nullopt
+                                           : detail::retire_reason(life->second, steady_clock::now(), generation,
+                                                                   all.size(), max_size);
+      if (!why) break;
+      async_database* db = idle.back().db;
+      idle.pop_back();
+      drop(db, *why);
+    }
     if (closed) {
       give(*w, std::make_exception_ptr(usage_error("the async_pool was destroyed")), {});
     } else if (!idle.empty()) {
@@ -51,16 +73,31 @@ struct async_pooled_connection::pool_state {
       idle.pop_back();
       ++in_use;
       give(*w, nullptr, {e.db, false, steady_clock::now() - e.since, w->since});
-    } else if (all.size() < options.max_size) {
+    } else if (all.size() < max_size) {
       async_options o;
       o.statement_timeout = options.statement_timeout;
       o.statement_cache_size = options.statement_cache_size;
       o.on_notice = options.on_notice;
-      all.push_back(std::make_unique<async_database>(executor, conninfo, std::move(o)));
+      std::string info;
+      try {
+        info = detail::next_conninfo(options, conninfo);
+      } catch (...) {
+        give(*w, std::current_exception(), {});
+        return;
+      }
+      all.push_back(std::make_unique<async_database>(executor, info, std::move(o)));
       all.back()->session_->pool_observers = observers;  // before its first call
+      lives[all.back().get()] = {detail::expiry(steady_clock::now(), options, rng), generation, std::move(info)};
       ++in_use;
       give(*w, nullptr, {all.back().get(), true, {}, w->since});
     } else {
+      const auto in_line = static_cast<std::size_t>(
+          std::count_if(waiters.begin(), waiters.end(), [](const waiter_ptr& o) { return !o->done; }));
+      if (in_line >= options.max_waiting) {
+        give(*w, std::make_exception_ptr(pool_overloaded(options.max_waiting)), {});
+        return;
+      }
+      ++waits;
       waiters.push_back(w);
       w->deadline = std::make_unique<net::steady_timer>(executor, options.wait_timeout);
       w->deadline->async_wait([this_state = self.lock(), weak = std::weak_ptr<waiter>(w)](const detail::net_error_code& ec) {
@@ -75,7 +112,7 @@ struct async_pooled_connection::pool_state {
             this_state->note(pool_event::kind::timed_out, waited);
           }
           this_state->leave_line(expired, std::make_exception_ptr(pool_timeout(
-                                              this_state->options.max_size,
+                                              this_state->max_size,
                                               std::chrono::duration_cast<std::chrono::milliseconds>(waited))));
         }
         this_state->tell_noted();
@@ -99,11 +136,17 @@ struct async_pooled_connection::pool_state {
   void release(async_database* db, bool broken, steady_clock::duration use) {
     total_use += use;
     note(pool_event::kind::released, {}, use);
-    if (closed || broken) {
+    std::optional<close_reason> why;
+    if (closed) {
+      why = close_reason::pool_closed;
+    } else if (broken) {
+      why = close_reason::broken;
+    } else if (const auto life = lives.find(db); life != lives.end()) {
+      why = detail::retire_reason(life->second, steady_clock::now(), generation, all.size(), max_size);
+    }
+    if (why) {
       --in_use;
-      std::erase_if(all, [&](const std::unique_ptr<async_database>& d) { return d.get() == db; });
-      ++connections_closed;
-      note(pool_event::kind::connection_closed, {}, {}, closed ? close_reason::pool_closed : close_reason::broken);
+      drop(db, *why);
       if (!closed) serve_first_waiter();
       return;
     }
@@ -140,6 +183,14 @@ struct async_pooled_connection::pool_state {
     steady_clock::time_point since;
   };
 
+  /// Closes a connection no one uses (not idle, not counted in in_use), for `why`.
+  void drop(async_database* db, close_reason why) {
+    lives.erase(db);
+    std::erase_if(all, [&](const std::unique_ptr<async_database>& d) { return d.get() == db; });
+    ++closed_by_reason[static_cast<std::size_t>(why)];
+    note(pool_event::kind::connection_closed, {}, {}, why);
+  }
+
   /// Notes a pool event to tell once the lock is released (the lock held).
   void note(pool_event::kind what, steady_clock::duration wait = {}, steady_clock::duration use = {},
             close_reason reason = close_reason::broken) {
@@ -149,7 +200,7 @@ struct async_pooled_connection::pool_state {
     e.wait = wait;
     e.use = use;
     e.reason = reason;
-    e.max_size = options.max_size;
+    e.max_size = max_size;
     e.idle = idle.size();
     e.in_use = in_use;
     e.waiting = waiters.size();
@@ -171,6 +222,11 @@ struct async_pooled_connection::pool_state {
   const pool_options options;
   std::weak_ptr<pool_state> self;
   std::mutex mutex;  // guards what follows; held only briefly, never across a wait
+  std::size_t max_size;  // as made, or resize()d
+  std::size_t min_size;
+  std::uint64_t generation = 0;  // drain() count
+  std::mt19937_64 rng;           // lifetime jitter
+  std::unordered_map<const async_database*, detail::connection_life> lives;
   std::vector<std::unique_ptr<async_database>> all;
   std::vector<idle_entry> idle;
   std::size_t in_use = 0;
@@ -179,7 +235,8 @@ struct async_pooled_connection::pool_state {
   const std::shared_ptr<detail::observer_set> observers = std::make_shared<detail::observer_set>();  // its sessions share it
   std::vector<pool_event> noted;  // to tell observers once the lock is released
   // pool_stats' totals
-  std::uint64_t acquires = 0, timeouts = 0, connections_opened = 0, connections_closed = 0;
+  std::uint64_t acquires = 0, timeouts = 0, connections_opened = 0, waits = 0;
+  decltype(pool_stats::closed_by_reason) closed_by_reason{};
   steady_clock::duration total_wait{}, total_use{};
 };
 
@@ -217,7 +274,7 @@ async_pooled_connection::~async_pooled_connection() {
 // --- async_pool ---
 
 async_pool::async_pool(net::any_io_executor executor, std::string conninfo, pool_options options) {
-  if (options.max_size == 0) throw usage_error("pool_options::max_size must be at least 1");
+  detail::validate_pool_options(options, "async_pool");
   state_ = std::make_shared<async_pooled_connection::pool_state>(std::move(executor), std::move(conninfo),
                                                                  std::move(options));
   state_->self = state_;
@@ -232,11 +289,7 @@ async_pool::~async_pool() {
     }
     const std::vector<async_pooled_connection::pool_state::idle_entry> idle = std::move(state_->idle);
     state_->idle.clear();
-    for (const auto& e : idle) {
-      std::erase_if(state_->all, [&](const std::unique_ptr<async_database>& d) { return d.get() == e.db; });
-      ++state_->connections_closed;
-      state_->note(pool_event::kind::connection_closed, {}, {}, close_reason::pool_closed);
-    }
+    for (const auto& e : idle) state_->drop(e.db, close_reason::pool_closed);
   }
   state_->tell_noted();
 }
@@ -308,7 +361,8 @@ net::awaitable<async_pooled_connection> async_pool::acquire() {
 pool_stats async_pool::stats() const {
   const std::lock_guard lock(state_->mutex);
   pool_stats s;
-  s.max_size = state_->options.max_size;
+  s.max_size = state_->max_size;
+  s.min_size = state_->min_size;
   s.size = state_->all.size();
   s.idle = state_->idle.size();
   s.in_use = state_->in_use;
@@ -317,12 +371,45 @@ pool_stats async_pool::stats() const {
   s.acquires = state_->acquires;
   s.timeouts = state_->timeouts;
   s.connections_opened = state_->connections_opened;
-  s.connections_closed = state_->connections_closed;
+  s.waits = state_->waits;
+  s.closed_by_reason = state_->closed_by_reason;
+  for (const std::uint64_t n : s.closed_by_reason) s.connections_closed += n;
   s.total_wait = state_->total_wait;
   s.total_use = state_->total_use;
   return s;
 }
 
 const pool_options& async_pool::options() const noexcept { return state_->options; }
+
+void async_pool::drain() noexcept {
+  {
+    const std::lock_guard lock(state_->mutex);
+    ++state_->generation;
+    const std::vector<async_pooled_connection::pool_state::idle_entry> idle = std::move(state_->idle);
+    state_->idle.clear();
+    for (const auto& e : idle) state_->drop(e.db, close_reason::drained);
+  }
+  state_->tell_noted();
+}
+
+void async_pool::resize(std::size_t max_size, std::size_t min_size) {
+  detail::validate_pool_sizes(max_size, min_size, "async_pool::resize");
+  {
+    const std::lock_guard lock(state_->mutex);
+    state_->max_size = max_size;
+    state_->min_size = min_size;
+    // The oldest idle ones go first; those in use go when they come back.
+    while (state_->all.size() > max_size && !state_->idle.empty()) {
+      async_database* db = state_->idle.front().db;
+      state_->idle.erase(state_->idle.begin());
+      state_->drop(db, close_reason::resized);
+    }
+    while (state_->all.size() < max_size &&
+           std::any_of(state_->waiters.begin(), state_->waiters.end(), [](const auto& w) { return !w->done; })) {
+      state_->serve_first_waiter();
+    }
+  }
+  state_->tell_noted();
+}
 
 }  // namespace pgwrap

@@ -42,6 +42,10 @@ std::string_view to_string(close_reason reason) noexcept {
     case close_reason::pool_closed: return "pool_closed";
     case close_reason::failed_check: return "failed_check";
     case close_reason::discarded: return "discarded";
+    case close_reason::expired: return "expired";
+    case close_reason::idle_timeout: return "idle_timeout";
+    case close_reason::drained: return "drained";
+    case close_reason::resized: return "resized";
   }
   return "unknown";
 }
