@@ -14,7 +14,7 @@
 namespace pgwrap {
 
 namespace {
-constexpr std::size_t flush_at = 256 * 1024;  // bytes buffered before libpq gets them
+constexpr std::size_t flush_at = std::size_t{256} * 1024;  // bytes buffered before libpq gets them
 
 // The row a COPY error is about: the server's context says "COPY t, line 3, ...".
 std::size_t failing_row(const PGresult* res) {

@@ -276,6 +276,7 @@ database::opened_stream database::open_copy_out(const detail::sql_ref& sql, std:
       const bool begin = st.prelude(statements, idle_or_not);
       const PGTransactionStatusType before = begin ? PQTRANS_INTRANS : idle_or_not;
       std::vector<command> commands;
+      commands.reserve(statements.size() + 2);
       for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
       commands.push_back(command::prepare("", st.sql.c_str(), {}));
       commands.push_back(command::describe(""));

@@ -102,7 +102,7 @@ void throw_sql_error(const PGresult* res, std::string_view query, std::size_t st
     while (!i.message.empty() && i.message.back() == '\n') i.message.pop_back();
   }
   if (const sqlstate_entry* entry = entry_for(i.sqlstate)) entry->raise(std::move(i));
-  throw sql_error(std::move(i));
+  throw sql_error(std::move(i));  // NOLINT(bugprone-use-after-move): raise never returns
 }
 
 void describe_error(const std::exception_ptr& failure, std::string_view& sqlstate, std::string_view& type) noexcept {

@@ -154,6 +154,7 @@ struct pool_state {
       const std::lock_guard lock(mutex);
       lives.erase(db.get());  // before it is freed: its address may be reused
     }
+    // NOLINTNEXTLINE(bugprone-use-after-move): db was moved only if it went idle, and then we returned above
     const bool still_referred_to = pool_gate::in_use(*db);
     if (still_referred_to) {
       db->close();

@@ -107,6 +107,7 @@ std::shared_ptr<const detail::result_data> database::impl::control_all(const std
                                                                        PGTransactionStatusType before) {
   if (statements.empty()) return nullptr;
   std::vector<command> commands;
+  commands.reserve(statements.size());
   for (const std::string& s : statements) commands.push_back(command::query(s.c_str()));
   const engine::request_ptr r = exchange(commands);
   std::shared_ptr<const detail::result_data> last;
@@ -164,6 +165,7 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
     const bool begin = prelude(texts, before);
     const PGTransactionStatusType statement_before = begin ? PQTRANS_INTRANS : before;
     std::vector<command> commands;
+    commands.reserve(texts.size() + 3);  // the user's statement adds up to three (prepare, describe, execute)
     for (const std::string& t : texts) commands.push_back(command::query(t.c_str()));
     const std::size_t own = commands.size();  // what comes after is about the user's statement
 

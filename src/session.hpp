@@ -163,7 +163,7 @@ struct database::impl {
   void listen_again();
   /// Runs `sql` with `args` as parameters, unprepared and without
   /// psycopg2's implicit BEGIN: outside a transaction it takes effect at once.
-  void run_outside_implicit_transaction(const std::string& sql, std::span<const param_ref> args);
+  void run_outside_implicit_transaction(const std::string& statement, std::span<const param_ref> args);
   /// usage_error naming `call` and `why` when a transaction is open.
   void require_no_transaction(const char* call, const char* why) const;
 

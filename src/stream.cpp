@@ -187,6 +187,7 @@ database::opened_stream database::open_stream(const detail::sql_ref& sql, std::s
         if (begin) statements.emplace_back("BEGIN");
         for (std::string& close : st.take_cursor_closes()) statements.push_back(std::move(close));
         std::vector<command> commands;
+        commands.reserve(statements.size() + 2);
         for (const std::string& statement : statements) commands.push_back(command::query(statement.c_str()));
         commands.push_back(command::query(declare.c_str(), st.parameters()));
         commands.push_back(command::query(source.fetch().c_str(), {}, format));

@@ -230,7 +230,7 @@ param_ref write_integer(std::int64_t v, std::uint32_t type, std::string& out) {
 
 param_ref write_uint64(std::uint64_t v, std::string& out) {
   char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  auto* const end = std::to_chars(buf, buf + sizeof buf, v).ptr;
   out.assign(buf, end);
   return param_ref::text(out.c_str(), oid::numeric);
 }

@@ -60,7 +60,7 @@ std::vector<std::byte> read_escape(const value_view& v) {
       out.push_back(static_cast<std::byte>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
       i += 4;
     } else {
-      conversion_failure(v, cxx_type, "invalid bytea escape (expected \\\\ or \\ooo)");
+      conversion_failure(v, cxx_type, R"(invalid bytea escape (expected \\ or \ooo))");
     }
   }
   return out;

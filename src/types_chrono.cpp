@@ -18,6 +18,7 @@ namespace pgwrap {
 namespace detail {
 namespace {
 
+// NOLINTNEXTLINE(modernize-use-using): __extension__ (for -Wpedantic) goes with a typedef
 __extension__ typedef __int128 i128;  // exact intermediate products of two 64-bit values
 
 constexpr std::uint32_t unknown_literal_oid = 705;  // pg_type "unknown"
@@ -473,7 +474,8 @@ interval read_interval(const value_view& v, std::string_view cxx_type) {
       const auto s = c.number(2, 2);
       const auto f = s ? c.fraction() : std::nullopt;
       if (!s || *s > 59 || !f) interval_syntax(v, cxx_type);
-      const i128 t = static_cast<i128>(*n) * micros_per_hour + *m * micros_per_minute + *s * micros_per_second + *f;
+      const i128 t = static_cast<i128>(*n) * micros_per_hour + static_cast<i128>(*m) * micros_per_minute +
+                     static_cast<i128>(*s) * micros_per_second + *f;
       micros = negative ? -t : t;
       continue;
     }

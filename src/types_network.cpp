@@ -313,7 +313,10 @@ std::string format_ip(ip_family family, std::span<const std::uint8_t> a, int pre
     std::uint16_t words[8];
     for (std::size_t i = 0; i < 8; ++i) words[i] = static_cast<std::uint16_t>((a[2 * i] << 8) | a[2 * i + 1]);
     // The longest run of zero words (the first of equals), if at least two long.
-    int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;
+    int best_base = -1;
+    int best_len = 0;
+    int cur_base = -1;
+    int cur_len = 0;
     for (int i = 0; i < 8; ++i) {
       if (words[i] == 0) {
         if (cur_base == -1) {
@@ -380,6 +383,7 @@ std::strong_ordering operator<=>(const ip_value& a, const ip_value& b) noexcept 
     }
     return std::strong_ordering::equal;
   };
+  // NOLINTNEXTLINE(modernize-use-nullptr): comparing an ordering with 0 is how C++ asks for not-equal
   if (const auto order = compare_bits(std::min(a.prefix_, b.prefix_)); order != 0) return order;
   if (a.prefix_ != b.prefix_) return a.prefix_ <=> b.prefix_;
   return compare_bits(a.max_prefix_length());

@@ -171,7 +171,7 @@ class sql_error : public error {
 };
 
 #define PGWRAP_SQL_ERROR_CLASS(name, base) \
-  class name : public base {               \
+  class name : public base { /* NOLINT(bugprone-macro-parentheses): type names */ \
    public:                                 \
     using base::base;                      \
   }

@@ -256,6 +256,7 @@ void async_session::send(const op_ptr& o) {
         }
         channels_.clear();  // UNLISTEN *: the next user listens to nothing
         std::vector<command> commands;
+        commands.reserve(sql.size());
         for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
         o->request = conn_.submit(commands);
         break;
@@ -739,7 +740,7 @@ void async_session::connect_failed(const std::string& message) {
   connect_failed(std::make_exception_ptr(connection_error(message, true)));
 }
 
-void async_session::connect_failed(std::exception_ptr error) {
+void async_session::connect_failed(const std::exception_ptr& error) {
   if (connecting_op_) std::exchange(connecting_op_, nullptr)->failed(error);
   connecting_ = false;
   relistening_ = false;

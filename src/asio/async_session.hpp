@@ -73,6 +73,7 @@ class async_completion {
     holder(Handler h, const net::any_io_executor& fallback)
         : handler(std::move(h)),
           work(net::prefer(net::get_associated_executor(handler, fallback),
+                           // NOLINTNEXTLINE(readability-static-accessed-through-instance): how Asio spells it
                            net::execution::outstanding_work.tracked)) {}
     void post(Args... args) override {
       auto executor = work;
@@ -114,7 +115,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   };
   using op_ptr = std::shared_ptr<op>;
 
-  async_session(net::any_io_executor executor, std::string conninfo, async_options options);
+  async_session(net::any_io_executor ex, std::string info, async_options opts);
   ~async_session();
   async_session(const async_session&) = delete;
   async_session& operator=(const async_session&) = delete;
@@ -179,7 +180,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void answer_statement(const op_ptr& o);
   bool retry_after(const op_ptr& o, const PGresult* res);
   void settle(const op_ptr& o, engine::result_ptr res);
-  void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
+  static void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
   void cancel(const op_ptr& o);
   void request_server_cancel(op& target);
   void cancel_settled(bool& pending) noexcept;
@@ -192,7 +193,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void start_connect();
   void connect_step(PostgresPollingStatusType polling);
   void connect_failed(const std::string& message);
-  void connect_failed(std::exception_ptr error);
+  void connect_failed(const std::exception_ptr& error);
   void set_up_answered();
   void connected_now();
   void watch_socket();

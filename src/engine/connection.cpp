@@ -243,6 +243,7 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
     }
     for (const std::string& evicted : cache.set_capacity(cache_capacity)) sql.push_back("DEALLOCATE " + evicted);
     std::vector<command> commands;
+    commands.reserve(sql.size());
     for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
     const request_ptr r = submit(commands);
     wait(*r);
@@ -601,6 +602,7 @@ void connection::receive_notice(void* self, const PGresult* notice) {
   c.notice_handler(text);
 }
 
+// NOLINTNEXTLINE(readability-make-member-function-const): it stops the server's work; const would say otherwise
 void connection::cancel() noexcept { canceller().send(); }
 
 connection::cancel_handle connection::canceller() const {

@@ -106,8 +106,9 @@ std::vector<std::uint32_t> type_catalog::absorb(const PGresult* rows) {
 }
 
 std::shared_ptr<const detail::type_set> type_catalog::types_for(connection& c, const PGresult* res) {
-  std::vector<std::uint32_t> oids;
   const int n = PQnfields(res);
+  std::vector<std::uint32_t> oids;
+  oids.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) oids.push_back(PQftype(res, i));
   return types_for(c, oids);
 }

@@ -2,6 +2,7 @@
 
 #include "observe/operation.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 
@@ -69,11 +70,7 @@ void operation::describe(std::string_view sent, const statement_summary& summary
   e_.operation_name = s.operation;
   e_.collection_name = s.collection;
   const auto wants_values = [](const observer_list_ptr& list) {
-    if (!list) return false;
-    for (const observer_entry& entry : *list) {
-      if (entry.options.parameter_values) return true;
-    }
-    return false;
+    return list && std::ranges::any_of(*list, [](const observer_entry& e) { return e.options.parameter_values; });
   };
   if (params.empty() || !(wants_values(own_) || wants_values(pool_) || wants_values(global_))) return;
   value_storage_.clear();

@@ -154,6 +154,6 @@ void observer_threw(std::exception_ptr error) noexcept;
 
 /// The SQLSTATE (or "") and exception class name of `error`; the views
 /// stay valid while `error` is held.
-void describe_error(const std::exception_ptr& error, std::string_view& sqlstate, std::string_view& type) noexcept;
+void describe_error(const std::exception_ptr& failure, std::string_view& sqlstate, std::string_view& type) noexcept;
 
 }  // namespace pgwrap::detail

@@ -4,9 +4,7 @@
 
 #include <string_view>
 
-namespace pgwrap {
-
-namespace detail {
+namespace pgwrap::detail {
 /// One described member: its column name and its pointer-to-member.
 template <typename S, typename M>
 struct member {
@@ -28,6 +26,4 @@ template <typename S>
 constexpr auto members_of() {
   return pgwrap_describe(static_cast<const S*>(nullptr));
 }
-}  // namespace detail
-
-}  // namespace pgwrap
+}  // namespace pgwrap::detail

@@ -134,7 +134,7 @@ constexpr std::size_t string_end(std::string_view s, std::size_t quote, bool esc
   const std::size_t n = s.size();
   std::size_t j = quote + 1;
   while (j < n) {
-    if (p[j] == '\\' && escapes) {
+    if (p[j] == '\\' && escapes) {  // NOLINT(bugprone-branch-clone): a backslash escape, not the '' below
       j += 2;
     } else if (p[j] != '\'') {
       ++j;
@@ -154,7 +154,7 @@ constexpr std::size_t string_end(std::string_view s, std::size_t quote, bool esc
 /// or an E at `at` belongs to it; not where a directive ended (`unglued`).
 /// By bytes, not tokens: 1$1 and $$x$$E'' stay whole, as they always did.
 constexpr bool glued_at(std::string_view s, std::size_t at, std::size_t unglued) {
-  return at > 0 && at != unglued && (sql_bytes.of[static_cast<unsigned char>(s.data()[at - 1])] & byte_word) != 0;
+  return at > 0 && at != unglued && (sql_bytes.of[static_cast<unsigned char>(s[at - 1])] & byte_word) != 0;
 }
 
 /// The one SQL lexer: calls `on(sql_token)` for each token in order, and

@@ -73,7 +73,7 @@ class range {
   range(std::optional<T> lower, std::optional<T> upper, std::string_view bounds = "[)")
       : lower_(std::move(lower)), upper_(std::move(upper)), empty_(false) {
     if (bounds.size() != 2 || (bounds[0] != '[' && bounds[0] != '(') || (bounds[1] != ']' && bounds[1] != ')')) {
-      throw usage_error("pgwrap::range: bounds must be \"[)\", \"(]\", \"[]\" or \"()\", not \"" +
+      throw usage_error(R"-(pgwrap::range: bounds must be "[)", "(]", "[]" or "()", not ")-" +
                         std::string(bounds) + "\"");
     }
     lower_inclusive_ = lower_.has_value() && bounds[0] == '[';
