@@ -147,7 +147,7 @@ inline void store_be(T value, std::string& out) {
 }
 
 /// Names a type in messages: a built-in's PostgreSQL name, else "type <oid>".
-std::string type_name(std::uint32_t oid);
+std::string type_name(std::uint32_t type);
 
 /// Throws conversion_error: "cannot read <what> as <cxx_type>: <why>".
 [[noreturn]] void conversion_failure(const value_view& v, std::string_view cxx_type, std::string_view why);

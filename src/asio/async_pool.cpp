@@ -120,7 +120,7 @@ struct async_pooled_connection::pool_state {
     }
   }
 
-  void give(waiter& w, std::exception_ptr error, handover h) {
+  static void give(waiter& w, std::exception_ptr error, handover h) {
     if (w.done) return;
     w.done = true;
     if (w.deadline) w.deadline->cancel();
@@ -262,7 +262,9 @@ async_pooled_connection& async_pooled_connection::operator=(async_pooled_connect
   return *this;
 }
 
-async_pooled_connection::~async_pooled_connection() {
+// Locking and handing back can throw only std::system_error or std::bad_alloc;
+// terminating then beats leaving the pool with a connection it thinks is lent.
+async_pooled_connection::~async_pooled_connection() {  // NOLINT(bugprone-exception-escape)
   if (!pool_ || db_ == nullptr) return;
   {
     const std::lock_guard lock(pool_->mutex);
@@ -280,7 +282,8 @@ async_pool::async_pool(net::any_io_executor executor, std::string conninfo, pool
   state_->self = state_;
 }
 
-async_pool::~async_pool() {
+// As above: only std::system_error or std::bad_alloc can escape, and terminate.
+async_pool::~async_pool() {  // NOLINT(bugprone-exception-escape)
   {
     const std::lock_guard lock(state_->mutex);
     state_->closed = true;

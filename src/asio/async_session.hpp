@@ -206,7 +206,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void read_notifications();
   bool take_notification(std::uint64_t& sequence, notification& n);
   void deliver_notifications();
-  void finish_waiter(waiter& w, std::exception_ptr error, std::optional<notification> n = std::nullopt);
+  static void finish_waiter(waiter& w, std::exception_ptr error, std::optional<notification> n = std::nullopt);
   void fail_waiters(const std::exception_ptr& error);
   void lost_while_idle();
   void cancel_wait(const waiter_ptr& w);

@@ -207,6 +207,7 @@ bool async_session::send_listens() {
   std::vector<std::string> sql;
   std::vector<command> commands;
   sql.reserve(channels_.size());
+  commands.reserve(channels_.size());
   for (const std::string& channel : channels_) sql.push_back("LISTEN " + quote_identifier(channel));
   for (const std::string& s : sql) commands.push_back(command::query(s.c_str()));
   try {

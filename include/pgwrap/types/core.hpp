@@ -63,8 +63,8 @@ param_ref write_float(float v, std::string& out);
 // (PostgreSQL text cannot, and libpq would cut the value short silently).
 const char* checked_c_str(std::string_view text, bool terminated, std::string& scratch);
 
-bool is_integer_oid(std::uint32_t oid);
-bool is_text_oid(std::uint32_t oid);
+bool is_integer_oid(std::uint32_t type);
+bool is_text_oid(std::uint32_t type);
 }  // namespace detail
 
 /// @brief Integers: sent in binary as the smallest PostgreSQL type that holds every
