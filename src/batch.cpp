@@ -53,6 +53,11 @@ struct pipeline_state {
   std::exception_ptr failure;  // keeping a result failed (out of memory)
   std::int64_t affected = 0;
   std::vector<result>* results;
+  struct kept {
+    result_ptr rows;
+    std::size_t sql;  // into `texts`
+  };
+  std::vector<kept> received;  // for `results`: made into results once the run is over and its types known
 
   // Each result as it arrives (called by the engine, so it must not throw).
   void receive(result_ptr res) noexcept {
@@ -72,7 +77,7 @@ struct pipeline_state {
       std::from_chars(count.data(), count.data() + count.size(), n);
       affected += n;
       try {
-        if (results) results->emplace_back(std::make_shared<const detail::result_data>(res.release(), texts[s.sql]));
+        if (results) received.push_back({std::move(res), s.sql});
       } catch (...) {
         if (!failure) failure = std::current_exception();
       }
@@ -105,6 +110,7 @@ class database::pipeline_run {
   void send_internal(const std::string& statement);
   void check_connection();
   void abandon() noexcept;
+  void keep_results(pipeline_state& done);
   impl& st_;
   bool entered_ = false;  // holds the database's call scope for the whole run
   std::unique_ptr<pipeline_state> state_;  // null once finished or abandoned
@@ -243,10 +249,32 @@ std::int64_t database::pipeline_run::finish() {
   st_.pipeline = false;
   op.set_batch_size(done->user_statements);
   if (done->failure) std::rethrow_exception(done->failure);
-  if (!done->error) return done->affected;
+  if (!done->error) {
+    keep_results(*done);
+    return done->affected;
+  }
   if (done->own_transaction) st_.control("ROLLBACK");  // our BEGIN's transaction is aborted: end it
   detail::throw_sql_error(done->error.get(), done->error_sql,
                           done->error_index == internal ? sql_error::no_index : done->error_index);
+}
+
+// The results of a run that succeeded, with the user types their columns
+// need, looked up once for the whole run now that it is over (inside the
+// user's transaction when there is one, as for any statement).
+void database::pipeline_run::keep_results(pipeline_state& done) {
+  if (done.results == nullptr) return;
+  std::vector<std::uint32_t> oids;
+  for (const auto& k : done.received) {
+    if (!engine::type_catalog::needs_lookup(k.rows.get())) continue;
+    for (const std::uint32_t oid : engine::type_catalog::column_types(k.rows.get())) oids.push_back(oid);
+  }
+  std::shared_ptr<const detail::type_set> types;
+  if (!oids.empty()) types = st_.conn.types.types_for(st_.conn, oids, st_.in_transaction_block(PQTRANS_IDLE));
+  for (auto& k : done.received) {
+    const bool typed = engine::type_catalog::needs_lookup(k.rows.get());
+    done.results->emplace_back(std::make_shared<const detail::result_data>(k.rows.release(), done.texts[k.sql],
+                                                                           typed ? types : nullptr));
+  }
 }
 
 // Undoes a run that will not finish; never throws.

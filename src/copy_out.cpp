@@ -88,6 +88,7 @@ class copy_source final : public stream_source {
         binary_(binary),
         batch_rows_(batch_rows),
         before_(before),
+        types_(description.types_shared()),
         op_(std::move(op)) {
     for (std::size_t i = 0; i < description.columns(); ++i) names_.emplace_back(description.column_names()[i]);
     for (std::size_t i = 0; i < names_.size(); ++i) {
@@ -155,7 +156,7 @@ class copy_source final : public stream_source {
     }
     rows_ += rows;
     if (done_ && op_) op_->succeeded(rows_);
-    return std::make_shared<const result_data>(batch.release(), query_);
+    return std::make_shared<const result_data>(batch.release(), query_, types_);
   }
 
   void finish(database::impl& st) {
@@ -241,6 +242,7 @@ class copy_source final : public stream_source {
   bool binary_;
   std::size_t batch_rows_;
   PGTransactionStatusType before_;
+  std::shared_ptr<const type_set> types_;  // the description's: the user types the columns need
   bool header_read_ = false;
   bool done_ = false;
   std::string scratch_;  // one unescaped text value

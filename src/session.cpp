@@ -81,10 +81,12 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
   }
   if (res && status != PGRES_FATAL_ERROR && status != PGRES_NONFATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
       status != PGRES_BAD_RESPONSE) {
-    // Columns of user types (composites) take the catalog's description
-    // with them; built-in columns cost one compare each here.
+    // Columns of user types (composites, enums, hstore) take the catalog's
+    // description with them; built-in columns cost one compare each here.
     std::shared_ptr<const detail::type_set> user_types;
-    if (engine::type_catalog::needs_lookup(res.get()) && !pipeline) user_types = conn.types.types_for(conn, res.get());
+    if (engine::type_catalog::needs_lookup(res.get()) && !pipeline) {
+      user_types = conn.types.types_for(conn, res.get(), in_transaction_block(before));
+    }
     return detail::accept_result(res.release(), query, std::move(user_types));  // rows, a count, or the usage_error of an empty query or COPY
   }
   if (!conn.is_ok()) {

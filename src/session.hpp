@@ -257,6 +257,14 @@ struct database::impl {
     if (!conn.is_ok()) return lost_in_transaction ? PQTRANS_UNKNOWN : PQTRANS_IDLE;
     return conn.transaction_status();
   }
+  /// Whether what runs next runs inside a transaction block (`before`: the
+  /// status before the statement just run). FETCHes a stream sent ahead
+  /// keep the status unknown (active) while they are out; they only run in
+  /// transactions.
+  [[nodiscard]] bool in_transaction_block(PGTransactionStatusType before) const noexcept {
+    const PGTransactionStatusType now = status();
+    return now == PQTRANS_INTRANS || (now == PQTRANS_ACTIVE && before != PQTRANS_IDLE);
+  }
   void commit();
   void rollback();
   void check_no_guard(const char* call) const {

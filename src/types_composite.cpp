@@ -147,16 +147,19 @@ const user_type& read_record(const value_view& v, std::string_view cxx_type, rec
   if (v.type_oid < first_user_oid) conversion_failure(v, cxx_type, type_name(v.type_oid) + " is not a composite type");
   if (v.types == nullptr) {
     conversion_failure(v, cxx_type,
-                       "the result came without the catalog's description of type " + std::to_string(v.type_oid) +
-                           " (composite types are looked up for pgwrap::database's queries and streams, not yet for "
-                           "pgwrap::async_database or batch results: read the value as a string there)");
+                       "the value came without the catalog's description of type " + std::to_string(v.type_oid) +
+                           " (a value not read from a pgwrap result: read it as a string)");
   }
   const user_type* type = v.types->composite(v.type_oid);
   if (type == nullptr) {
     const user_type* other = v.types->find(v.type_oid);
-    conversion_failure(v, cxx_type,
-                       other != nullptr ? other->name + " is not a composite type"
-                                        : "type " + std::to_string(v.type_oid) + " is not in the type catalog");
+    if (other == nullptr) conversion_failure(v, cxx_type, "type " + std::to_string(v.type_oid) + " is not in the type catalog");
+    if (!other->lookup_error.empty()) {
+      conversion_failure(v, cxx_type,
+                         "type " + std::to_string(v.type_oid) + " could not be looked up in the catalog (" +
+                             other->lookup_error + ")");
+    }
+    conversion_failure(v, cxx_type, other->name + " is not a composite type");
   }
   if (v.format == wire_format::binary) {
     parse_record_binary(v, cxx_type, out);

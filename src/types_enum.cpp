@@ -9,12 +9,6 @@
 
 namespace pgwrap::detail {
 
-namespace {
-// Types below this OID are built in (FirstNormalObjectId); enums, and the
-// other types a database or extension creates, are at or above it.
-constexpr std::uint32_t first_normal_oid = 16384;
-}  // namespace
-
 void enum_value_without_label(std::string_view cxx_name, long long value) {
   throw conversion_error("cannot send " + std::string(cxx_name) + " value " + std::to_string(value) +
                          ": it has no label in its PGWRAP_ENUM mapping");
@@ -29,11 +23,16 @@ void unknown_enum_label(const value_view& v, std::string_view cxx_name, std::str
                      "unknown label \"" + shown + "\" (" + std::string(cxx_name) + " maps " + std::string(known) + ")");
 }
 
+// Binary is asked for only where the catalog says enum; a binary value of
+// a type not built in is read as an enum's (its label's bytes) also where
+// the catalog is not at hand (a value fetched by other means).
 std::string_view read_enum_label(const value_view& v, std::string_view cxx_name) {
-  if (v.format == wire_format::binary && v.type_oid >= first_normal_oid) return v.data;  // the label's bytes
+  if (v.format == wire_format::binary && v.type_oid >= first_user_oid) return v.data;  // the label's bytes
   return read_text(v, cxx_name);
 }
 
-bool enum_reads_binary(std::uint32_t oid) noexcept { return is_text_oid(oid) || oid >= first_normal_oid; }
+bool enum_reads_binary(std::uint32_t oid, const type_set* types) noexcept {
+  return is_text_oid(oid) || (types != nullptr && types->is_enum(oid));
+}
 
 }  // namespace pgwrap::detail

@@ -18,7 +18,6 @@ namespace pgwrap::detail {
 namespace {
 
 constexpr std::string_view cxx_type = "pgwrap::hstore";
-constexpr std::uint32_t first_normal_oid = 16384;  // types a database or extension creates start here
 
 bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -207,7 +206,9 @@ hstore read_hstore(const value_view& v) {
   return read_hstore_text(value_view{text, v.type_oid, wire_format::text});
 }
 
-bool hstore_reads_binary(std::uint32_t oid) noexcept { return is_text_oid(oid) || oid >= first_normal_oid; }
+bool hstore_reads_binary(std::uint32_t oid, const type_set* types) noexcept {
+  return is_text_oid(oid) || (types != nullptr && types->is_extension_type(oid, "hstore", "hstore"));
+}
 
 std::string_view missing_extension_hint(std::string_view sqlstate, std::string_view message) noexcept {
   if (sqlstate != "42704") return {};

@@ -208,7 +208,7 @@ void async_session::pump() {
       finish(*o, nullptr);
       continue;
     }
-    if (in_flight_.size() >= options.max_in_flight) break;
+    if (in_flight_.size() >= options.max_in_flight || lookup_holds_pipeline_) break;
     queue_.erase(it);
     send(o);
     if (!conn_.is_ok()) {  // libpq could not send: the connection is gone
@@ -239,6 +239,19 @@ void async_session::send(const op_ptr& o) {
         if (owner_ == o->tx) owner_.reset();  // the others' statements may follow it in the pipeline
         break;
       case op_kind::internal: o->request = conn_.submit({command::query(o->text.c_str())}); break;
+      case op_kind::types: {
+        // Under a savepoint in a transaction, so that a failure cannot end
+        // it; nothing else is sent until the answer, so nothing runs in the
+        // transaction a failure aborted before it is rolled back. (A
+        // transaction begun by a plain BEGIN shows only when nothing is in
+        // flight.)
+        o->savepoint = owner_ != nullptr || (in_flight_.empty() && conn_.transaction_status() == PQTRANS_INTRANS);
+        const engine::type_catalog::lookup lookup(o->type_oids, o->savepoint);
+        o->request = conn_.submit(lookup.commands());
+        o->result_index = lookup.rows_index();
+        lookup_holds_pipeline_ = o->savepoint;
+        break;
+      }
       case op_kind::listen:
       case op_kind::unlisten:
         o->request = conn_.submit({command::query(o->text.c_str())});
@@ -309,11 +322,16 @@ void async_session::send_statement(op& o) {
   o.request = conn_.submit({command::query(c.sql.c_str(), params, 0)});
 }
 
-void async_session::send_internal(std::string sql) {
+void async_session::send_internal(std::string sql, std::shared_ptr<async_transaction::state> tx) {
   auto o = std::make_shared<op>();
   o->kind = op_kind::internal;
   o->text = std::move(sql);
-  queue_.push_front(std::move(o));  // before what waits: it cleans up after what was sent
+  o->tx = std::move(tx);
+  queue_first(std::move(o));  // before what waits: it cleans up after what was sent
+}
+
+void async_session::queue_first(op_ptr o) {
+  queue_.push_front(std::move(o));
   queued_count = queue_.size();
   schedule_pump();
 }
@@ -385,6 +403,10 @@ void async_session::answer(const op_ptr& o) {
     answer_statement(o);
     return;
   }
+  if (o->kind == op_kind::types) {
+    answer_types(o);
+    return;
+  }
   engine::request& r = *o->request;
   engine::result_ptr res = r.results.empty() ? nullptr : std::move(r.results[0]);
   switch (o->kind) {
@@ -427,35 +449,40 @@ void async_session::answer(const op_ptr& o) {
       finish(*o, nullptr);
       return;
     case op_kind::connect:
-    case op_kind::close: return;
+    case op_kind::close:
+    case op_kind::types: return;
   }
 }
 
 void async_session::answer_statement(const op_ptr& o) {
   engine::request& r = *o->request;
   const auto result_at = [&](std::size_t i) { return i < r.results.size() ? std::move(r.results[i]) : nullptr; };
-  if (!o->prepared_name.empty()) {  // this request prepared the statement: keep it for the next callers
-    preparing_.erase(o->prepared_key);
+  engine::result_ptr described;  // this request prepared the statement: keep it for the next callers
+  if (!o->prepared_name.empty()) {
     engine::result_ptr parsed = result_at(0);
-    engine::result_ptr described = result_at(1);
+    described = result_at(1);
     const bool ok = parsed && PQresultStatus(parsed.get()) == PGRES_COMMAND_OK && described &&
                     PQresultStatus(described.get()) == PGRES_COMMAND_OK;
     if (!ok) {  // the statement's own error is the one its Parse or Describe reported
+      preparing_.erase(o->prepared_key);
       settle(o, parsed && PQresultStatus(parsed.get()) != PGRES_COMMAND_OK ? std::move(parsed) : std::move(described));
       return;
-    }
-    if (o->cache_epoch == cache_epoch_) {
-      try {
-        auto description = accept_result(described.release(), o->call->sql);
-        for (std::string& evicted : conn_.cache.add(o->prepared_key, {o->prepared_name, std::move(description)})) {
-          send_internal("DEALLOCATE " + evicted);
-        }
-      } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; it simply stays unprepared
-      }
     }
   }
   engine::result_ptr res = result_at(o->result_index);
   if (o->cancel_pending && res && cancelled_by_request(res.get())) cancel_settled(*o->cancel_pending);  // it landed here
+  // Rows with user types the catalog does not know yet wait for their
+  // look-up (and so does the description typed reads choose a format by).
+  if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK && !o->finished && engine::type_catalog::needs_lookup(res.get())) {
+    std::vector<std::uint32_t> wanted = conn_.types.missing(engine::type_catalog::column_types(res.get()));
+    if (!wanted.empty()) {
+      o->held = std::move(res);
+      o->held_description = std::move(described);
+      look_up_types(o, std::move(wanted), 0);
+      return;
+    }
+  }
+  if (!o->prepared_name.empty()) keep_prepared(*o, std::move(described));
   if (res && retry_after(o, res.get())) return;
   if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK && conn_.cache.size() > 0 &&
       changes_schema(PQcmdStatus(res.get()))) {
@@ -464,7 +491,66 @@ void async_session::answer_statement(const op_ptr& o) {
     ++cache_epoch_;
     send_internal("DEALLOCATE ALL");
   }
-  settle(o, std::move(res));
+  std::shared_ptr<const type_set> types = res ? conn_.types.known_for(res.get()) : nullptr;
+  settle(o, std::move(res), std::move(types));
+}
+
+// A statement this request prepared goes into the cache, with the user
+// types its columns need as far as the catalog knows them (unless the
+// server's statements were dropped meanwhile).
+void async_session::keep_prepared(op& o, engine::result_ptr described) {
+  preparing_.erase(o.prepared_key);
+  if (!described || o.cache_epoch != cache_epoch_) return;
+  try {
+    std::shared_ptr<const type_set> types = conn_.types.known_for(described.get());
+    auto description = accept_result(described.release(), o.call->sql, std::move(types));
+    for (std::string& evicted : conn_.cache.add(o.prepared_key, {o.prepared_name, std::move(description)})) {
+      send_internal("DEALLOCATE " + evicted);
+    }
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; it simply stays unprepared
+  }
+}
+
+// The look-up goes first in the queue, in whatever transaction has the
+// connection (a type created in it is seen); answers sent before it come
+// first, so their callers may get theirs before the statement waiting.
+void async_session::look_up_types(const op_ptr& waiting, std::vector<std::uint32_t> wanted, int round) {
+  auto o = std::make_shared<op>();
+  o->kind = op_kind::types;
+  o->tx = owner_;
+  o->type_oids = std::move(wanted);
+  o->round = round;
+  o->parked = waiting;
+  queue_first(std::move(o));
+}
+
+// The types go into the catalog, and what they refer to is looked up next;
+// then the statement waiting gets its result. A failed look-up is rolled back
+// to its savepoint before anything else is sent, and the result says which
+// types could not be looked up and why.
+void async_session::answer_types(const op_ptr& o) {
+  lookup_holds_pipeline_ = false;
+  const op_ptr waiting = std::exchange(o->parked, nullptr);
+  finish(*o, nullptr);
+  const engine::request& r = *o->request;
+  const PGresult* rows = o->result_index < r.results.size() ? r.results[o->result_index].get() : nullptr;
+  std::shared_ptr<const type_set> types;
+  if (rows != nullptr && PQresultStatus(rows) == PGRES_TUPLES_OK) {
+    std::vector<std::uint32_t> next = conn_.types.absorb(rows);
+    if (!next.empty() && o->round + 1 < engine::type_catalog::max_rounds) {
+      look_up_types(waiting, std::move(next), o->round + 1);
+      return;
+    }
+    types = conn_.types.known_for(waiting->held.get());
+  } else {
+    if (o->savepoint) {  // queued first, so in this order: rollback, release, then the rest
+      send_internal(engine::type_catalog::lookup::release, o->tx);
+      send_internal(engine::type_catalog::lookup::rollback_to, o->tx);
+    }
+    types = conn_.types.with_failure(o->type_oids, engine::type_catalog::failure_of(r, conn_.error_message()));
+  }
+  if (!waiting->prepared_name.empty()) keep_prepared(*waiting, std::move(waiting->held_description));
+  settle(waiting, std::move(waiting->held), std::move(types));
 }
 
 // Two errors that are not the statement's own are run again, once, when it
@@ -487,7 +573,7 @@ bool async_session::retry_after(const op_ptr& o, const PGresult* res) {
   return true;
 }
 
-void async_session::settle(const op_ptr& o, engine::result_ptr res) {
+void async_session::settle(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types) {
   if (o->finished) return;  // cancelled: the answer is dropped
   if (!res) {
     finish(*o, std::make_exception_ptr(connection_error("no result from the server: " + conn_.error_message())));
@@ -495,7 +581,7 @@ void async_session::settle(const op_ptr& o, engine::result_ptr res) {
   }
   try {
     const std::string_view query = o->call ? std::string_view(o->call->sql) : std::string_view(PQcmdStatus(res.get()));
-    finish(*o, nullptr, accept_result(res.release(), query));
+    finish(*o, nullptr, accept_result(res.release(), query, std::move(types)));
   } catch (...) {
     finish(*o, std::current_exception());
   }
@@ -504,6 +590,7 @@ void async_session::settle(const op_ptr& o, engine::result_ptr res) {
 void async_session::finish(op& o, std::exception_ptr error, result_data_ptr result) {
   if (o.finished) return;
   o.finished = true;
+  if (const op_ptr waiting = std::exchange(o.parked, nullptr); waiting && error) finish(*waiting, error);  // a look-up's
   if (o.observed) {
     if (error) {
       o.observed->failed(error);
@@ -529,7 +616,10 @@ void async_session::cancel(const op_ptr& o) {
     return;
   }
   const auto f = std::find(in_flight_.begin(), in_flight_.end(), o);
-  if (f == in_flight_.end()) return;
+  if (f == in_flight_.end()) {
+    if (o->held) finish(*o, aborted());  // answered, waiting for a look-up: its result is dropped
+    return;
+  }
   finish(*o, aborted());  // its answer is dropped when it comes
   if (f != in_flight_.begin() || o->kind != op_kind::statement) return;
   // The server is running it: ask the server to stop it, unless the cancel
@@ -607,6 +697,7 @@ void async_session::close_connection() noexcept {
   release_socket();
   conn_.close();  // marks the requests in flight lost; the server rolls back what was open
   preparing_.clear();
+  lookup_holds_pipeline_ = false;
   ++cache_epoch_;
   if (owner_) owner_->lost = true;
   owner_.reset();

@@ -90,7 +90,7 @@ class async_completion {
 
 class async_session : public std::enable_shared_from_this<async_session> {
  public:
-  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset, listen, unlisten };
+  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset, listen, unlisten, types };
 
   /// One call: queued, then sent (in flight), then answered.
   struct op {
@@ -112,6 +112,14 @@ class async_session : public std::enable_shared_from_this<async_session> {
     bool cancel_pending_at_send = false;
     std::shared_ptr<bool> cancel_pending;  // a server cancel was sent for it and has not landed yet
     std::unique_ptr<operation> observed;   // what observers see of it: only while any is installed
+    // A catalog look-up (types) for a statement whose result has user types
+    // the catalog does not know yet; the statement waits with its result held.
+    std::vector<std::uint32_t> type_oids;  // types: what it looks up
+    int round = 0;                         // types: levels of nesting looked up before it
+    bool savepoint = false;                // types: sent between a savepoint and its release
+    std::shared_ptr<op> parked;            // types: the statement waiting for it
+    engine::result_ptr held;               // statement: its result, waiting for a look-up
+    engine::result_ptr held_description;   // statement: prepared by it, cached once the types are known
   };
   using op_ptr = std::shared_ptr<op>;
 
@@ -171,16 +179,20 @@ class async_session : public std::enable_shared_from_this<async_session> {
   std::deque<op_ptr>::iterator next_sendable();
   void send(const op_ptr& o);
   void send_statement(op& o);
-  void send_internal(std::string sql);
+  void send_internal(std::string sql, std::shared_ptr<async_transaction::state> tx = nullptr);
+  void queue_first(op_ptr o);
   void flush_and_watch();
   void on_readable(std::uint64_t generation, const detail::net_error_code& ec);
   void on_writable(std::uint64_t generation, const detail::net_error_code& ec);
   void finish_answered();
   void answer(const op_ptr& o);
   void answer_statement(const op_ptr& o);
+  void keep_prepared(op& o, engine::result_ptr described);
+  void look_up_types(const op_ptr& waiting, std::vector<std::uint32_t> wanted, int round);
+  void answer_types(const op_ptr& o);
   bool retry_after(const op_ptr& o, const PGresult* res);
-  void settle(const op_ptr& o, engine::result_ptr res);
-  static void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
+  void settle(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types = nullptr);
+  void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
   void cancel(const op_ptr& o);
   void request_server_cancel(op& target);
   void cancel_settled(bool& pending) noexcept;
@@ -223,6 +235,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   bool writing_ = false;
   bool write_pending_ = false;
   bool pump_scheduled_ = false;
+  bool lookup_holds_pipeline_ = false;  // a look-up under a savepoint is out: nothing goes behind it
   bool connecting_ = false;
   engine::request_ptr set_up_;  // the session set-up in flight while connecting
   std::unique_ptr<operation> connecting_op_;  // observers' connect or reconnect

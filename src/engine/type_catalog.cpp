@@ -4,6 +4,7 @@
 #include "engine/type_catalog.hpp"
 
 #include <charconv>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,18 +17,20 @@ namespace pgwrap::engine {
 namespace {
 // One row per attribute of a composite (in order), or one row with NULL
 // attributes for any other type. Arrays are told by their category, since
-// fixed-size base types (point, name) have a typelem too.
+// fixed-size base types (point, name) have a typelem too. The extension
+// that created a type tells hstore from a type of the same name elsewhere.
 constexpr const char* lookup_query =
     "SELECT t.oid, t.typtype, CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END, t.typbasetype, "
-    "pg_catalog.format_type(t.oid, NULL), a.attname, a.atttypid "
+    "pg_catalog.format_type(t.oid, NULL), a.attname, a.atttypid, t.typname, "
+    "(SELECT e.extname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid "
+    "WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = t.oid "
+    "AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.deptype = 'e' LIMIT 1) "
     "FROM pg_catalog.pg_type t "
     "LEFT JOIN pg_catalog.pg_attribute a ON t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 "
     "AND NOT a.attisdropped "
     "WHERE t.oid = ANY($1::pg_catalog.oid[]) ORDER BY t.oid, a.attnum";
 
-// No more levels of nesting than this are followed (a guard, not a limit
-// anyone meets: composites cannot contain themselves).
-constexpr int max_rounds = 32;
+constexpr const char* savepoint = "SAVEPOINT pgwrap_type_lookup";
 
 std::uint32_t oid_at(const PGresult* res, int row, int column) {
   const char* text = PQgetvalue(res, row, column);
@@ -38,16 +41,33 @@ std::uint32_t oid_at(const PGresult* res, int row, int column) {
 
 bool is_user(std::uint32_t oid) { return oid >= detail::first_user_oid; }
 
-// Runs one catalog statement and waits for it; null when it failed.
-result_ptr run(connection& c, const char* sql, const std::string& parameter) {
-  const char* values[] = {parameter.c_str()};
-  const command q = command::query(sql, {1, nullptr, values, nullptr, nullptr}, 0);
-  const request_ptr r = c.submit({q});
-  c.wait(*r);
-  if (r->results.empty() || !r->results[0] || PQresultStatus(r->results[0].get()) != PGRES_TUPLES_OK) return nullptr;
-  return std::move(r->results[0]);
+std::string oid_list(std::span<const std::uint32_t> oids) {
+  std::string text;
+  for (const std::uint32_t oid : oids) {
+    if (!text.empty()) text += ',';
+    text += std::to_string(oid);
+  }
+  return text;
 }
 }  // namespace
+
+type_catalog::lookup::lookup(std::span<const std::uint32_t> oids, bool in_transaction)
+    : in_transaction_(in_transaction), parameter_("{" + oid_list(oids) + "}"), values_{parameter_.c_str()} {}
+
+std::vector<command> type_catalog::lookup::commands() const {
+  const command select = command::query(lookup_query, {1, nullptr, values_, nullptr, nullptr}, 0);
+  if (!in_transaction_) return {select};
+  return {command::query(savepoint), select, command::query(release)};
+}
+
+std::string type_catalog::failure_of(const request& r, const std::string& fallback) {
+  for (const result_ptr& res : r.results) {
+    if (!res || PQresultStatus(res.get()) != PGRES_FATAL_ERROR) continue;
+    const char* message = PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY);
+    if (message != nullptr) return message;
+  }
+  return fallback;
+}
 
 bool type_catalog::needs_lookup(const PGresult* res) noexcept {
   const int n = PQnfields(res);
@@ -55,6 +75,14 @@ bool type_catalog::needs_lookup(const PGresult* res) noexcept {
     if (is_user(PQftype(res, i))) return true;
   }
   return false;
+}
+
+std::vector<std::uint32_t> type_catalog::column_types(const PGresult* res) {
+  std::vector<std::uint32_t> oids;
+  const int n = PQnfields(res);
+  oids.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) oids.push_back(PQftype(res, i));
+  return oids;
 }
 
 std::vector<std::uint32_t> type_catalog::missing(std::span<const std::uint32_t> oids) const {
@@ -66,18 +94,6 @@ std::vector<std::uint32_t> type_catalog::missing(std::span<const std::uint32_t> 
     if (!seen) out.push_back(oid);
   }
   return out;
-}
-
-const char* type_catalog::lookup_sql() noexcept { return lookup_query; }
-
-std::string type_catalog::lookup_parameter(std::span<const std::uint32_t> oids) {
-  std::string text = "{";
-  for (const std::uint32_t oid : oids) {
-    if (text.size() > 1) text += ',';
-    text += std::to_string(oid);
-  }
-  text += '}';
-  return text;
 }
 
 std::vector<std::uint32_t> type_catalog::absorb(const PGresult* rows) {
@@ -92,6 +108,8 @@ std::vector<std::uint32_t> type_catalog::absorb(const PGresult* rows) {
     t.element_oid = oid_at(rows, row, 2);
     t.base_oid = oid_at(rows, row, 3);
     t.name = PQgetvalue(rows, row, 4);
+    t.typname = PQgetvalue(rows, row, 7);
+    t.extension = PQgetvalue(rows, row, 8);  // "" for NULL
     referred.push_back(t.element_oid);
     referred.push_back(t.base_oid);
     for (; row < n && oid_at(rows, row, 0) == t.oid; ++row) {
@@ -105,41 +123,53 @@ std::vector<std::uint32_t> type_catalog::absorb(const PGresult* rows) {
   return missing(referred);
 }
 
-std::shared_ptr<const detail::type_set> type_catalog::types_for(connection& c, const PGresult* res) {
-  const int n = PQnfields(res);
-  std::vector<std::uint32_t> oids;
-  oids.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) oids.push_back(PQftype(res, i));
-  return types_for(c, oids);
+std::shared_ptr<const detail::type_set> type_catalog::known_for(const PGresult* res) const {
+  return needs_lookup(res) ? snapshot_ : nullptr;
 }
 
-std::shared_ptr<const detail::type_set> type_catalog::types_for(connection& c, std::span<const std::uint32_t> oids) {
+std::shared_ptr<const detail::type_set> type_catalog::with_failure(std::span<const std::uint32_t> oids,
+                                                                   const std::string& why) const {
+  auto set = snapshot_ ? std::make_shared<detail::type_set>(*snapshot_) : std::make_shared<detail::type_set>();
+  for (const std::uint32_t oid : oids) {
+    detail::user_type t;
+    t.oid = oid;
+    t.lookup_error = why;
+    set->add(std::move(t));
+  }
+  return set;
+}
+
+std::shared_ptr<const detail::type_set> type_catalog::types_for(connection& c, const PGresult* res,
+                                                                bool in_transaction) {
+  return types_for(c, column_types(res), in_transaction);
+}
+
+std::shared_ptr<const detail::type_set> type_catalog::types_for(connection& c, std::span<const std::uint32_t> oids,
+                                                                bool in_transaction) {
   std::vector<std::uint32_t> wanted = missing(oids);
   for (int round = 0; !wanted.empty() && round < max_rounds; ++round) {
-    result_ptr rows;
+    const lookup one(wanted, in_transaction);
+    std::string why;
     try {
-      rows = run(c, lookup_query, lookup_parameter(wanted));
-    } catch (...) {  // lost: the caller's next statement reports it
-      break;
+      const std::vector<command> commands = one.commands();
+      const request_ptr r = c.submit(commands);
+      c.wait(*r);
+      const PGresult* rows = one.rows_index() < r->results.size() ? r->results[one.rows_index()].get() : nullptr;
+      if (rows != nullptr && PQresultStatus(rows) == PGRES_TUPLES_OK) {
+        wanted = absorb(rows);
+        continue;
+      }
+      why = failure_of(*r, c.error_message());
+      if (one.needs_rollback() && c.is_ok()) {
+        const request_ptr back = c.submit({command::query(lookup::rollback_to), command::query(lookup::release)});
+        c.wait(*back);
+      }
+    } catch (const connection_error& e) {  // lost: the caller's next statement reports it
+      why = e.what();
     }
-    if (!rows) break;
-    wanted = absorb(rows.get());
+    return with_failure(wanted, why);
   }
   return snapshot_;
-}
-
-std::optional<std::uint32_t> type_catalog::oid_of(connection& c, std::string_view name) {
-  std::string key(name);
-  if (const auto it = names_.find(key); it != names_.end()) {
-    if (it->second == 0) return std::nullopt;
-    return it->second;
-  }
-  const result_ptr rows = run(c, "SELECT pg_catalog.to_regtype($1)::pg_catalog.oid", key);
-  if (!rows) throw usage_error("could not look up type " + key + ": " + c.error_message());
-  const std::uint32_t oid = PQntuples(rows.get()) == 1 && PQgetisnull(rows.get(), 0, 0) == 0 ? oid_at(rows.get(), 0, 0) : 0;
-  names_.emplace(std::move(key), oid);
-  if (oid == 0) return std::nullopt;
-  return oid;
 }
 
 }  // namespace pgwrap::engine

@@ -281,10 +281,11 @@ PGWRAP_DESCRIBE(shape, id, name, tags, at, hue)
 const std::shared_ptr<const pgwrap::detail::type_set>& fuzz_catalog() {
   static const auto set = std::make_shared<const pgwrap::detail::type_set>([] {
     pgwrap::detail::type_set s;
-    s.add({16500, "shape", 'c', 0, 0, {{"id", oid::int4}, {"name", oid::text}, {"tags", 1009}, {"at", 16501}, {"hue", 16503}}});
-    s.add({16501, "point", 'c', 0, 0, {{"x", oid::float8}, {"y", oid::float8}}});
-    s.add({16502, "shape[]", 'b', 16500, 0, {}});
-    s.add({16503, "color", 'e', 0, 0, {}});
+    s.add({16500, "shape", 'c', 0, 0, {{"id", oid::int4}, {"name", oid::text}, {"tags", 1009}, {"at", 16501}, {"hue", 16503}},
+           "shape", "", ""});
+    s.add({16501, "point", 'c', 0, 0, {{"x", oid::float8}, {"y", oid::float8}}, "point", "", ""});
+    s.add({16502, "shape[]", 'b', 16500, 0, {}, "_shape", "", ""});
+    s.add({16503, "color", 'e', 0, 0, {}, "color", "", ""});
     return s;
   }());
   return set;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "binary_fetch.hpp"
+#include "format_probe.hpp"
 #include "test_db.hpp"
 
 namespace shop {
@@ -23,16 +24,6 @@ namespace {
 using enum_test = db_test;
 using shop::color;
 using shop::status;
-
-template <typename F>
-void in_both_result_formats(database& db, F check) {
-  for (const std::size_t cache : {std::size_t{100}, std::size_t{0}}) {
-    SCOPED_TRACE(cache == 0 ? "text results" : "binary results");
-    db.set_statement_cache_size(cache);
-    check();
-  }
-  db.set_statement_cache_size(100);
-}
 
 class enum_types_test : public enum_test {
  protected:
@@ -85,6 +76,40 @@ TEST_F(enum_types_test, TheServersBinaryFormIsTheLabel) {
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(codec<std::vector<std::optional<color>>>::decode(a->view()),
             (std::vector<std::optional<color>>{color::red, std::nullopt, color::blue}));
+}
+
+// Binary is asked for where the catalog says enum, for arrays of enums too
+// (their array types are user types as well), and for no other user type.
+TEST_F(enum_types_test, TheCatalogSaysWhatReadsInBinary) {
+  using probe = format_probe<color>;
+  db.execute("INSERT INTO items (id, c, cs) VALUES (1, 'green', '{blue,red}')");
+  db.execute("CREATE DOMAIN good_color AS color CHECK (VALUE <> 'red')");
+  in_both_result_formats(db, [&] {
+    const wire_format expected = db.statement_cache_size() > 0 ? wire_format::binary : wire_format::text;
+    probe::last = expected == wire_format::binary ? wire_format::text : wire_format::binary;
+    EXPECT_EQ(db.scalar<probe>("SELECT c FROM items").value, color::green);
+    EXPECT_EQ(probe::last, expected);
+    probe::last = expected == wire_format::binary ? wire_format::text : wire_format::binary;
+    const auto colors = db.scalar<std::vector<probe>>("SELECT cs FROM items");
+    ASSERT_EQ(colors.size(), 2u);
+    EXPECT_EQ(colors[0].value, color::blue);
+    EXPECT_EQ(colors[1].value, color::red);
+    EXPECT_EQ(probe::last, expected);
+    probe::last = expected == wire_format::binary ? wire_format::text : wire_format::binary;
+    EXPECT_EQ(db.scalar<probe>("SELECT 'blue'::good_color").value, color::blue);  // a domain over an enum
+    EXPECT_EQ(probe::last, expected);
+  });
+  // A composite is a user type too, but no enum: it comes in text, and its
+  // text is no label.
+  db.execute("CREATE TYPE boxed AS (c text)");
+  probe::last = wire_format::binary;
+  try {
+    (void)db.scalar<probe>("SELECT ROW('red')::boxed");
+    FAIL() << "no error";
+  } catch (const conversion_error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown label \"(red)\""), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(probe::last, wire_format::text);
 }
 
 TEST_F(enum_types_test, AnUnknownLabelNamesItselfAndTheColumn) {

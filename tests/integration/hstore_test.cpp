@@ -3,8 +3,6 @@
 // sent as one value with %s, read back in text and binary, its text equal to
 // the server's, NULL values and NULL maps, arrays, %S / %W still taking the
 // map as columns, hostile bytes, and the missing extension's hint.
-#include <unistd.h>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -12,51 +10,18 @@
 #include <vector>
 
 #include "binary_fetch.hpp"
+#include "format_probe.hpp"
 #include "test_db.hpp"
 
 namespace pgwrap::test {
 namespace {
 
-class hstore_test : public ::testing::Test {
+class hstore_test : public own_database_test {
  protected:
-  void SetUp() override {
-    if (!server_configured()) GTEST_SKIP() << "no test server: set PGWRAP_TEST_DSN or run ./dev test";
-    admin.connect(dsn());
-    admin.set_autocommit(true);
-    static int counter = 0;
-    name = "pgwrap_hstore_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-    admin.execute(runtime_sql("CREATE DATABASE " + quote_identifier(name)));
-    db.connect(database_dsn());
-  }
-  void TearDown() override {
-    if (name.empty()) return;
-    db.close();
-    admin.execute(runtime_sql("DROP DATABASE IF EXISTS " + quote_identifier(name)));
-  }
-  std::string database_dsn() const {
-    const std::string base = dsn();
-    if (base.find("://") != std::string::npos) {
-      return base + (base.find('?') == std::string::npos ? "?" : "&") + "dbname=" + name;
-    }
-    return base + " dbname=" + name;  // a later keyword wins
-  }
   void create_extension() {
     db.execute("CREATE EXTENSION hstore");
     db.commit();
   }
-  template <typename F>
-  void in_both_result_formats(F check) {
-    for (const std::size_t cache : {std::size_t{100}, std::size_t{0}}) {
-      SCOPED_TRACE(cache == 0 ? "text results" : "binary results");
-      db.set_statement_cache_size(cache);
-      check();
-    }
-    db.set_statement_cache_size(100);
-  }
-
-  database admin{dsn()};
-  database db{dsn()};
-  std::string name;
 };
 
 const hstore sample{{"a", "1"},         {"b", std::nullopt},  {"", "empty key"}, {"quote\"back\\slash", "x\"\\y"},
@@ -64,7 +29,7 @@ const hstore sample{{"a", "1"},         {"b", std::nullopt},  {"", "empty key"},
 
 TEST_F(hstore_test, AMapTravelsAsOneValueBothWays) {
   create_extension();
-  in_both_result_formats([&] {
+  in_both_result_formats(db, [&] {
     EXPECT_EQ(db.scalar<hstore>("SELECT %s::hstore", sample), sample);
     EXPECT_EQ(db.scalar<hstore>("SELECT %s::hstore", hstore{}), hstore{});
     EXPECT_EQ(db.scalar<std::optional<hstore>>("SELECT NULL::hstore"), std::nullopt);
@@ -88,7 +53,7 @@ TEST_F(hstore_test, ColumnsArraysAndTheServersBinary) {
   db.execute("INSERT INTO docs VALUES (1, %s, %s)", sample, std::vector<hstore>{sample, hstore{{"x", "y"}}});
   db.execute("INSERT INTO docs VALUES (2, %s, %s)", std::optional<hstore>(), std::vector<std::optional<hstore>>{std::nullopt});
   db.commit();
-  in_both_result_formats([&] {
+  in_both_result_formats(db, [&] {
     const auto rows = db.query<std::optional<hstore>, std::vector<std::optional<hstore>>>(
         "SELECT h, hs FROM docs ORDER BY id");
     ASSERT_EQ(rows.size(), 2u);
@@ -115,6 +80,34 @@ TEST_F(hstore_test, ColumnsArraysAndTheServersBinary) {
                  conversion_error)
         << n;
   }
+}
+
+// hstore is found by name (the extension's type called hstore, wherever
+// its schema is), not by its OID: it and arrays of it read in binary, and a
+// type of another kind that is also called hstore does not.
+TEST_F(hstore_test, TheCatalogFindsTheExtensionsTypeByName) {
+  using probe = format_probe<hstore>;
+  db.execute("CREATE SCHEMA ext");
+  db.execute("CREATE EXTENSION hstore SCHEMA ext");
+  db.execute("CREATE TABLE docs (h ext.hstore, hs ext.hstore[])");
+  db.execute("INSERT INTO docs VALUES (%s, %s)", sample, std::vector<hstore>{sample, hstore{{"x", "y"}}});
+  db.commit();
+  in_both_result_formats(db, [&] {
+    const wire_format expected = db.statement_cache_size() > 0 ? wire_format::binary : wire_format::text;
+    probe::last = expected == wire_format::binary ? wire_format::text : wire_format::binary;
+    EXPECT_EQ(db.scalar<probe>("SELECT h FROM docs").value, sample);
+    EXPECT_EQ(probe::last, expected);
+    probe::last = expected == wire_format::binary ? wire_format::text : wire_format::binary;
+    const auto maps = db.scalar<std::vector<probe>>("SELECT hs FROM docs");
+    ASSERT_EQ(maps.size(), 2u);
+    EXPECT_EQ(maps[0].value, sample);
+    EXPECT_EQ(maps[1].value, (hstore{{"x", "y"}}));
+    EXPECT_EQ(probe::last, expected);
+  });
+  db.execute("CREATE TYPE hstore AS (k text)");  // on the search_path, a composite called hstore
+  probe::last = wire_format::binary;
+  EXPECT_THROW((void)db.scalar<probe>("SELECT ROW('a')::hstore"), conversion_error);  // "(a)" is no hstore text
+  EXPECT_EQ(probe::last, wire_format::text);
 }
 
 TEST_F(hstore_test, PercentSAndWStillTakeTheMapAsColumns) {

@@ -31,17 +31,6 @@ std::string server_prints(database& db, std::string_view literal, std::string_vi
       .as<std::string>();
 }
 
-// Typed reads prepared (binary where the codec reads it) and unprepared (text).
-template <typename F>
-void in_both_result_formats(database& db, F check) {
-  for (const std::size_t cache : {std::size_t{100}, std::size_t{0}}) {
-    SCOPED_TRACE(cache == 0 ? "text results" : "binary results");
-    db.set_statement_cache_size(cache);
-    check();
-  }
-  db.set_statement_cache_size(100);
-}
-
 template <typename T>
 T server_binary(std::string_view literal, std::string_view type, wire_format format = wire_format::binary) {
   const auto v = fetch_value("SELECT " + sql_literal(literal) + "::" + std::string(type), format);

@@ -93,18 +93,6 @@ std::string random_digits(std::mt19937& rng, std::size_t n) {
   return s;
 }
 
-// Runs `check` with prepared statements (results in binary where the codec
-// reads it) and with none (every result in text).
-template <typename F>
-void in_both_result_formats(database& db, F check) {
-  for (const std::size_t cache : {std::size_t{100}, std::size_t{0}}) {
-    SCOPED_TRACE(cache == 0 ? "text results" : "prepared, binary results where possible");
-    db.set_statement_cache_size(cache);
-    check();
-  }
-  db.set_statement_cache_size(100);
-}
-
 // --- numeric ----------------------------------------------------------------------
 
 TEST_F(scalar_roundtrip_test, NumericAgreesWithTheServerBothWays) {

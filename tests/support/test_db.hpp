@@ -116,4 +116,50 @@ class db_test : public ::testing::Test {
   std::string schema;
 };
 
+/// Runs `check` twice: with `db`'s statement cache on, so typed reads come
+/// in binary where their codecs read it, and off, so they come in text.
+template <typename F>
+void in_both_result_formats(pgwrap::database& db, F check) {
+  for (const std::size_t cache : {std::size_t{100}, std::size_t{0}}) {
+    SCOPED_TRACE(cache == 0 ? "text results" : "binary results");
+    db.set_statement_cache_size(cache);
+    check();
+  }
+  db.set_statement_cache_size(100);
+}
+
+/// `dsn` with one more connection keyword (a later keyword wins), in the
+/// URL or the keyword form as `dsn` is; `value` needs no quoting.
+inline std::string dsn_with(const std::string& base, const std::string& keyword, const std::string& value) {
+  if (base.find("://") != std::string::npos) {
+    return base + (base.find('?') == std::string::npos ? "?" : "&") + keyword + "=" + value;
+  }
+  return base + " " + keyword + "=" + value;
+}
+
+/// db_test with `db` connected to a database of its own instead, for what
+/// is per database: an extension (installed once per database), a
+/// catalog's privileges. Its name is `database_name`; it is dropped at the end.
+class own_database_test : public db_test {
+ protected:
+  void SetUp() override {
+    db_test::SetUp();
+    if (IsSkipped()) return;
+    database_name = schema + "_db";
+    admin.execute(pgwrap::runtime_sql("CREATE DATABASE " + pgwrap::quote_identifier(database_name)));
+    db.connect(database_dsn());
+  }
+  void TearDown() override {
+    if (!database_name.empty()) {
+      db.close();
+      admin.execute(pgwrap::runtime_sql("DROP DATABASE IF EXISTS " + pgwrap::quote_identifier(database_name)));
+    }
+    db_test::TearDown();
+  }
+  /// The test DSN, connecting to this test's database.
+  [[nodiscard]] std::string database_dsn() const { return dsn_with(dsn(), "dbname", database_name); }
+
+  std::string database_name;
+};
+
 }  // namespace pgwrap::test

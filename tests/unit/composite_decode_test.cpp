@@ -25,7 +25,7 @@ constexpr std::uint32_t pair_oid = 20000;
 
 detail::type_set catalog() {
   detail::type_set types;
-  types.add({pair_oid, "pair", 'c', 0, 0, {{"a", oid::text}, {"b", oid::int4}}});
+  types.add({pair_oid, "pair", 'c', 0, 0, {{"a", oid::text}, {"b", oid::int4}}, "pair", "", ""});
   return types;
 }
 

@@ -98,6 +98,24 @@ TEST(hstore_types, a_map_is_one_value_for_percent_s_and_a_map_for_S_and_W) {
   EXPECT_EQ(set.params.size(), 3u);
 }
 
+// hstore by name: the base type called hstore that the hstore extension
+// created, whatever its OID; not another type of the extension's, nor
+// another type called hstore.
+TEST(hstore_types, binary_is_asked_for_the_extensions_type_by_name) {
+  detail::type_set types;
+  // oid, format_type's name, kind, element, base, attributes, typname, extension, look-up error
+  types.add({16400, "ext.hstore", 'b', 0, 0, {}, "hstore", "hstore", ""});
+  types.add({16401, "ghstore", 'b', 0, 0, {}, "ghstore", "hstore", ""});
+  types.add({16402, "hstore", 'c', 0, 0, {}, "hstore", "", ""});
+  types.add({16403, "ext.hstore[]", 'b', 16400, 0, {}, "_hstore", "", ""});
+  EXPECT_TRUE(codec<hstore>::reads_binary(16400, &types));
+  EXPECT_FALSE(codec<hstore>::reads_binary(16401, &types));
+  EXPECT_FALSE(codec<hstore>::reads_binary(16402, &types));
+  EXPECT_FALSE(codec<hstore>::reads_binary(16400, nullptr));
+  EXPECT_TRUE(codec<hstore>::reads_binary(oid::text, nullptr));
+  EXPECT_TRUE(codec<std::vector<hstore>>::reads_binary(16403, &types));
+}
+
 TEST(enum_types, labels_both_ways) {
   std::string scratch;
   const param_ref p = codec<mood>::encode(mood::very_happy, scratch);
@@ -106,8 +124,17 @@ TEST(enum_types, labels_both_ways) {
   EXPECT_EQ(p.format, wire_format::text);
   EXPECT_EQ(codec<color>::decode({"green", oid::text, wire_format::text}), color::green);
   EXPECT_EQ(codec<mood>::decode({"Sad!", 16390, wire_format::binary}), mood::sad);  // an enum's binary form
-  EXPECT_TRUE(codec<color>::reads_binary(16390));
-  EXPECT_FALSE(codec<color>::reads_binary(oid::int4));
+  // Binary where the catalog says enum (a domain over one too), never for another user type.
+  detail::type_set types;
+  types.add({16390, "color", 'e', 0, 0, {}, "color", "", ""});
+  types.add({16391, "pair", 'c', 0, 0, {}, "pair", "", ""});
+  types.add({16392, "good_color", 'd', 0, 16390, {}, "good_color", "", ""});
+  EXPECT_TRUE(codec<color>::reads_binary(16390, &types));
+  EXPECT_TRUE(codec<color>::reads_binary(16392, &types));
+  EXPECT_FALSE(codec<color>::reads_binary(16391, &types));
+  EXPECT_FALSE(codec<color>::reads_binary(16390, nullptr));  // not in a catalog: text
+  EXPECT_FALSE(codec<color>::reads_binary(oid::int4, &types));
+  EXPECT_TRUE(codec<color>::reads_binary(oid::text, nullptr));
   try {
     (void)codec<color>::decode({"purple", 16390, wire_format::binary});
     FAIL() << "no error";

@@ -36,6 +36,8 @@ class result_data {
   [[nodiscard]] bool is_null(std::size_t row, std::size_t column) const noexcept;
   /// The user types that came with the result (null: none were needed).
   [[nodiscard]] const type_set* types() const noexcept { return types_.get(); }
+  /// The same, shared: for results made from this one's description (copy_out's batches).
+  [[nodiscard]] const std::shared_ptr<const type_set>& types_shared() const noexcept { return types_; }
   [[nodiscard]] std::int64_t affected_rows() const noexcept;
 
   /// Index of the first column called `name` (exact, case-sensitive match);

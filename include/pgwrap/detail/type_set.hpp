@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct user_type {
   std::uint32_t element_oid = 0;  // an array type's element type, else 0
   std::uint32_t base_oid = 0;     // a domain's base type, else 0
   std::vector<type_attribute> attributes;  // a composite's, in order, dropped ones left out
+  std::string typname;            // pg_type.typname: the name without its schema
+  std::string extension;          // the extension that created it (hstore's is "hstore"), else empty
+  std::string lookup_error;       // the look-up failed (nothing else is known): what the server said
 };
 
 /// An immutable set of types once built. Copies share the entries.
@@ -43,16 +47,33 @@ class type_set {
     const auto it = types_.find(oid);
     return it == types_.end() ? nullptr : it->second.get();
   }
-  /// The composite type behind `oid` (through domains over it), or nullptr.
-  [[nodiscard]] const user_type* composite(std::uint32_t oid) const noexcept {
+  /// The type behind `oid` through domains over it (the type itself when it
+  /// is no domain), or nullptr when that is not in the set (a built-in type).
+  [[nodiscard]] const user_type* underlying(std::uint32_t oid) const noexcept {
     for (int depth = 0; depth < 16; ++depth) {  // domains over domains; bounded, whatever the catalog says
       const user_type* t = find(oid);
-      if (t == nullptr) return nullptr;
-      if (t->kind == 'c') return t;
-      if (t->kind != 'd') return nullptr;
+      if (t == nullptr || t->kind != 'd') return t;
       oid = t->base_oid;
     }
     return nullptr;
+  }
+  /// The composite type behind `oid` (through domains over it), or nullptr.
+  [[nodiscard]] const user_type* composite(std::uint32_t oid) const noexcept {
+    const user_type* t = underlying(oid);
+    return t != nullptr && t->kind == 'c' ? t : nullptr;
+  }
+  /// Whether `oid` is an enum type (or a domain over one).
+  [[nodiscard]] bool is_enum(std::uint32_t oid) const noexcept {
+    const user_type* t = underlying(oid);
+    return t != nullptr && t->kind == 'e';
+  }
+  /// Whether `oid` is the base type `name` that extension `extension`
+  /// created (hstore's), or a domain over it: found by name, whatever its OID
+  /// and schema.
+  [[nodiscard]] bool is_extension_type(std::uint32_t oid, std::string_view extension,
+                                       std::string_view name) const noexcept {
+    const user_type* t = underlying(oid);
+    return t != nullptr && t->kind == 'b' && t->element_oid == 0 && t->extension == extension && t->typname == name;
   }
   /// The element type of a user array type, or 0.
   [[nodiscard]] std::uint32_t element_of(std::uint32_t array_oid) const noexcept {

@@ -88,8 +88,8 @@ constexpr auto enum_mapping_of() {
 /// An enum value's label as the server sent it (text, or binary: the label's bytes).
 std::string_view read_enum_label(const value_view& v, std::string_view cxx_name);
 /// Whether an enum codec takes a column of this type in binary: text types,
-/// and types that are not built in (enums' OIDs differ per database).
-bool enum_reads_binary(std::uint32_t oid) noexcept;
+/// and the types the catalog says are enums (their OIDs differ per database).
+bool enum_reads_binary(std::uint32_t oid, const type_set* types) noexcept;
 }  // namespace detail
 
 /// The label of an enum value; std::nullopt for a value the mapping lacks.
@@ -142,7 +142,9 @@ struct codec<E> {
     }
     detail::unknown_enum_label(v, mapping.cxx_name, label, known);
   }
-  static bool reads_binary(std::uint32_t type) { return detail::enum_reads_binary(type); }
+  static bool reads_binary(std::uint32_t type, const detail::type_set* types) {
+    return detail::enum_reads_binary(type, types);
+  }
   /// @}
 };
 

@@ -36,8 +36,9 @@ void write_hstore_text(const hstore& h, std::string& out);
 hstore read_hstore_text(const value_view& v);
 hstore read_hstore_binary(const value_view& v);
 hstore read_hstore(const value_view& v);
-/// Whether the hstore codec takes this column type in binary.
-bool hstore_reads_binary(std::uint32_t oid) noexcept;
+/// Whether the hstore codec takes this column type in binary: text types,
+/// and the type the catalog says is the hstore extension's.
+bool hstore_reads_binary(std::uint32_t oid, const type_set* types) noexcept;
 /// For the server's `type "hstore" does not exist` (SQLSTATE 42704), the
 /// advice to create the extension; empty for any other error.
 std::string_view missing_extension_hint(std::string_view sqlstate, std::string_view message) noexcept;
@@ -60,7 +61,9 @@ struct codec<hstore> {
     return param_ref::text(scratch.c_str(), oid::unknown);
   }
   static hstore decode(const value_view& v) { return detail::read_hstore(v); }
-  static bool reads_binary(std::uint32_t type) { return detail::hstore_reads_binary(type); }
+  static bool reads_binary(std::uint32_t type, const detail::type_set* types) {
+    return detail::hstore_reads_binary(type, types);
+  }
   /// @}
 };
 
