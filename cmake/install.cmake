@@ -13,18 +13,27 @@ if(TARGET pgwrap_asio)
 else()
   set(pgwrap_config_asio "off")
 endif()
+# Components, for the Debian packages (cmake/packaging.cmake): `runtime` is the
+# shared libraries' versioned files only; `dev` is everything a build needs.
 install(TARGETS ${pgwrap_install_targets} EXPORT pgwrapTargets
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime NAMELINK_COMPONENT dev
+  FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 set(pgwrap_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/pgwrap)
-install(EXPORT pgwrapTargets NAMESPACE pgwrap:: DESTINATION ${pgwrap_cmake_dir})
+install(EXPORT pgwrapTargets NAMESPACE pgwrap:: DESTINATION ${pgwrap_cmake_dir} COMPONENT dev)
 configure_package_config_file(cmake/pgwrapConfig.cmake.in
   ${PROJECT_BINARY_DIR}/pgwrapConfig.cmake INSTALL_DESTINATION ${pgwrap_cmake_dir})
+# find_package(pgwrap 0.1) accepts only 0.1.x: in 0.x the API may change with
+# each minor release (CHANGELOG.md); from 1.0 on, any later 1.x.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(pgwrap_version_compatibility SameMinorVersion)
+else()
+  set(pgwrap_version_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/pgwrapConfigVersion.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${pgwrap_version_compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/pgwrapConfig.cmake ${PROJECT_BINARY_DIR}/pgwrapConfigVersion.cmake
-  DESTINATION ${pgwrap_cmake_dir})
+  DESTINATION ${pgwrap_cmake_dir} COMPONENT dev)
 
 # pkg-config, relocatable (paths relative to the .pc file, so `--prefix` at
 # install time works). A static pgwrap needs libpq on every link line.
@@ -35,7 +44,7 @@ else()
   set(pgwrap_pc_requires "Requires: libpq")
 endif()
 configure_file(cmake/pgwrap.pc.in ${PROJECT_BINARY_DIR}/pgwrap.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/pgwrap.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_BINARY_DIR}/pgwrap.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 
 if(TARGET pgwrap_asio)
   # pgwrap-asio.pc: `pkg-config --cflags --libs pgwrap-asio`. Asio is
@@ -55,5 +64,5 @@ if(TARGET pgwrap_asio)
     endif()
   endforeach()
   configure_file(cmake/pgwrap-asio.pc.in ${PROJECT_BINARY_DIR}/pgwrap-asio.pc @ONLY)
-  install(FILES ${PROJECT_BINARY_DIR}/pgwrap-asio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  install(FILES ${PROJECT_BINARY_DIR}/pgwrap-asio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endif()

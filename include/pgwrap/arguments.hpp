@@ -24,6 +24,9 @@
 #include "pgwrap/identifier.hpp"
 #include "pgwrap/types.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// A container expanded into one parameter per element (pgwrap::list()).
@@ -358,3 +361,4 @@ class bound_args {
 
 }  // namespace detail
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -50,6 +50,9 @@ namespace net = ::asio;  ///< the Asio pgwrap::asio was built with
 }  // namespace pgwrap
 #endif
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// How an async_database behaves.
@@ -97,7 +100,7 @@ async_call_ptr bind_async_call(const sql_ref& sql, operation_kind kind, binary_c
   }
 }
 
-class async_session;
+class PGWRAP_INTERNAL async_session;
 
 /// The statement calls async_database and async_transaction share. `Face`
 /// runs a call: `net::awaitable<std::shared_ptr<const result_data>> run(async_call_ptr)`.
@@ -418,7 +421,7 @@ class async_transaction : public detail::async_statements<async_transaction> {
   /// Neither committed nor rolled back yet.
   [[nodiscard]] bool active() const noexcept;
 
-  struct state;  ///< opaque: what the transaction's statements share with the database
+  struct PGWRAP_INTERNAL state;  ///< opaque: what the transaction's statements share with the database
 
  private:
   friend class detail::async_statements<async_transaction>;
@@ -447,7 +450,7 @@ class async_pooled_connection {
 
  private:
   friend class async_pool;
-  struct pool_state;
+  struct PGWRAP_INTERNAL pool_state;
   async_pooled_connection(std::shared_ptr<pool_state> pool, async_database* db) noexcept;
   std::shared_ptr<pool_state> pool_;
   async_database* db_ = nullptr;
@@ -585,3 +588,4 @@ class async_pool {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

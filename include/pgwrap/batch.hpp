@@ -12,6 +12,9 @@
 #include "pgwrap/sql.hpp"
 #include "pgwrap/types.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// Statements to send together: `db.execute_batch(b)` runs them in one
@@ -63,3 +66,4 @@ class batch {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

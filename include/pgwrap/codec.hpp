@@ -12,6 +12,9 @@
 #include <string_view>
 #include <type_traits>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -209,3 +212,4 @@ concept decodable = requires(const value_view& v) {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -32,12 +32,15 @@
 #include "pgwrap/typed_result.hpp"
 #include "pgwrap/types.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 
 class transaction;
 namespace detail {
-struct pool_gate;
+struct PGWRAP_INTERNAL pool_gate;
 }  // namespace detail
 
 /// A connection to a PostgreSQL database, with psycopgwrap's query API.
@@ -528,13 +531,13 @@ class database {
   friend class transaction;
   friend class listener;            // refuses a connection pooler (src/listener.cpp)
   friend struct detail::pool_gate;  // the pool's narrow door: is a connection alive, reset it (src/pool_gate.cpp)
-  struct impl;
-  class call_scope;  // one call at a time: a second thread is reported, not let in
+  struct PGWRAP_INTERNAL impl;
+  class PGWRAP_INTERNAL call_scope;  // one call at a time: a second thread is reported, not let in
 
   // The engine's side of executemany (src/batch.cpp) and copy_in
   // (src/copy_in.cpp), reached by the templates above through these.
-  class pipeline_run;
-  class copy_run;
+  class PGWRAP_INTERNAL pipeline_run;
+  class PGWRAP_INTERNAL copy_run;
   struct run_deleter {
     void operator()(pipeline_run* run) const noexcept;
     void operator()(copy_run* run) const noexcept;
@@ -614,3 +617,4 @@ class database {
 database& db();
 
 }  // namespace pgwrap
+PGWRAP_API_END

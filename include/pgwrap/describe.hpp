@@ -18,6 +18,9 @@
 #include "pgwrap/detail/members.hpp"
 #include "pgwrap/fields.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// @brief A struct read with missing columns left default-initialised and extra
@@ -73,3 +76,4 @@ fields to_fields(const S& value, std::initializer_list<std::string_view> except 
   , ::std::make_tuple(::pgwrap::detail::make_member(#first, &type::first)) \
         __VA_OPT__(PGWRAP_DETAIL_TUPLE_AGAIN PGWRAP_DETAIL_PARENS(type, __VA_ARGS__))
 #define PGWRAP_DETAIL_TUPLE_AGAIN() PGWRAP_DETAIL_TUPLE_STEP
+PGWRAP_API_END

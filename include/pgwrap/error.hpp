@@ -34,6 +34,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// Root of everything pgwrap throws.
@@ -223,3 +226,4 @@ PGWRAP_SQL_ERROR_CLASS(query_canceled, operator_intervention);  // 57014
 #undef PGWRAP_SQL_ERROR_CLASS
 
 }  // namespace pgwrap
+PGWRAP_API_END

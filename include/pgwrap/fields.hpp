@@ -10,6 +10,9 @@
 
 #include "pgwrap/types.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// An ordered list of (column, value) pairs: `{{"name", "Al Bert"}, {"uid", 10}}`.
@@ -66,3 +69,4 @@ struct returning {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -12,6 +12,9 @@
 #include "pgwrap/arguments.hpp"
 #include "pgwrap/sql.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// The SQL text and parameters a call sends (dbapiext's debug print).
@@ -56,3 +59,4 @@ template <typename... Args>
 [[nodiscard]] std::string like_escape(std::string_view text);
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// A table, column or other name, optionally schema-qualified.
@@ -47,3 +50,4 @@ class ident {
 [[nodiscard]] std::string quote_identifier(std::string_view name);
 
 }  // namespace pgwrap
+PGWRAP_API_END

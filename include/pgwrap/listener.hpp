@@ -12,6 +12,9 @@
 
 #include "pgwrap/notification.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// How a listener reconnects, and what it accepts.
@@ -109,8 +112,9 @@ class listener {
   void close() noexcept;
 
  private:
-  struct impl;
+  struct PGWRAP_INTERNAL impl;
   std::unique_ptr<impl> impl_;
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

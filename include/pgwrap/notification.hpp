@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// One NOTIFY, as the server delivered it.
@@ -15,3 +18,4 @@ struct notification {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

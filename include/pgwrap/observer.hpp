@@ -17,6 +17,9 @@
 #include <variant>
 #include <vector>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// What an operation is. Each API call is one operation of its kind; a call
@@ -211,3 +214,4 @@ struct metric {
 [[nodiscard]] std::vector<metric> pool_metrics(const pool_stats& stats);
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -15,6 +15,9 @@
 #include "pgwrap/database.hpp"
 #include "pgwrap/error.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// What a connection's session goes through when it comes back to the pool.
@@ -124,7 +127,7 @@ struct pool_stats {
 
 class pool;
 namespace detail {
-struct pool_state;  // src/pool.cpp; shared by a pool and its handles
+struct PGWRAP_INTERNAL pool_state;  // src/pool.cpp; shared by a pool and its handles
 }  // namespace detail
 
 /// A connection checked out of a pool: use it as a database (`c->query(...)`,
@@ -233,3 +236,4 @@ class pool {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

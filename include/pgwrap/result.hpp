@@ -11,6 +11,9 @@
 
 #include "pgwrap/row.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// What one query returned: iterate it, index it, ask its columns.
@@ -76,3 +79,4 @@ row exactly_one_row(const result& r);
 }  // namespace detail
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -14,6 +14,9 @@
 #include "pgwrap/error.hpp"
 #include "pgwrap/transaction.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// The isolation level retry_transaction sets at the start of each attempt.
@@ -130,3 +133,4 @@ std::invoke_result_t<F&, database&> retry_transaction(database& db, F&& body, co
 }
 
 }  // namespace pgwrap
+PGWRAP_API_END

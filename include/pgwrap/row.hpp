@@ -16,6 +16,9 @@
 #include "pgwrap/error.hpp"
 #include "pgwrap/types.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 template <typename Reader>
@@ -179,3 +182,4 @@ class row {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

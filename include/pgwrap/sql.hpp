@@ -11,6 +11,9 @@
 #include "pgwrap/arguments.hpp"
 #include "pgwrap/detail/scanner.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// @brief Marks SQL built at run time. Such text is checked by the same rules as a
@@ -234,3 +237,4 @@ struct sql_for_rows<Rows> : sql_for_row<range_element_t<Rows>> {};
 }  // namespace detail
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -15,14 +15,17 @@
 #include "pgwrap/error.hpp"
 #include "pgwrap/row.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
 /// Where a stream's batches come from: a server-side cursor of a database
 /// (defined in src/stream.cpp; libpq stays out of this header).
 class stream_source;
-class cursor_source;
-class copy_source;
+class PGWRAP_INTERNAL cursor_source;
+class PGWRAP_INTERNAL copy_source;
 struct stream_source_deleter {
   void operator()(stream_source* source) const noexcept;
 };
@@ -161,3 +164,4 @@ template <typename Reader>
 using typed_stream = basic_stream<Reader>;
 
 }  // namespace pgwrap
+PGWRAP_API_END

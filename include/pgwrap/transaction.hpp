@@ -5,6 +5,9 @@
 #include <cstddef>
 #include <string>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 class database;
@@ -63,3 +66,4 @@ class transaction {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

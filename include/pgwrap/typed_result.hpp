@@ -21,6 +21,9 @@
 #include "pgwrap/result.hpp"
 #include "pgwrap/row.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -207,3 +210,4 @@ class typed_result {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

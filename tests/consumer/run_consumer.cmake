@@ -7,13 +7,7 @@
 set(work ${BINARY_DIR}/consumer-test)
 file(REMOVE_RECURSE ${work})
 
-function(run)
-  execute_process(COMMAND ${ARGV} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
-  if(NOT status EQUAL 0)
-    message(FATAL_ERROR "failed: ${ARGV}\n${out}")
-  endif()
-  set(last_output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/consumer_steps.cmake)  # run(), pkg_config_compile()
 
 # The version the consumer must print: project(VERSION) in CMakeLists.txt,
 # from which include/pgwrap/version.hpp is generated.
@@ -79,17 +73,12 @@ endif()
 
 file(GLOB pc_dirs ${work}/prefix/lib*/pkgconfig ${work}/prefix/lib/*/pkgconfig)
 set(ENV{PKG_CONFIG_PATH} "${pc_dirs}")
-run(pkg-config --cflags --libs pgwrap)
-string(STRIP "${last_output}" flags)
-separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS} ${flags}")
-run(${COMPILER} ${SOURCE_DIR}/tests/consumer/main.cpp ${flags} -o ${work}/pkg_config_consumer)
+pkg_config_compile(pgwrap ${SOURCE_DIR}/tests/consumer/main.cpp ${work}/pkg_config_consumer ${CXX_FLAGS})
 expect_runs(${work}/pkg_config_consumer)
 message(STATUS "pkg-config pgwrap: ok")
 if(consume_asio)
-  run(pkg-config --cflags --libs pgwrap-asio)
-  string(STRIP "${last_output}" flags)
-  separate_arguments(flags UNIX_COMMAND "${CXX_FLAGS} ${flags}")
-  run(${COMPILER} ${SOURCE_DIR}/tests/consumer/async_main.cpp ${flags} -o ${work}/pkg_config_async_consumer)
+  pkg_config_compile(pgwrap-asio ${SOURCE_DIR}/tests/consumer/async_main.cpp ${work}/pkg_config_async_consumer
+                     ${CXX_FLAGS})
   expect_runs(${work}/pkg_config_async_consumer async)
   message(STATUS "pkg-config pgwrap-asio: ok")
 endif()

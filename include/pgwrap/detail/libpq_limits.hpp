@@ -4,6 +4,9 @@
 
 #include <cstddef>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap::detail {
 
 /// Whether this libpq drops the connection on a ParameterDescription message
@@ -17,3 +20,4 @@ inline constexpr std::size_t max_described_parameters = 7000;
 void force_parameter_description_limit(bool on) noexcept;
 
 }  // namespace pgwrap::detail
+PGWRAP_API_END

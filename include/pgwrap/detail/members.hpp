@@ -4,6 +4,9 @@
 
 #include <string_view>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap::detail {
 /// One described member: its column name and its pointer-to-member.
 template <typename S, typename M>
@@ -27,3 +30,4 @@ constexpr auto members_of() {
   return pgwrap_describe(static_cast<const S*>(nullptr));
 }
 }  // namespace pgwrap::detail
+PGWRAP_API_END

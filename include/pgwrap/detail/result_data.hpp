@@ -11,6 +11,9 @@
 #include "pgwrap/codec.hpp"
 #include "pgwrap/detail/type_set.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 struct pg_result;  // libpq's PGresult
 
 namespace pgwrap::detail {
@@ -65,3 +68,4 @@ class result_data {
 };
 
 }  // namespace pgwrap::detail
+PGWRAP_API_END

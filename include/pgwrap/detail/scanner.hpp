@@ -10,6 +10,9 @@
 #include <cstddef>
 #include <string_view>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap::detail {
 
 enum class directive_kind : unsigned char {
@@ -525,3 +528,4 @@ constexpr statement_summary summarize_sql(std::string_view s, sql_form form) {
 }
 
 }  // namespace pgwrap::detail
+PGWRAP_API_END

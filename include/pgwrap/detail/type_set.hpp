@@ -13,6 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap::detail {
 
 /// PostgreSQL's FirstNormalObjectId: every OID below it is built in.
@@ -95,3 +98,4 @@ class type_set {
 };
 
 }  // namespace pgwrap::detail
+PGWRAP_API_END

@@ -45,6 +45,9 @@
 #include "pgwrap/codec.hpp"
 #include "pgwrap/error.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -386,3 +389,4 @@ struct codec<std::vector<T>> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

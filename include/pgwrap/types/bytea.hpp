@@ -11,6 +11,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -78,3 +81,4 @@ struct codec<std::span<std::byte, N>> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -72,6 +72,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// @brief A PostgreSQL `time` (without time zone): microseconds since midnight,
@@ -471,3 +474,4 @@ requires(detail::null_oid<T>() == oid::date || detail::null_oid<T>() == oid::tim
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -46,6 +46,9 @@
 #include "pgwrap/error.hpp"
 #include "pgwrap/types/array.hpp"  // append_param_text, views_its_data
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -230,3 +233,4 @@ std::string to_string(const S& value) {
 }
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -14,6 +14,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 namespace detail {
@@ -240,3 +243,4 @@ struct codec<std::optional<T>> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

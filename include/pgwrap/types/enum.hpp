@@ -29,6 +29,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// One enumerator and its PostgreSQL label.
@@ -187,3 +190,4 @@ struct codec<E> {
 /// `PGWRAP_ENUM_LABELS(mood, (ok, "ok"), (very_happy, "very happy"))`.
 #define PGWRAP_ENUM_LABELS(type, ...) \
   PGWRAP_DETAIL_ENUM_DEFINE(type, PGWRAP_DETAIL_ENUM_EXPAND(PGWRAP_DETAIL_ENUM_PAIRS(type, __VA_ARGS__)))
+PGWRAP_API_END

@@ -23,6 +23,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// hstore's C++ form: keys to values, a value std::nullopt for NULL.
@@ -68,3 +71,4 @@ struct codec<hstore> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -13,6 +13,9 @@
 #include "pgwrap/codec.hpp"
 #include "pgwrap/types/core.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// @brief JSON text bound for a column of type `Oid` (json or jsonb); use the
@@ -85,6 +88,7 @@ struct codec<basic_json<Oid>> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END
 
 // nlohmann::json, when its header is there (Debian: nlohmann-json3-dev).
 // Define PGWRAP_NO_NLOHMANN_JSON to leave it out (and not include it).

@@ -16,6 +16,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// The address family of an inet or cidr value.
@@ -314,3 +317,4 @@ struct std::hash<pgwrap::macaddr8> {
   }
 };
 /// @endcond
+PGWRAP_API_END

@@ -14,6 +14,9 @@
 #include "pgwrap/codec.hpp"
 #include "pgwrap/types/core.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 class numeric;
@@ -140,3 +143,4 @@ struct codec<numeric> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -38,6 +38,9 @@
 #include "pgwrap/error.hpp"
 #include "pgwrap/types/array.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// A PostgreSQL range of T: empty, or two bounds, each a value or unbounded.
@@ -484,3 +487,4 @@ struct codec<std::vector<range<T>>> {
 };
 
 }  // namespace pgwrap
+PGWRAP_API_END

@@ -14,6 +14,9 @@
 
 #include "pgwrap/codec.hpp"
 
+#include "pgwrap/detail/visibility.hpp"
+PGWRAP_API_BEGIN
+
 namespace pgwrap {
 
 /// @brief A UUID: 16 bytes, in the order PostgreSQL stores and sends them. The
@@ -140,3 +143,4 @@ struct std::hash<pgwrap::uuid> {
   }
 };
 /// @endcond
+PGWRAP_API_END
