@@ -436,16 +436,38 @@ class async_transaction : public detail::async_statements<async_transaction> {
 
 /// A connection from async_pool::acquire(); it goes back to the pool when
 /// destroyed (a transaction still open rolled back, the session reset).
+/**
+ * Move-only. The reset is queued on the connection, not awaited: it goes
+ * out pipelined ahead of the next user's statements.
+ *
+ * @par Thread safety
+ * The connection is an async_database (its calls from any thread of the
+ * executor's context); the handle may be destroyed on any thread.
+ *
+ * @par Lifetime
+ * The async_database stays valid while the handle holds it, also across
+ * moves. A moved-from handle holds none: only assign to it or destroy it.
+ * The handle may outlive its pool: the connection keeps working and is
+ * closed when the handle lets go of it.
+ */
 class async_pooled_connection {
  public:
+  /// Takes over `other`'s connection; `other` then holds none.
   async_pooled_connection(async_pooled_connection&&) noexcept;
+  /// Returns the connection this handle holds to the pool, then takes over
+  /// `other`'s.
   async_pooled_connection& operator=(async_pooled_connection&&) noexcept;
   async_pooled_connection(const async_pooled_connection&) = delete;
   async_pooled_connection& operator=(const async_pooled_connection&) = delete;
+  /// Returns the connection to the pool, or closes it when the pool no
+  /// longer wants it (expired, drained, resized, pool destroyed).
   ~async_pooled_connection();
 
+  /// The connection (unchecked: not on a moved-from handle).
   async_database& operator*() const noexcept { return *db_; }
+  /// The connection, for `c->query(...)`; as operator*.
   async_database* operator->() const noexcept { return db_; }
+  /// The connection; as operator*.
   [[nodiscard]] async_database& db() const noexcept { return *db_; }
 
  private:
@@ -557,16 +579,49 @@ class async_listener {
  * and conninfo_provider apply as in pool; min_size, max_idle,
  * health_check_period, check, configure and the reconnect backoff do not
  * yet (docs/pool.md).
+ *
+ * @par Thread safety
+ * Every member may be called from any thread; a mutex guards the pool's
+ * bookkeeping, held briefly and never across a wait.
+ *
+ * @par Lifetime
+ * Destroying the pool closes its idle connections and ends waiting
+ * acquire() calls with usage_error; connections checked out keep working
+ * and are closed when their handles let go (close_reason::pool_closed).
  */
 class async_pool {
  public:
+  /// A pool whose connections run on `executor` and connect with
+  /// `conninfo` ("" means libpq's defaults); nothing connects until
+  /// acquire(). usage_error for options that cannot work, as pool's.
   async_pool(net::any_io_executor executor, std::string conninfo, pool_options options = {});
+  /// Closes the idle connections; waiting acquire() calls end with
+  /// usage_error (see Lifetime above).
   ~async_pool();
   async_pool(const async_pool&) = delete;
   async_pool& operator=(const async_pool&) = delete;
 
+  /// A connection, connected: an idle one (pinged first when idle for
+  /// ping_after_idle, opened again if dead), a new one, or the first to
+  /// come back.
+  /**
+   * @par Errors
+   * Thrown when awaited: pool_timeout when none came free within
+   * wait_timeout; pool_overloaded when it would wait and max_waiting
+   * coroutines wait already; connection_error when connecting fails (also
+   * when conninfo_provider throws or returns ""); usage_error when the pool
+   * is destroyed first; net::error::operation_aborted (as std::system_error)
+   * when the wait is cancelled.
+   *
+   * @par Lifetime
+   * The pool must exist when the call is awaited; the awaitable keeps what
+   * it needs after that.
+   */
   net::awaitable<async_pooled_connection> acquire();
+  /// A snapshot of the counts, as pool::stats(); a connection being opened
+  /// counts as in use (opening stays 0).
   [[nodiscard]] pool_stats stats() const;
+  /// The options the pool was made with (resize() does not change them).
   [[nodiscard]] const pool_options& options() const noexcept;
 
   /// As pool::drain(): closes every idle connection now and every one in
@@ -581,6 +636,7 @@ class async_pool {
   /// Installs `o` for this pool: it sees the pool's events and every
   /// operation on the connections it lends (as pool::add_observer).
   void add_observer(std::shared_ptr<observer> o, observe_options options = {});
+  /// Removes an observer installed on this pool; false when it was not.
   bool remove_observer(const std::shared_ptr<observer>& o) noexcept;
 
  private:

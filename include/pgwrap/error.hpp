@@ -103,7 +103,9 @@ class pool_timeout : public error {
 /// refused at once, without waiting.
 class pool_overloaded : public error {
  public:
+  /// The message names the pool's max_waiting.
   explicit pool_overloaded(std::size_t max_waiting);
+  /// The pool's max_waiting: how many callers were waiting already.
   [[nodiscard]] std::size_t max_waiting() const noexcept { return max_waiting_; }
 
  private:

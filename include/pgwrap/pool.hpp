@@ -42,11 +42,20 @@ struct pool_options {
   /// server still there?") before it is handed out; 0 asks every time.
   /// A cheaper check without a round trip is always made (docs/pool.md).
   std::chrono::milliseconds ping_after_idle{1'000};
+  /// What a connection's session goes through when it comes back.
   session_reset reset = session_reset::discard_all;
-  /// The database settings each user starts with (see database).
+  // The database settings each user starts with (see database); a
+  // connection gets them again each time it comes back.
+
+  /// The autocommit mode each user starts with (async_pool: always on).
   bool autocommit = false;
+  /// The statement timeout each user starts with; 0: the server's.
   std::chrono::milliseconds statement_timeout{0};
+  /// The prepared-statement cache size each user starts with
+  /// (database::set_statement_cache_size()).
   std::size_t statement_cache_size = 100;
+  /// The rows per round trip of stream() each user starts with; 0 is a
+  /// usage_error. Not used by async_pool.
   std::size_t stream_batch_size = 1'000;
   /// Installed on every connection; called from whichever thread uses the
   /// connection, so it must be thread-safe. Empty: notices are dropped.
@@ -92,18 +101,21 @@ struct pool_options {
   /// After a failed connection attempt, the background thread waits this
   /// long before the next, doubling each time up to reconnect_backoff_max.
   std::chrono::milliseconds reconnect_backoff{100};
+  /// The longest wait between attempts; below reconnect_backoff is a
+  /// usage_error.
   std::chrono::milliseconds reconnect_backoff_max{10'000};
   /// Called on every failed attempt to open a connection once
   /// `connect_failures_to_report` attempts in a row have failed, with the
   /// count and the error's message (which never holds a password). Called
   /// from the opening thread, without the pool's lock; it must not throw.
   std::function<void(std::size_t failures_in_a_row, std::string_view message)> on_connect_failure{};
+  /// Failed attempts in a row before on_connect_failure is first called.
   std::size_t connect_failures_to_report = 3;
 };
 
 /// A snapshot of a pool's counts.
 struct pool_stats {
-  std::size_t max_size = 0;
+  std::size_t max_size = 0;  ///< as made, or as set by resize()
   std::size_t size = 0;     ///< connections open or being opened (idle + in use)
   std::size_t idle = 0;     ///< open, waiting in the pool
   std::size_t in_use = 0;   ///< checked out (or being opened, checked, reset)
@@ -120,6 +132,7 @@ struct pool_stats {
   std::uint64_t waits = 0;   ///< acquire() calls that had to wait
   /// connections_closed by reason, indexed by close_reason (closed(r) reads one).
   std::array<std::uint64_t, 9> closed_by_reason{};
+  /// Connections closed for `reason` (its entry in closed_by_reason).
   [[nodiscard]] std::uint64_t closed(close_reason reason) const noexcept {
     return closed_by_reason[static_cast<std::size_t>(reason)];
   }
@@ -133,18 +146,27 @@ struct PGWRAP_INTERNAL pool_state;  // src/pool.cpp; shared by a pool and its ha
 /// A connection checked out of a pool: use it as a database (`c->query(...)`,
 /// `*c`), and it goes back to the pool when the handle is destroyed.
 /**
- * Move-only. Like any database, the connection is for one thread at a time;
- * a handle may be moved to another thread. A reference taken with `*c`
- * stays valid while this handle holds the connection (moving the handle
- * keeps it valid). A pgwrap::transaction on it must end before the handle
- * does. The handle may outlive its pool: the connection is then closed when
- * the handle lets go of it.
+ * Move-only. A handle that holds no connection (default-made, moved from,
+ * released or discarded) throws usage_error when used.
+ *
+ * @par Thread safety
+ * Like any database, the connection is for one thread at a time; a handle
+ * may be moved to another thread and released there.
+ *
+ * @par Lifetime
+ * A reference taken with `*c` stays valid while this handle holds the
+ * connection (moving the handle keeps it valid). A pgwrap::transaction on it
+ * must end before the handle does (else the connection is closed, not
+ * reused). The handle may outlive its pool: the connection is then closed
+ * when the handle lets go of it.
  */
 class pooled_connection {
  public:
   /// Holds no connection.
   pooled_connection() noexcept;
+  /// Returns the connection to the pool, as release().
   ~pooled_connection();
+  /// Takes over `other`'s connection; `other` then holds none.
   pooled_connection(pooled_connection&& other) noexcept;
   /// Returns what this handle held, then takes over `other`'s connection.
   pooled_connection& operator=(pooled_connection&& other) noexcept;
@@ -153,6 +175,7 @@ class pooled_connection {
 
   /// The connection; usage_error when the handle holds none.
   [[nodiscard]] database& operator*() const;
+  /// The connection, for `c->query(...)`; usage_error as operator*.
   [[nodiscard]] database* operator->() const { return &**this; }
   /// True while the handle holds a connection.
   explicit operator bool() const noexcept { return db_ != nullptr; }
@@ -181,18 +204,29 @@ class pooled_connection {
  * and gets the pool's settings again; one that is lost, closed or cannot be
  * reset is closed instead, and the pool opens another when needed. An idle
  * connection is checked before it is handed out; a dead one is replaced,
- * never handed out.
+ * never handed out. With min_size, max_lifetime, max_idle or
+ * health_check_period set, a background thread of the pool does the
+ * lifecycle work (docs/pool.md, "Lifecycle").
  *
- * All members may be called from any thread. Destroying the pool closes
- * its idle connections; connections still checked out are closed when
- * their handles let go. No thread may be inside acquire() while the pool is
- * destroyed.
+ * @par Thread safety
+ * All members may be called from any thread at once. The pool's lock covers
+ * only its bookkeeping: connecting, checks and resets run without it.
+ *
+ * @par Lifetime
+ * Destroying the pool closes its idle connections; connections still
+ * checked out keep working and are closed when their handles let go. No
+ * thread may be inside acquire() while the pool is destroyed.
  */
 class pool {
  public:
-  /// `conninfo` as for database; nothing connects until acquire().
-  /// usage_error when options.max_size or stream_batch_size is 0, or a
-  /// duration is negative.
+  /// `conninfo` as for database; nothing connects until acquire() (or the
+  /// background thread, for min_size).
+  /**
+   * @par Errors
+   * usage_error for options that cannot work: max_size or stream_batch_size
+   * 0, min_size above max_size, a negative duration, or
+   * reconnect_backoff_max below reconnect_backoff.
+   */
   explicit pool(std::string conninfo, pool_options options = {});
   ~pool();
   pool(const pool&) = delete;
@@ -201,11 +235,23 @@ class pool {
   /// A connection, waiting up to options().wait_timeout for one to come
   /// back when all are in use: pool_timeout then. connection_error when a
   /// new connection cannot be opened.
+  /**
+   * @par Errors
+   * Both overloads: pool_timeout when none came free within the wait;
+   * pool_overloaded when it would wait and max_waiting callers wait
+   * already; connection_error when a new connection cannot be opened (also
+   * when conninfo_provider throws or returns ""); what configure threw;
+   * usage_error while the pool is being destroyed. A dead or refused idle
+   * connection is replaced, never reported.
+   */
   [[nodiscard]] pooled_connection acquire();
-  /// The same with its own wait (0: do not wait).
+  /// The same with its own wait (0: do not wait; negative: usage_error).
   [[nodiscard]] pooled_connection acquire(std::chrono::milliseconds wait);
 
+  /// A snapshot of the counts, taken under the pool's lock (size == idle +
+  /// in_use + opening); the totals may lag by the operations in flight.
   [[nodiscard]] pool_stats stats() const;
+  /// The options the pool was made with (resize() does not change them).
   [[nodiscard]] const pool_options& options() const noexcept;
 
   /// Closes every idle connection now and every connection in use when it
