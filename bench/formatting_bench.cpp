@@ -36,9 +36,8 @@ BENCHMARK(formatted_client);
 void positional_client(benchmark::State& state) {
   const std::string name = "Al Bert";
   for (auto _ : state) {
-    auto q = pgwrap::format_query(
-        "UPDATE bench_t SET name = %s, uid = %s, score = %s WHERE id = %s AND kind = %s", name, 10,
-        1.5, 1, "user");
+    auto q = pgwrap::format_query("UPDATE bench_t SET name = %s, uid = %s, score = %s WHERE id = %s AND kind = %s",
+                                  name, 10, 1.5, 1, "user");
     benchmark::DoNotOptimize(q);
   }
 }

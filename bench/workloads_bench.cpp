@@ -98,7 +98,6 @@ using ts_type = std::conditional_t<pgwrap::decodable<sys_us> && pgwrap::encodabl
 // ---------------------------------------------------------------------------
 constexpr bool ts_is_string = std::is_same_v<ts_type, std::string>;
 
-
 // Queries per pipeline sync (Q2, I2): small enough that neither side's socket
 // buffer fills while the other is still sending.
 constexpr int pipeline_batch = 500;
@@ -621,8 +620,8 @@ std::pair<int, std::string> run_capture(const std::vector<std::string>& argv) {
 // Workloads, variants, samples.
 
 struct sample {
-  double seconds = 0;        // the whole run (T1: per transaction)
-  std::uint64_t rows = 0;    // rows fetched or inserted, queries or transactions run
+  double seconds = 0;      // the whole run (T1: per transaction)
+  std::uint64_t rows = 0;  // rows fetched or inserted, queries or transactions run
   std::uint64_t checksum = 0;
   double peak_rss_mib = -1;  // F2: the process's peak RSS
   double base_rss_mib = -1;  // F2: the same just before the run
@@ -715,8 +714,8 @@ void run_workload(workload& w, const options& opt) {
     std::printf("  %-*s %12s %12s %12s %8s %12s\n", static_cast<int>(width), "implementation", "median tps", "min",
                 "max", "MAD", "per txn");
   } else {
-    std::printf("  %-*s %11s %11s %11s %7s %11s%s\n", static_cast<int>(width), "implementation", "median", "min",
-                "max", "MAD", ("per " + w.unit).c_str(), w.rss ? "  peak RSS (before run)" : "");
+    std::printf("  %-*s %11s %11s %11s %7s %11s%s\n", static_cast<int>(width), "implementation", "median", "min", "max",
+                "MAD", ("per " + w.unit).c_str(), w.rss ? "  peak RSS (before run)" : "");
   }
   for (const variant& v : w.variants) {
     const std::string label = v.name + (v.fam == family::pgwrap && !v.counts ? "*" : "");
@@ -770,7 +769,8 @@ void run_workload(workload& w, const options& opt) {
     return *a / *b;
   };
   const auto pw = best(family::pgwrap, &sample::seconds, true);
-  std::string line = "RESULT " + w.id + " pgwrap/raw=" + fmt_ratio(ratio(pw, best(family::raw, &sample::seconds, true))) +
+  std::string line = "RESULT " + w.id +
+                     " pgwrap/raw=" + fmt_ratio(ratio(pw, best(family::raw, &sample::seconds, true))) +
                      " pgwrap/libpqxx=" + fmt_ratio(ratio(pw, best(family::libpqxx, &sample::seconds, true)));
   // F2's target is per row against F1's, so F1's pgwrap time per row is kept for it.
   static std::optional<double> f1_per_row;
@@ -799,8 +799,8 @@ void run_workload(workload& w, const options& opt) {
             " libpqxx_peak_rss_mib=" + rss(family::libpqxx);
   }
   if (w.tps) {
-    line += " tps_ratio=" + fmt_ratio(ratio(best(family::pgwrap, &sample::tps, false),
-                                            best(family::external, &sample::tps, false)));
+    line += " tps_ratio=" +
+            fmt_ratio(ratio(best(family::pgwrap, &sample::tps, false), best(family::external, &sample::tps, false)));
   }
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
@@ -868,8 +868,9 @@ std::int64_t count_rows(PGconn* c, const char* table) {
 
 bool table_exists(PGconn* c, const char* table) {
   const char* values[] = {table};
-  result_ptr r = expect(c, PQexecParams(c, "SELECT to_regclass($1) IS NOT NULL", 1, nullptr, values, nullptr, nullptr, 0),
-                        PGRES_TUPLES_OK, "to_regclass");
+  result_ptr r =
+      expect(c, PQexecParams(c, "SELECT to_regclass($1) IS NOT NULL", 1, nullptr, values, nullptr, nullptr, 0),
+             PGRES_TUPLES_OK, "to_regclass");
   return PQgetvalue(r.get(), 0, 0)[0] == 't';
 }
 
@@ -885,7 +886,8 @@ void make_rows_table(PGconn* c, std::int64_t rows, bool keep) {
           "ts timestamptz NOT NULL, flag bool NOT NULL)");
   const std::string n = std::to_string(rows);
   const char* values[] = {n.c_str()};
-  expect(c, PQexecParams(c, generate_sql, 1, nullptr, values, nullptr, nullptr, 0), PGRES_COMMAND_OK, "generate wl_rows");
+  expect(c, PQexecParams(c, generate_sql, 1, nullptr, values, nullptr, nullptr, 0), PGRES_COMMAND_OK,
+         "generate wl_rows");
   exec_ok(c, "ALTER TABLE wl_rows ADD PRIMARY KEY (id)");
   exec_ok(c, "VACUUM ANALYZE wl_rows");  // hint bits and visibility map set now, not during the first run
   std::printf("created wl_rows: %s rows in %s\n", with_commas(rows).c_str(),
@@ -933,17 +935,23 @@ workload make_f1(connections& cx, const options& opt) {
     };
   };
 
-  w.variants.push_back({"pgwrap query<wl_row>", family::pgwrap, true,
+  w.variants.push_back({"pgwrap query<wl_row>",
+                        family::pgwrap,
+                        true,
                         [&cx] { (void)cx.pw.query<wl_row>(f1_sql_pw, std::int64_t{1}); },
                         fetch([&cx, n](std::vector<wl_row>& out) {
                           const auto rows = cx.pw.query<wl_row>(f1_sql_pw, n);
                           out.reserve(rows.size());
                           for (wl_row r : rows) out.push_back(std::move(r));
                         }),
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   using tuple_query = std::tuple<std::int64_t, std::string, double, ts_type, bool>;
   w.variants.push_back(
-      {"pgwrap query<int64, string, double, ts, bool>", family::pgwrap, false,
+      {"pgwrap query<int64, string, double, ts, bool>",
+       family::pgwrap,
+       false,
        [&cx] { (void)cx.pw.query<std::int64_t, std::string, double, ts_type, bool>(f1_sql_pw, std::int64_t{1}); },
        fetch([&cx, n](std::vector<wl_row>& out) {
          const auto rows = cx.pw.query<std::int64_t, std::string, double, ts_type, bool>(f1_sql_pw, n);
@@ -953,7 +961,9 @@ workload make_f1(connections& cx, const options& opt) {
                                 std::get<4>(t)});
          }
        }),
-       {}, {}, {}});
+       {},
+       {},
+       {}});
 
   // raw libpq: one prepared statement, text or binary results.
   auto raw = [&cx, n](bool binary) {
@@ -965,8 +975,8 @@ workload make_f1(connections& cx, const options& opt) {
       const char* values[] = {binary ? reinterpret_cast<const char*>(&id_be) : id_text};
       const int lengths[] = {8};
       const int formats[] = {binary ? 1 : 0};
-      result_ptr r = expect(c, PQexecPrepared(c, "raw_f1", 1, values, lengths, formats, binary ? 1 : 0),
-                            PGRES_TUPLES_OK, "F1");
+      result_ptr r =
+          expect(c, PQexecPrepared(c, "raw_f1", 1, values, lengths, formats, binary ? 1 : 0), PGRES_TUPLES_OK, "F1");
       check_row_shape(r.get(), binary ? 1 : 0);
       const int rows = PQntuples(r.get());
       out.resize(static_cast<std::size_t>(rows));
@@ -983,7 +993,9 @@ workload make_f1(connections& cx, const options& opt) {
   w.variants.push_back({"raw libpq text", family::raw, true, raw_warm, fetch(raw(false)), {}, {}, {}});
   w.variants.push_back({"raw libpq binary", family::raw, true, {}, fetch(raw(true)), {}, {}, {}});
 
-  w.variants.push_back({"libpqxx prepared", family::libpqxx, true,
+  w.variants.push_back({"libpqxx prepared",
+                        family::libpqxx,
+                        true,
                         [&cx] { cx.px->prepare("wl_f1", f1_sql_raw); },
                         fetch([&cx, n](std::vector<wl_row>& out) {
                           pqxx::nontransaction tx(*cx.px);
@@ -995,9 +1007,13 @@ workload make_f1(connections& cx, const options& opt) {
                                                  row[4].as<bool>()});
                           }
                         }),
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   if constexpr (!ts_is_string) {
-    w.notes.push_back("libpqxx 6.4 has no timestamptz conversion: its column is parsed from text by the same hand-written parser the raw text variant uses");
+    w.notes.push_back(
+        "libpqxx 6.4 has no timestamptz conversion: its column is parsed from text by the same hand-written parser the "
+        "raw text variant uses");
   }
   return w;
 }
@@ -1166,7 +1182,8 @@ void stop_spawner() {
 std::pair<int, std::string> spawn_f2_child(const std::string& impl) {
   if (f2_spawner.requests < 0) return run_capture({"/proc/self/exe", "--f2-child", impl});
   std::string header;
-  if (!write_all(f2_spawner.requests, impl + "\n") || !read_line(f2_spawner.replies, header)) fail("the spawner is gone");
+  if (!write_all(f2_spawner.requests, impl + "\n") || !read_line(f2_spawner.replies, header))
+    fail("the spawner is gone");
   int status = 0;
   std::size_t size = 0;
   if (std::sscanf(header.c_str(), "%d %zu", &status, &size) != 2) fail("bad reply from the spawner: " + header);
@@ -1201,14 +1218,21 @@ workload make_f2(const options& opt, std::int64_t n) {
   w.verify = expect_rows(static_cast<std::uint64_t>(n), expected);
   w.verified = with_commas(n) + " rows, checksum " + checksum_hex(expected) + " (computed on the client)";
   auto child = [](std::string impl) { return [impl] { return run_f2_child(impl); }; };
-  w.variants.push_back({"pgwrap stream<wl_row> (cursor, 1,000-row batches, two fetched ahead)", family::pgwrap, true, {},
-                        child("pgwrap"), {}, {}, {}});
+  w.variants.push_back({"pgwrap stream<wl_row> (cursor, 1,000-row batches, two fetched ahead)",
+                        family::pgwrap,
+                        true,
+                        {},
+                        child("pgwrap"),
+                        {},
+                        {},
+                        {}});
   w.variants.push_back({"raw libpq text, single-row mode", family::raw, true, {}, child("raw-text"), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, single-row mode", family::raw, true, {}, child("raw-binary"), {}, {}, {}});
   w.variants.push_back({"libpqxx stream_from", family::libpqxx, true, {}, child("libpqxx"), {}, {}, {}});
-  w.notes.push_back("each run is a fresh process (/proc/self/exe --f2-child, started by a small spawner process): "
-                    "peak RSS is its getrusage ru_maxrss at the end, the figure in parentheses the same just before "
-                    "the query (connected, nothing fetched)");
+  w.notes.push_back(
+      "each run is a fresh process (/proc/self/exe --f2-child, started by a small spawner process): "
+      "peak RSS is its getrusage ru_maxrss at the end, the figure in parentheses the same just before "
+      "the query (connected, nothing fetched)");
   w.notes.push_back("libpqxx 6.4's stream_from streams a table (COPY TO, text), not a query: hence the whole table");
   (void)opt;
   return w;
@@ -1273,15 +1297,24 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids, bool obs
   };
   w.variants.push_back({observed ? "pgwrap queryone<wl_row> (prepared, cached), no-op observer"
                                  : "pgwrap queryone<wl_row> (prepared, cached)",
-                        family::pgwrap, true, [&cx] { (void)cx.pw.queryone<wl_row>(q1_sql_pw, std::int64_t{1}); },
-                        typed(observed), {}, {}, {}});
+                        family::pgwrap,
+                        true,
+                        [&cx] { (void)cx.pw.queryone<wl_row>(q1_sql_pw, std::int64_t{1}); },
+                        typed(observed),
+                        {},
+                        {},
+                        {}});
   if (observed) {
     w.variants.push_back({"pgwrap queryone<wl_row>, no observer", family::pgwrap, false, {}, typed(false), {}, {}, {}});
-    w.notes.push_back("pgwrap, no observer* is the same code with no observer installed; vs_no_observer is the "
-                      "observed variant's median over it");
+    w.notes.push_back(
+        "pgwrap, no observer* is the same code with no observer installed; vs_no_observer is the "
+        "observed variant's median over it");
   }
   if (!observed) {
-    w.variants.push_back({"pgwrap queryone untyped, row[i].as<T>()", family::pgwrap, false, {},
+    w.variants.push_back({"pgwrap queryone untyped, row[i].as<T>()",
+                          family::pgwrap,
+                          false,
+                          {},
                           [&cx, &ids] {
                             return timed([&] {
                               sample s;
@@ -1295,7 +1328,9 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids, bool obs
                               return s;
                             });
                           },
-                          {}, {}, {}});
+                          {},
+                          {},
+                          {}});
   }
 
   // raw libpq: unprepared (PQexecParams) or prepared; text or binary. Q1obs
@@ -1336,15 +1371,22 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids, bool obs
       });
     };
   };
-  w.variants.push_back({"raw libpq text, PQexecParams", family::raw, true,
-                        [&cx, raw_name] { prepare(cx.raw.get(), raw_name, q1_sql_raw, {oid_int8}); }, raw(false, false),
-                        {}, {}, {}});
+  w.variants.push_back({"raw libpq text, PQexecParams",
+                        family::raw,
+                        true,
+                        [&cx, raw_name] { prepare(cx.raw.get(), raw_name, q1_sql_raw, {oid_int8}); },
+                        raw(false, false),
+                        {},
+                        {},
+                        {}});
   w.variants.push_back({"raw libpq text, prepared", family::raw, true, {}, raw(true, false), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, PQexecParams", family::raw, true, {}, raw(false, true), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, prepared", family::raw, true, {}, raw(true, true), {}, {}, {}});
 
   if (observed) return w;  // pgwrap/libpqxx is Q1's
-  w.variants.push_back({"libpqxx prepared", family::libpqxx, true,
+  w.variants.push_back({"libpqxx prepared",
+                        family::libpqxx,
+                        true,
                         [&cx] { cx.px->prepare("wl_q1", q1_sql_raw); },
                         [&cx, &ids] {
                           return timed([&] {
@@ -1352,14 +1394,16 @@ workload make_q1(connections& cx, const std::vector<std::int64_t>& ids, bool obs
                             pqxx::nontransaction tx(*cx.px);
                             for (const std::int64_t id : ids) {
                               const pqxx::row row = tx.exec_prepared1("wl_q1", id);
-                              one_row(s, wl_row{row[0].as<std::int64_t>(), row[1].as<std::string>(),
-                                                row[2].as<double>(), ts_from_text({row[3].c_str(), row[3].size()}),
-                                                row[4].as<bool>()});
+                              one_row(s,
+                                      wl_row{row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<double>(),
+                                             ts_from_text({row[3].c_str(), row[3].size()}), row[4].as<bool>()});
                             }
                             return s;
                           });
                         },
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   return w;
 }
 
@@ -1399,7 +1443,10 @@ workload make_q2(connections& cx, const std::vector<std::int64_t>& ids) {
   const std::uint64_t expected = expected_checksum(ids);
   w.verify = expect_rows(ids.size(), expected);
   w.verified = "one row per query, checksum " + checksum_hex(expected) + " (computed on the client)";
-  w.variants.push_back({"pgwrap execute_batch() (rows in text)", family::pgwrap, true, {},
+  w.variants.push_back({"pgwrap execute_batch() (rows in text)",
+                        family::pgwrap,
+                        true,
+                        {},
                         [&cx, &ids] {
                           return timed([&] {
                             sample s;
@@ -1413,7 +1460,9 @@ workload make_q2(connections& cx, const std::vector<std::int64_t>& ids) {
                             return s;
                           });
                         },
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   auto raw = [&cx, &ids](bool binary) {
     return [&cx, &ids, binary] {
       return timed([&] {
@@ -1454,8 +1503,14 @@ workload make_q2(connections& cx, const std::vector<std::int64_t>& ids) {
   };
   w.variants.push_back({"raw libpq text, pipeline", family::raw, true, warm, raw(false), {}, {}, {}});
   w.variants.push_back({"raw libpq binary, pipeline", family::raw, true, {}, raw(true), {}, {}, {}});
-  w.variants.push_back({"libpqxx", family::libpqxx, true, {}, {},
-                        "not measured (6.4 has no libpq pipeline mode; pqxx::pipeline batches unprepared text)", {}, {}});
+  w.variants.push_back({"libpqxx",
+                        family::libpqxx,
+                        true,
+                        {},
+                        {},
+                        "not measured (6.4 has no libpq pipeline mode; pqxx::pipeline batches unprepared text)",
+                        {},
+                        {}});
   return w;
 }
 
@@ -1583,37 +1638,47 @@ workload make_q3(connections& cx, const options& opt) {
       "one int4 per statement, their sum " + with_commas(sum) + " (each parameter + 1, computed on the client)";
 
   auto st = std::make_shared<q3_state>();
-  w.variants.push_back({"pgwrap async_database, " + with_commas(opt.q3_coroutines) + " coroutines x scalar<int32>",
-                        family::pgwrap, true,
-                        [st] {
-                          run_coroutines(st->io, [&st](auto done) { net::co_spawn(st->io, q3_warm(st->db), done); });
-                        },
-                        [st, params, coroutines, each] {
-                          return timed([&] {
-                            sample s;
-                            run_coroutines(st->io, [&](auto done) {
-                              for (std::size_t k = 0; k < coroutines; ++k) {
-                                const auto mine = std::span(*params).subspan(k * each, each);
-                                net::co_spawn(st->io, q3_coroutine(st->db, mine, s), done);
-                              }
-                            });
-                            return s;
-                          });
-                        },
-                        {}, {}, {}});
+  w.variants.push_back(
+      {"pgwrap async_database, " + with_commas(opt.q3_coroutines) + " coroutines x scalar<int32>",
+       family::pgwrap,
+       true,
+       [st] { run_coroutines(st->io, [&st](auto done) { net::co_spawn(st->io, q3_warm(st->db), done); }); },
+       [st, params, coroutines, each] {
+         return timed([&] {
+           sample s;
+           run_coroutines(st->io, [&](auto done) {
+             for (std::size_t k = 0; k < coroutines; ++k) {
+               const auto mine = std::span(*params).subspan(k * each, each);
+               net::co_spawn(st->io, q3_coroutine(st->db, mine, s), done);
+             }
+           });
+           return s;
+         });
+       },
+       {},
+       {},
+       {}});
 
   auto raw = [&cx, params, coroutines](bool prepared) {
     return [&cx, params, coroutines, prepared] {
       return timed([&] { return q3_raw(cx.raw.get(), *params, coroutines, prepared); });
     };
   };
-  w.variants.push_back({"raw libpq pipeline, PQsendQueryParams binary", family::raw, true,
-                        [&cx] { prepare(cx.raw.get(), "raw_q3", q3_sql_raw, {oid_int4}); }, raw(false), {}, {}, {}});
+  w.variants.push_back({"raw libpq pipeline, PQsendQueryParams binary",
+                        family::raw,
+                        true,
+                        [&cx] { prepare(cx.raw.get(), "raw_q3", q3_sql_raw, {oid_int4}); },
+                        raw(false),
+                        {},
+                        {},
+                        {}});
   w.variants.push_back(
       {"raw libpq pipeline, PQsendQueryPrepared binary", family::raw, true, {}, raw(true), {}, {}, {}});
 
   w.variants.push_back({"libpqxx pipeline (text, batches of " + with_commas(opt.q3_coroutines) + ")",
-                        family::libpqxx, true, {},
+                        family::libpqxx,
+                        true,
+                        {},
                         [&cx, params, coroutines] {
                           return timed([&] {
                             sample s;
@@ -1641,16 +1706,20 @@ workload make_q3(connections& cx, const options& opt) {
                             return s;
                           });
                         },
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
 
   w.notes.push_back("pgwrap: one async_database on an io_context this thread runs; the " +
                     with_commas(opt.q3_coroutines) + " coroutines start at once and each awaits its " +
                     with_commas(opt.q3_each) + " statements one after another; the library pipelines them");
-  w.notes.push_back("raw libpq: pipeline mode, non-blocking, one PQpipelineSync per statement (which in libpq 15 "
-                    "also flushes), at most " + with_commas(opt.q3_coroutines) +
-                    " statements in flight, results read as they arrive (poll, PQconsumeInput)");
-  w.notes.push_back("libpqxx 6.4 has no pipeline mode: pqxx::pipeline sends each batch as one multi-statement text "
-                    "query (values spelled into the SQL, one implicit transaction per batch: an error fails it all)");
+  w.notes.push_back(
+      "raw libpq: pipeline mode, non-blocking, one PQpipelineSync per statement (which in libpq 15 "
+      "also flushes), at most " +
+      with_commas(opt.q3_coroutines) + " statements in flight, results read as they arrive (poll, PQconsumeInput)");
+  w.notes.push_back(
+      "libpqxx 6.4 has no pipeline mode: pqxx::pipeline sends each batch as one multi-statement text "
+      "query (values spelled into the SQL, one implicit transaction per batch: an error fails it all)");
   w.notes.push_back("speedup_vs_Q1 = Q1's pgwrap time per query / Q3's pgwrap time per query");
   return w;
 }
@@ -1738,7 +1807,10 @@ void raw_in_transaction(PGconn* c, const std::function<void()>& body) {
 workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
   workload w = make_insert_workload(
       "I1", with_commas(static_cast<std::int64_t>(rows.size())) + " INSERTs one by one in one transaction", rows);
-  w.variants.push_back({"pgwrap execute() in pgwrap::transaction", family::pgwrap, true, {},
+  w.variants.push_back({"pgwrap execute() in pgwrap::transaction",
+                        family::pgwrap,
+                        true,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      pgwrap::transaction tx(cx.pw);
@@ -1747,8 +1819,13 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                      }
                                      tx.commit();
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"pgwrap query<int64>(INSERT ... RETURNING id)", family::pgwrap, false, {},
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"pgwrap query<int64>(INSERT ... RETURNING id)",
+                        family::pgwrap,
+                        false,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      pgwrap::transaction tx(cx.pw);
@@ -1758,21 +1835,31 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                      }
                                      tx.commit();
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"pgwrap insert(\"wl_ins\", row) (described struct)", family::pgwrap, false, {},
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"pgwrap insert(\"wl_ins\", row) (described struct)",
+                        family::pgwrap,
+                        false,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      pgwrap::transaction tx(cx.pw);
                                      for (const wl_row& r : rows) (void)cx.pw.insert("wl_ins", r);
                                      tx.commit();
                                    }),
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
 
   auto raw_warm = [&cx] {
     prepare(cx.raw.get(), "raw_ins_text", ins_sql_raw, insert_types);
     prepare(cx.raw.get(), "raw_ins_bin", ins_sql_raw, insert_types);
   };
-  w.variants.push_back({"raw libpq text, prepared", family::raw, true, raw_warm,
+  w.variants.push_back({"raw libpq text, prepared",
+                        family::raw,
+                        true,
+                        raw_warm,
                         insert_run(cx,
                                    [&cx, &rows] {
                                      PGconn* c = cx.raw.get();
@@ -1780,15 +1867,21 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                        text_params p;
                                        for (const wl_row& r : rows) {
                                          p.set(r);
-                                         result_ptr res(PQexecPrepared(c, "raw_ins_text", 5, p.values, nullptr, nullptr, 0));
+                                         result_ptr res(
+                                             PQexecPrepared(c, "raw_ins_text", 5, p.values, nullptr, nullptr, 0));
                                          if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
                                            fail(std::string("I1: ") + PQresultErrorMessage(res.get()));
                                          }
                                        }
                                      });
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"raw libpq binary, prepared", family::raw, true, {},
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"raw libpq binary, prepared",
+                        family::raw,
+                        true,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      PGconn* c = cx.raw.get();
@@ -1803,8 +1896,13 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                        }
                                      });
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"raw libpq binary, PQexecParams (unprepared)", family::raw, true, {},
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"raw libpq binary, PQexecParams (unprepared)",
+                        family::raw,
+                        true,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      PGconn* c = cx.raw.get();
@@ -1820,8 +1918,12 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                        }
                                      });
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"libpqxx prepared in pqxx::work", family::libpqxx, true,
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"libpqxx prepared in pqxx::work",
+                        family::libpqxx,
+                        true,
                         [&cx] { cx.px->prepare("wl_ins", ins_sql_raw); },
                         insert_run(cx,
                                    [&cx, &rows] {
@@ -1831,7 +1933,9 @@ workload make_i1(connections& cx, const std::vector<wl_row>& rows) {
                                      }
                                      tx.commit();
                                    }),
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   w.notes.push_back("pgwrap prepares a statement on its fifth run (typed reads on their first)");
   return w;
 }
@@ -1845,15 +1949,22 @@ workload make_i2(connections& cx, const std::vector<wl_row>& rows) {
   // executemany takes rows of argument tuples: built once here, outside the timing.
   auto tuples = std::make_shared<std::vector<std::tuple<std::int64_t, std::string, double, ts_type, bool>>>();
   for (const wl_row& r : rows) tuples->emplace_back(r.id, r.name, r.score, r.ts, r.flag);
-  w.variants.push_back({"pgwrap executemany() in pgwrap::transaction", family::pgwrap, true, {},
+  w.variants.push_back({"pgwrap executemany() in pgwrap::transaction",
+                        family::pgwrap,
+                        true,
+                        {},
                         insert_run(cx,
                                    [&cx, tuples] {
                                      pgwrap::transaction tx(cx.pw);
                                      (void)cx.pw.executemany(ins_sql_pw, *tuples);
                                      tx.commit();
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"raw libpq binary, prepared, pipeline", family::raw, true,
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"raw libpq binary, prepared, pipeline",
+                        family::raw,
+                        true,
                         [&cx] {
                           result_ptr d(PQdescribePrepared(cx.raw.get(), "raw_ins_bin"));
                           if (PQresultStatus(d.get()) != PGRES_COMMAND_OK) {
@@ -1878,9 +1989,17 @@ workload make_i2(connections& cx, const std::vector<wl_row>& rows) {
                                            });
                                      });
                                    }),
-                        {}, {}, {}});
-  w.variants.push_back({"libpqxx", family::libpqxx, true, {}, {},
-                        "not measured (6.4 has no libpq pipeline mode; pqxx::pipeline batches unprepared text)", {}, {}});
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"libpqxx",
+                        family::libpqxx,
+                        true,
+                        {},
+                        {},
+                        "not measured (6.4 has no libpq pipeline mode; pqxx::pipeline batches unprepared text)",
+                        {},
+                        {}});
   return w;
 }
 
@@ -1895,15 +2014,23 @@ void put_be(std::string& out, T v) {
 
 workload make_i3(connections& cx, const std::vector<wl_row>& rows) {
   workload w = make_insert_workload("I3", with_commas(static_cast<std::int64_t>(rows.size())) + " rows by COPY", rows);
-  w.variants.push_back({"pgwrap copy_in(\"wl_ins\", {columns}, rows) (described struct)", family::pgwrap, true, {},
+  w.variants.push_back({"pgwrap copy_in(\"wl_ins\", {columns}, rows) (described struct)",
+                        family::pgwrap,
+                        true,
+                        {},
                         insert_run(cx,
                                    [&cx, &rows] {
                                      (void)cx.pw.copy_in("wl_ins", {"id", "name", "score", "ts", "flag"}, rows);
                                      cx.pw.commit();
                                    }),
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   w.variants.push_back(
-      {"raw libpq binary COPY, PQputCopyData", family::raw, true, {},
+      {"raw libpq binary COPY, PQputCopyData",
+       family::raw,
+       true,
+       {},
        insert_run(cx,
                   [&cx, &rows] {
                     PGconn* c = cx.raw.get();
@@ -1940,20 +2067,27 @@ workload make_i3(connections& cx, const std::vector<wl_row>& rows) {
                     expect(c, PQgetResult(c), PGRES_COMMAND_OK, "COPY");
                     while (PGresult* extra = PQgetResult(c)) PQclear(extra);
                   }),
-       {}, {}, {}});
-  w.variants.push_back({"libpqxx stream_to (COPY text)", family::libpqxx, true, {},
-                        insert_run(cx,
-                                   [&cx, &rows] {
-                                     pqxx::work tx(*cx.px);
-                                     pqxx::stream_to stream(tx, "wl_ins",
-                                                            std::vector<std::string>{"id", "name", "score", "ts", "flag"});
-                                     for (const wl_row& r : rows) {
-                                       stream << std::make_tuple(r.id, r.name, r.score, ts_to_text(r.ts), r.flag);
-                                     }
-                                     stream.complete();
-                                     tx.commit();
-                                   }),
-                        {}, {}, {}});
+       {},
+       {},
+       {}});
+  w.variants.push_back(
+      {"libpqxx stream_to (COPY text)",
+       family::libpqxx,
+       true,
+       {},
+       insert_run(cx,
+                  [&cx, &rows] {
+                    pqxx::work tx(*cx.px);
+                    pqxx::stream_to stream(tx, "wl_ins", std::vector<std::string>{"id", "name", "score", "ts", "flag"});
+                    for (const wl_row& r : rows) {
+                      stream << std::make_tuple(r.id, r.name, r.score, ts_to_text(r.ts), r.flag);
+                    }
+                    stream.complete();
+                    tx.commit();
+                  }),
+       {},
+       {},
+       {}});
   return w;
 }
 
@@ -1979,7 +2113,8 @@ std::vector<std::string> pgbench_args(const options& opt, std::vector<std::strin
 void ensure_pgbench_tables(connections& cx, const options& opt) {
   PGconn* c = cx.admin.get();
   if (table_exists(c, "pgbench_accounts") && table_exists(c, "pgbench_branches")) {
-    result_ptr r = exec_rows(c, "SELECT (SELECT count(*) FROM pgbench_accounts), (SELECT count(*) FROM pgbench_branches)");
+    result_ptr r =
+        exec_rows(c, "SELECT (SELECT count(*) FROM pgbench_accounts), (SELECT count(*) FROM pgbench_branches)");
     if (std::stoll(PQgetvalue(r.get(), 0, 0)) == pgbench_accounts &&
         std::stoll(PQgetvalue(r.get(), 0, 1)) == pgbench_scale) {
       std::printf("reusing pgbench tables (scale %" PRId64 ")\n", pgbench_scale);
@@ -2043,21 +2178,31 @@ workload make_t1(connections& cx, const options& opt) {
     if (s.rows == 0 || s.tps <= 0) fail("no transactions");
   };
   w.verified = "every query returned exactly one row; pgbench reported 0 failed transactions";
-  w.variants.push_back({"pgwrap scalar<int32>", family::pgwrap, true,
+  w.variants.push_back({"pgwrap scalar<int32>",
+                        family::pgwrap,
+                        true,
                         [&cx] { (void)cx.pw.scalar<std::int32_t>(t1_sql_pw, std::int32_t{1}); },
                         [&cx, secs] {
-                          return for_seconds(secs, [&cx](std::int32_t aid) {
-                            return cx.pw.scalar<std::int32_t>(t1_sql_pw, aid);
-                          });
+                          return for_seconds(
+                              secs, [&cx](std::int32_t aid) { return cx.pw.scalar<std::int32_t>(t1_sql_pw, aid); });
                         },
-                        {}, {}, {}});
-  w.variants.push_back({"pgbench -S -M prepared -c 1 -n", family::external, true, {},
-                        [&opt, secs] {
-                          return pgbench_sample(
-                              opt, {"-S", "-M", "prepared", "-c", "1", "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
-                        },
-                        {}, {}, {}});
-  w.variants.push_back({"raw libpq binary, prepared", family::raw, true,
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back(
+      {"pgbench -S -M prepared -c 1 -n",
+       family::external,
+       true,
+       {},
+       [&opt, secs] {
+         return pgbench_sample(opt, {"-S", "-M", "prepared", "-c", "1", "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
+       },
+       {},
+       {},
+       {}});
+  w.variants.push_back({"raw libpq binary, prepared",
+                        family::raw,
+                        true,
                         [&cx] { prepare(cx.raw.get(), "raw_t1", t1_sql_raw, {oid_int4}); },
                         [&cx, secs] {
                           PGconn* c = cx.raw.get();
@@ -2074,8 +2219,12 @@ workload make_t1(connections& cx, const options& opt) {
                             return be_i32(PQgetvalue(r.get(), 0, 0));
                           });
                         },
-                        {}, {}, {}});
-  w.variants.push_back({"libpqxx prepared", family::libpqxx, true,
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"libpqxx prepared",
+                        family::libpqxx,
+                        true,
                         [&cx] { cx.px->prepare("wl_t1", t1_sql_raw); },
                         [&cx, secs] {
                           pqxx::nontransaction tx(*cx.px);
@@ -2083,11 +2232,14 @@ workload make_t1(connections& cx, const options& opt) {
                             return tx.exec_prepared1("wl_t1", aid)[0].as<std::int32_t>();
                           });
                         },
-                        {}, {}, {}});
+                        {},
+                        {},
+                        {}});
   w.notes.push_back("pgbench runs as a child process (" + pgbench_path(opt) +
                     ") with the same connection settings; -n skips its vacuum, which select-only does not need");
-  w.notes.push_back("per txn = 1 / tps; the pgwrap/raw and pgwrap/libpqxx ratios compare time per transaction, "
-                    "tps_ratio = pgwrap tps / pgbench tps");
+  w.notes.push_back(
+      "per txn = 1 / tps; the pgwrap/raw and pgwrap/libpqxx ratios compare time per transaction, "
+      "tps_ratio = pgwrap tps / pgbench tps");
   return w;
 }
 
@@ -2106,8 +2258,8 @@ struct t2_state {
 // One of T2's clients, until `deadline`: a transaction is acquire(), the
 // SELECT, the connection given back; or, with `hold`, the SELECT on a
 // connection acquired once for the whole run.
-net::awaitable<void> t2_client(pgwrap::async_pool& pool, bool hold, chr::steady_clock::time_point deadline,
-                               rng& random, sample& s) {
+net::awaitable<void> t2_client(pgwrap::async_pool& pool, bool hold, chr::steady_clock::time_point deadline, rng& random,
+                               sample& s) {
   std::optional<pgwrap::async_pooled_connection> held;
   if (hold) held.emplace(co_await pool.acquire());
   do {
@@ -2160,34 +2312,73 @@ workload make_t2(const options& opt) {
   // pgbench's clients keep their connection for the whole run: so do these.
   w.variants.push_back({"pgwrap async_pool{.max_size = " + clients + "}, " + clients +
                             " coroutines, each holding one pooled connection for the run",
-                        family::pgwrap, true, [pooled] { (void)t2_run(*pooled, 0, false); },
-                        [pooled, secs] { return t2_run(*pooled, secs, true); }, {}, {}, {}});
-  w.variants.push_back({"pgwrap the same pool, " + clients + " coroutines: acquire, scalar<int32>, give back (a "
+                        family::pgwrap,
+                        true,
+                        [pooled] { (void)t2_run(*pooled, 0, false); },
+                        [pooled, secs] { return t2_run(*pooled, secs, true); },
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"pgwrap the same pool, " + clients +
+                            " coroutines: acquire, scalar<int32>, give back (a "
                             "session reset per transaction)",
-                        family::pgwrap, false, {}, [pooled, secs] { return t2_run(*pooled, secs, false); }, {}, {}, {}});
-  w.variants.push_back({"pgwrap the same, reset = session_reset::keep_prepared", family::pgwrap, false,
-                        [keep] { (void)t2_run(*keep, 0, false); }, [keep, secs] { return t2_run(*keep, secs, false); },
-                        {}, {}, {}});
+                        family::pgwrap,
+                        false,
+                        {},
+                        [pooled, secs] { return t2_run(*pooled, secs, false); },
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back({"pgwrap the same, reset = session_reset::keep_prepared",
+                        family::pgwrap,
+                        false,
+                        [keep] { (void)t2_run(*keep, 0, false); },
+                        [keep, secs] { return t2_run(*keep, secs, false); },
+                        {},
+                        {},
+                        {}});
 
-  w.variants.push_back({"pgbench -S -M prepared -c " + clients + " -j 1 -n", family::external, true, {},
-                        [&opt, secs, clients] {
-                          return pgbench_sample(opt, {"-S", "-M", "prepared", "-c", clients, "-j", "1", "-n", "-T",
-                                                      fmt_fixed(secs, 0)});
-                        },
-                        {}, {}, {}});
-  w.variants.push_back({"pgbench -S -c " + clients + " -j 1 -n (simple protocol)", family::external, true, {},
+  w.variants.push_back(
+      {"pgbench -S -M prepared -c " + clients + " -j 1 -n",
+       family::external,
+       true,
+       {},
+       [&opt, secs, clients] {
+         return pgbench_sample(opt, {"-S", "-M", "prepared", "-c", clients, "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
+       },
+       {},
+       {},
+       {}});
+  w.variants.push_back({"pgbench -S -c " + clients + " -j 1 -n (simple protocol)",
+                        family::external,
+                        true,
+                        {},
                         [&opt, secs, clients] {
                           return pgbench_sample(opt, {"-S", "-c", clients, "-j", "1", "-n", "-T", fmt_fixed(secs, 0)});
                         },
-                        {}, {}, {}});
-  w.variants.push_back({"raw libpq", family::raw, true, {}, {},
-                        "not measured (pgbench -j 1 is that: libpq's asynchronous calls, one thread, " + clients +
-                            " connections)",
-                        {}, {}});
-  w.variants.push_back({"libpqxx", family::libpqxx, true, {}, {},
-                        "not measured (6.4 cannot drive several connections from one thread)", {}, {}});
-  w.notes.push_back("pgwrap: one io_context this thread runs; the pool's other options are the defaults "
-                    "(reset = discard_all, ping_after_idle = 1 s); the connections are opened by the warm-up");
+                        {},
+                        {},
+                        {}});
+  w.variants.push_back(
+      {"raw libpq",
+       family::raw,
+       true,
+       {},
+       {},
+       "not measured (pgbench -j 1 is that: libpq's asynchronous calls, one thread, " + clients + " connections)",
+       {},
+       {}});
+  w.variants.push_back({"libpqxx",
+                        family::libpqxx,
+                        true,
+                        {},
+                        {},
+                        "not measured (6.4 cannot drive several connections from one thread)",
+                        {},
+                        {}});
+  w.notes.push_back(
+      "pgwrap: one io_context this thread runs; the pool's other options are the defaults "
+      "(reset = discard_all, ping_after_idle = 1 s); the connections are opened by the warm-up");
   w.notes.push_back("pgbench runs as a child process (" + pgbench_path(opt) + "), one thread (-j 1) for " + clients +
                     " connections; tps_ratio is against the faster of its two runs");
   w.notes.push_back("per txn = 1 / tps");
@@ -2197,10 +2388,11 @@ workload make_t2(const options& opt) {
 // ---------------------------------------------------------------------------
 
 void usage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2]\n"
-               "                       [--keep-tables] [--pgbench PATH]\n"
-               "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
+  std::fprintf(
+      out,
+      "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2]\n"
+      "                       [--keep-tables] [--pgbench PATH]\n"
+      "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
 }
 
 std::string upper(std::string s) {
@@ -2230,8 +2422,8 @@ int run(const options& opt) {
   const auto started = chr::steady_clock::now();
 
   // Q3 needs Q1's pgwrap time per query (Q1's pgwrap variant runs alone when Q1 is not run).
-  const bool need_rows = opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q1obs") ||
-                         opt.wants("Q2") || opt.wants("Q3");
+  const bool need_rows =
+      opt.wants("F1") || opt.wants("F2") || opt.wants("Q1") || opt.wants("Q1obs") || opt.wants("Q2") || opt.wants("Q3");
   const bool need_ins = opt.wants("I1") || opt.wants("I2") || opt.wants("I3");
   // wl_rows holds as many rows as F2 streams (it streams the whole table), at least F1's.
   const std::int64_t table_rows = opt.wants("F2") ? std::max(opt.f2_rows, opt.f1_rows) : opt.f1_rows;
@@ -2335,9 +2527,8 @@ int main(int argc, char** argv) {
         for (std::size_t p = 0; p <= o->size(); ++p) {
           if (p == o->size() || (*o)[p] == ',') {
             if (!item.empty()) {
-              const auto known = std::find_if(all_workloads.begin(), all_workloads.end(), [&](const std::string& id) {
-                return upper(id) == item;
-              });
+              const auto known = std::find_if(all_workloads.begin(), all_workloads.end(),
+                                              [&](const std::string& id) { return upper(id) == item; });
               if (known == all_workloads.end()) throw std::invalid_argument("unknown workload " + item);
               opt.only.insert(*known);  // as spelled in all_workloads ("q1OBS" is Q1obs)
             }

@@ -24,7 +24,7 @@ constexpr std::size_t internal = static_cast<std::size_t>(-1);  // a statement o
 
 // The state of one executemany() / execute_batch() run.
 struct pipeline_state {
-  static constexpr std::size_t max_in_flight = 256;                        // statements sent but not yet read
+  static constexpr std::size_t max_in_flight = 256;  // statements sent but not yet read
 
   explicit pipeline_state(std::vector<result>* into) : results(into) {
     request->on_result = [this](std::size_t, result_ptr res) { receive(std::move(res)); };
@@ -112,7 +112,7 @@ class database::pipeline_run {
   void abandon() noexcept;
   void keep_results(pipeline_state& done);
   impl& st_;
-  bool entered_ = false;  // holds the database's call scope for the whole run
+  bool entered_ = false;                   // holds the database's call scope for the whole run
   std::unique_ptr<pipeline_state> state_;  // null once finished or abandoned
 };
 
@@ -272,8 +272,8 @@ void database::pipeline_run::keep_results(pipeline_state& done) {
   if (!oids.empty()) types = st_.conn.types.types_for(st_.conn, oids, st_.in_transaction_block(PQTRANS_IDLE));
   for (auto& k : done.received) {
     const bool typed = engine::type_catalog::needs_lookup(k.rows.get());
-    done.results->emplace_back(std::make_shared<const detail::result_data>(k.rows.release(), done.texts[k.sql],
-                                                                           typed ? types : nullptr));
+    done.results->emplace_back(
+        std::make_shared<const detail::result_data>(k.rows.release(), done.texts[k.sql], typed ? types : nullptr));
   }
 }
 
@@ -318,8 +318,7 @@ std::vector<result> database::execute_batch(const batch& statements) {
         if (same && !texts.empty()) break;
         texts += (texts.empty() ? "" : "; ") + s.sql;
       }
-      run.start_observing(texts, same ? detail::statement_summary{}
-                                      : detail::statement_summary{"BATCH", {}, true});
+      run.start_observing(texts, same ? detail::statement_summary{} : detail::statement_summary{"BATCH", {}, true});
     }
     for (const auto& s : statements.statements()) {
       std::vector<param_ref> refs;

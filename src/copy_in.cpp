@@ -34,8 +34,8 @@ std::size_t failing_row(const PGresult* res) {
 // text itself (text, varchar, char, name).
 bool fits_binary(const param_ref& p, std::uint32_t column) {
   if (p.format == wire_format::binary) return p.oid == column;
-  return p.oid == oid::unknown && (column == oid::text || column == oid::varchar || column == oid::bpchar ||
-                                    column == oid::name);
+  return p.oid == oid::unknown &&
+         (column == oid::text || column == oid::varchar || column == oid::bpchar || column == oid::name);
 }
 
 void append_copy_text(std::string_view value, std::string& out) {
@@ -145,7 +145,8 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
   sql_ += binary_ ? " (FORMAT binary)" : " (FORMAT text)";
   op.sent();
   result_ptr res = st_.conn.start_copy(sql_);
-  if (PQresultStatus(res.get()) != PGRES_COPY_IN) st_.take(std::move(res), sql_, st_.status());  // throws what went wrong
+  if (PQresultStatus(res.get()) != PGRES_COPY_IN)
+    st_.take(std::move(res), sql_, st_.status());  // throws what went wrong
   started_ = true;
   if (binary_) {
     buffer_.append("PGCOPY\n\377\r\n\0", 11);
@@ -168,9 +169,9 @@ void database::copy_run::send_row(std::span<const param_ref> values) {
         continue;
       }
       if (!fits_binary(p, column_types_[i])) {
-        throw usage_error("copy_in: row " + std::to_string(rows_) + ", column " + std::to_string(i + 1) +
-                               ": a " + detail::type_name(p.oid) + " value in a binary COPY of a " +
-                               detail::type_name(column_types_[i]) + " column (the first row chose binary)");
+        throw usage_error("copy_in: row " + std::to_string(rows_) + ", column " + std::to_string(i + 1) + ": a " +
+                          detail::type_name(p.oid) + " value in a binary COPY of a " +
+                          detail::type_name(column_types_[i]) + " column (the first row chose binary)");
       }
       const std::string_view bytes = p.format == wire_format::binary
                                          ? std::string_view(p.data, static_cast<std::size_t>(p.length))

@@ -117,8 +117,9 @@ class copy_source final : public stream_source {
     database::impl* st = state_->owner;
     if (st == nullptr) {
       done_ = true;
-      const connection_error gone("copy_out cannot go on: its database was closed or lost its connection before "
-                                  "the last row was read (the rows read so far stay valid)");
+      const connection_error gone(
+          "copy_out cannot go on: its database was closed or lost its connection before "
+          "the last row was read (the rows read so far stay valid)");
       if (op_) op_->failed(std::make_exception_ptr(gone));
       throw gone;
     }
@@ -177,7 +178,8 @@ class copy_source final : public stream_source {
     std::size_t column = 0;
     for (std::size_t start = 0;; ++column) {
       const std::size_t tab = line.find('\t', start);
-      const std::string_view field = line.substr(start, tab == std::string_view::npos ? line.size() - start : tab - start);
+      const std::string_view field =
+          line.substr(start, tab == std::string_view::npos ? line.size() - start : tab - start);
       if (field == "\\N") {
         set_value(batch, row, column, nullptr, -1);
       } else {
@@ -215,7 +217,8 @@ class copy_source final : public stream_source {
                                                   static_cast<unsigned char>(message[at + 1]));
     at += 2;
     if (fields == -1) return false;  // the trailer
-    if (static_cast<std::size_t>(fields) != columns_.size()) throw_malformed("a tuple's field count is not the column count");
+    if (static_cast<std::size_t>(fields) != columns_.size())
+      throw_malformed("a tuple's field count is not the column count");
     for (std::size_t column = 0; column < columns_.size(); ++column) {
       need(4);
       const auto length = static_cast<std::int32_t>(read_u32(message.data() + at));
@@ -245,7 +248,7 @@ class copy_source final : public stream_source {
   std::shared_ptr<const type_set> types_;  // the description's: the user types the columns need
   bool header_read_ = false;
   bool done_ = false;
-  std::string scratch_;  // one unescaped text value
+  std::string scratch_;            // one unescaped text value
   std::unique_ptr<operation> op_;  // observers see the COPY from its start to its last row; null when none
   std::int64_t rows_ = 0;
 };

@@ -18,9 +18,7 @@ namespace pgwrap {
 
 database::database() : impl_(std::make_unique<impl>()) {}
 
-database::database(std::string conninfo) : impl_(std::make_unique<impl>()) {
-  impl_->conninfo = std::move(conninfo);
-}
+database::database(std::string conninfo) : impl_(std::make_unique<impl>()) { impl_->conninfo = std::move(conninfo); }
 
 database::~database() = default;
 database::database(database&&) noexcept = default;
@@ -62,7 +60,7 @@ std::string database::to_string() const {
   if (!impl_) return "pgwrap::database (moved from)";
   const impl& st = *impl_;
   std::string where = st.conninfo ? detail::masked_conninfo(*st.conninfo)
-                                   : "from the environment (" + detail::masked_conninfo(st.effective_conninfo()) + ")";
+                                  : "from the environment (" + detail::masked_conninfo(st.effective_conninfo()) + ")";
   if (where.empty()) where = "libpq's defaults";
   const char* state = st.closed ? "closed" : is_connected() ? "connected" : "not connected";
   return "pgwrap::database " + where + " [" + state + "]";
@@ -143,8 +141,9 @@ row database::insert(const ident& table, const fields& values, const returning& 
   const insert_args args(table, values);
   const result inserted = run({sql, false, {}}, operation_kind::query, args.get(values), nullptr);
   if (inserted.empty()) {
-    throw unexpected_rows("insert: no row was inserted (a trigger or rule skipped it), so there is "
-                          "nothing to return");
+    throw unexpected_rows(
+        "insert: no row was inserted (a trigger or rule skipped it), so there is "
+        "nothing to return");
   }
   return inserted[0];
 }

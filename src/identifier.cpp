@@ -22,8 +22,7 @@ std::string quote_identifier(std::string_view name) {
   if (name.size() > max_identifier_bytes) {
     std::size_t shown = 20;  // a prefix for the message, not cut inside a UTF-8 character
     while (shown > 0 && (static_cast<unsigned char>(name[shown]) & 0xC0) == 0x80) --shown;
-    throw usage_error("identifier \"" + std::string(name.substr(0, shown)) + "...\" is " +
-                      std::to_string(name.size()) +
+    throw usage_error("identifier \"" + std::string(name.substr(0, shown)) + "...\" is " + std::to_string(name.size()) +
                       " bytes long; PostgreSQL would cut it to 63 bytes");
   }
   std::string quoted;

@@ -5,10 +5,10 @@
 
 #include <cstddef>
 #include <memory>
-#include <string>
-#include <unordered_map>
 #include <span>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pgwrap/arguments.hpp"
@@ -31,8 +31,7 @@ namespace pgwrap::detail {
 /// list, %I to a quoted name, ...) and the parameters, in $n order, to
 /// `params`. Throws usage_error naming the problem and where it is, so
 /// runtime SQL meets the rules literals meet at compile time.
-void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out,
-                std::vector<param_ref>& params);
+void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out, std::vector<param_ref>& params);
 
 /// True when every directive in `sql` is %s or %% (so its expansion does not
 /// depend on the arguments' values).

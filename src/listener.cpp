@@ -90,7 +90,8 @@ void listener::listen(std::string_view channel) {
   impl& st = *impl_;
   (void)quote_identifier(channel);  // a bad name is refused before connecting
   st.connected([&] { st.db.listen(channel); });
-  if (std::find(st.channels.begin(), st.channels.end(), channel) == st.channels.end()) st.channels.emplace_back(channel);
+  if (std::find(st.channels.begin(), st.channels.end(), channel) == st.channels.end())
+    st.channels.emplace_back(channel);
 }
 
 void listener::unlisten(std::string_view channel) {

@@ -25,8 +25,7 @@ void database::impl::require_no_transaction(const char* call, const char* why) c
   }
 }
 
-void database::impl::run_outside_implicit_transaction(const std::string& statement,
-                                                      std::span<const param_ref> args) {
+void database::impl::run_outside_implicit_transaction(const std::string& statement, std::span<const param_ref> args) {
   detail::operation op(observing, operation_kind::execute);
   op.describe(statement, {}, args);
   op.start();
@@ -95,8 +94,8 @@ std::optional<notification> database::wait_notification(std::chrono::millisecond
   const auto deadline = std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds{0});
   if (st.conn.is_open()) st.conn.drain();  // a stream's FETCH in flight: the transaction state is known after it
   st.require_no_transaction("wait_notification()",
-                         "the server delivers notifications only between transactions, so none sent after "
-                         "this transaction began could arrive");
+                            "the server delivers notifications only between transactions, so none sent after "
+                            "this transaction began could arrive");
   if (auto buffered = st.conn.take_notification()) return buffered;
   // Every connection_error from here on reports a loss: the reconnect that
   // follows is then no news.

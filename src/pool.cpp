@@ -28,7 +28,8 @@ namespace pgwrap {
 
 using steady_clock = std::chrono::steady_clock;
 
-static_assert(static_cast<std::size_t>(close_reason::resized) + 1 == std::tuple_size_v<decltype(pool_stats::closed_by_reason)>,
+static_assert(static_cast<std::size_t>(close_reason::resized) + 1 ==
+                  std::tuple_size_v<decltype(pool_stats::closed_by_reason)>,
               "pool_stats::closed_by_reason has one count per close_reason");
 
 namespace detail {
@@ -60,9 +61,9 @@ struct pool_state {
   std::vector<idle_connection> idle;  // the most recently returned last: it is handed out first
   std::deque<waiter*> waiters;        // oldest first: served first come, first served
   std::unordered_map<const database*, connection_life> lives;  // every open connection's
-  std::size_t size = 0;     // idle + in use + opening
-  std::size_t opening = 0;  // being connected
-  std::size_t max_size;     // as made, or resize()d
+  std::size_t size = 0;                                        // idle + in use + opening
+  std::size_t opening = 0;                                     // being connected
+  std::size_t max_size;                                        // as made, or resize()d
   std::size_t min_size;
   std::uint64_t generation = 0;  // drain() count
   bool closed = false;           // the pool is gone; its handles may not be

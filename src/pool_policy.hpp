@@ -46,8 +46,8 @@ struct connection_life {
 
 /// Whether an idle connection, idle since `since`, has been idle too long
 /// while the pool holds more than min_size (`size` counts it).
-[[nodiscard]] bool idle_too_long(pool_clock::time_point since, pool_clock::time_point now,
-                                 const pool_options& options, std::size_t size, std::size_t min_size) noexcept;
+[[nodiscard]] bool idle_too_long(pool_clock::time_point since, pool_clock::time_point now, const pool_options& options,
+                                 std::size_t size, std::size_t min_size) noexcept;
 
 /// Whether the pool needs a background thread (or timer) at all.
 [[nodiscard]] bool needs_maintenance(const pool_options& options) noexcept;

@@ -15,7 +15,6 @@ namespace pgwrap {
 
 namespace detail {
 
-
 result_data::result_data(pg_result* res, std::string query, std::shared_ptr<const type_set> types)
     : res_(res), rows_(static_cast<std::size_t>(PQntuples(res))), query_(std::move(query)), types_(std::move(types)) {
   const int n = PQnfields(res);
@@ -60,8 +59,8 @@ std::size_t result_data::column_index(std::string_view name) const {
 }
 
 void result_data::throw_row_out_of_range(std::size_t row) const {
-  throw usage_error("row index " + std::to_string(row) + " is out of range: the result has " +
-                    std::to_string(rows_) + (rows_ == 1 ? " row" : " rows"));
+  throw usage_error("row index " + std::to_string(row) + " is out of range: the result has " + std::to_string(rows_) +
+                    (rows_ == 1 ? " row" : " rows"));
 }
 
 namespace {
@@ -106,8 +105,8 @@ void check_no_extra_columns(const result_data& data, const std::vector<std::size
 }
 
 void result_data::throw_column_out_of_range(const std::string& index) const {
-  throw usage_error("column index " + index + " is out of range: the row has " +
-                    std::to_string(names_.size()) + (names_.size() == 1 ? " column" : " columns"));
+  throw usage_error("column index " + index + " is out of range: the row has " + std::to_string(names_.size()) +
+                    (names_.size() == 1 ? " column" : " columns"));
 }
 
 void result_data::throw_unexpected_null(std::size_t column) const {
@@ -116,8 +115,8 @@ void result_data::throw_unexpected_null(std::size_t column) const {
 }
 
 void result_data::throw_conversion_error(std::size_t column, const char* why) const {
-  throw conversion_error("column \"" + std::string(names_[column]) + "\" (" +
-                         type_name(type_oid(column)) + "): " + why);
+  throw conversion_error("column \"" + std::string(names_[column]) + "\" (" + type_name(type_oid(column)) +
+                         "): " + why);
 }
 
 }  // namespace detail
@@ -153,8 +152,7 @@ std::optional<row> detail::first_row(const result& r) {
 
 row detail::exactly_one_row(const result& r) {
   if (r.size() != 1) {
-    throw unexpected_rows("scalar: the query returned " + std::to_string(r.size()) +
-                          " rows, expected exactly one");
+    throw unexpected_rows("scalar: the query returned " + std::to_string(r.size()) + " rows, expected exactly one");
   }
   if (r.columns().empty()) throw unexpected_rows("scalar: the query returned no columns");
   return r[0];

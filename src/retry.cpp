@@ -16,8 +16,7 @@ bool is_retryable(const std::exception& e) noexcept {
   // The one lost connection after which the work may have been committed.
   if (dynamic_cast<const commit_outcome_unknown*>(&e) != nullptr) return false;
   return dynamic_cast<const serialization_failure*>(&e) != nullptr ||
-         dynamic_cast<const deadlock_detected*>(&e) != nullptr ||
-         dynamic_cast<const connection_error*>(&e) != nullptr;
+         dynamic_cast<const deadlock_detected*>(&e) != nullptr || dynamic_cast<const connection_error*>(&e) != nullptr;
 }
 
 namespace detail {

@@ -49,8 +49,9 @@ void database::impl::connection() {
   if (conn.is_open()) conn.drain();  // a stream's FETCH sent ahead: its batch goes to its cursor
   if (closed) throw usage_error("the database is closed; call connect() to open it again");
   if (copying) {
-    throw usage_error("a copy_out is still being read on this database: finish or leave its loop first "
-                      "(stream() allows statements inside the loop)");
+    throw usage_error(
+        "a copy_out is still being read on this database: finish or leave its loop first "
+        "(stream() allows statements inside the loop)");
   }
   if (conn.is_ok() && conn.transaction_status() == PQTRANS_IDLE) {
     // A server that closed an idle session (restart, failover, terminated
@@ -87,7 +88,8 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
     if (engine::type_catalog::needs_lookup(res.get()) && !pipeline) {
       user_types = conn.types.types_for(conn, res.get(), in_transaction_block(before));
     }
-    return detail::accept_result(res.release(), query, std::move(user_types));  // rows, a count, or the usage_error of an empty query or COPY
+    return detail::accept_result(res.release(), query,
+                                 std::move(user_types));  // rows, a count, or the usage_error of an empty query or COPY
   }
   if (!conn.is_ok()) {
     lost_in_transaction = before != PQTRANS_IDLE;
@@ -133,7 +135,7 @@ void database::impl::deallocate(const std::string& statement) noexcept {
     conn.drain();
     const command c = command::query(statement.c_str());
     exchange({&c, 1});  // its result does not matter (see above)
-  } catch (...) {  // NOLINT(bugprone-empty-catch): lost now; the next call reports it
+  } catch (...) {       // NOLINT(bugprone-empty-catch): lost now; the next call reports it
   }
 }
 
@@ -157,7 +159,8 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
   // binary); other statements once they have run often enough to be worth it.
   // Where libpq cannot take the description of a statement with this many
   // parameters, it runs unprepared, its rows in text.
-  const bool describable = params.size() <= detail::max_described_parameters || !detail::parameter_description_limited();
+  const bool describable =
+      params.size() <= detail::max_described_parameters || !detail::parameter_description_limited();
   if (prepares() && describable) {
     key = engine::statement_cache::key(sql, types);
     if (!(chooser != nullptr || conn.cache.contains(key) || conn.cache.note_use(key))) key.clear();

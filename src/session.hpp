@@ -23,8 +23,8 @@
 #include "engine/connection.hpp"
 #include "internal.hpp"
 #include "observe/operation.hpp"
-#include "pgwrap/detail/libpq_limits.hpp"
 #include "pgwrap/database.hpp"
+#include "pgwrap/detail/libpq_limits.hpp"
 
 namespace pgwrap {
 
@@ -49,9 +49,9 @@ struct database::impl {
   engine::connection conn;
   bool closed = false;
   bool autocommit = false;
-  bool lost_in_transaction = false;  // the connection broke with work uncommitted
-  std::size_t guard_depth = 0;       // active pgwrap::transaction guards
-  std::size_t savepoints = 0;        // for unique savepoint names
+  bool lost_in_transaction = false;                // the connection broke with work uncommitted
+  std::size_t guard_depth = 0;                     // active pgwrap::transaction guards
+  std::size_t savepoints = 0;                      // for unique savepoint names
   std::chrono::milliseconds statement_timeout{0};  // 0: the server's setting
 
   impl() = default;
@@ -99,13 +99,13 @@ struct database::impl {
   // the session marks it gone when the server drops the cursor, and closes
   // the cursors streams have finished with in its next request. ---
   struct cursor {
-    impl* owner;                 // null once the connection that held it is gone
+    impl* owner;  // null once the connection that held it is gone
     std::string name;
-    bool hold;                   // WITH HOLD (autocommit): outlives its transaction
-    std::size_t savepoint_mark;  // savepoints made before it: rolling back to a later one drops it
-    bool finished = false;       // its stream is done with it: close it
+    bool hold;                                // WITH HOLD (autocommit): outlives its transaction
+    std::size_t savepoint_mark;               // savepoints made before it: rolling back to a later one drops it
+    bool finished = false;                    // its stream is done with it: close it
     std::deque<engine::request_ptr> ahead{};  // the next batches' FETCHes, sent ahead while the loop reads
-    bool gone = false;           // the server dropped it (transaction end, rollback to a savepoint)
+    bool gone = false;                        // the server dropped it (transaction end, rollback to a savepoint)
   };
   std::vector<std::shared_ptr<cursor>> cursors;
   std::size_t cursors_opened = 0;  // for unique names
@@ -149,8 +149,9 @@ struct database::impl {
   std::atomic<bool> busy{false};
   void enter() {
     if (busy.exchange(true, std::memory_order_acquire)) {
-      throw usage_error("this database is already in a call (from another thread, or from inside a batch, "
-                        "COPY or notice handler); a database is not thread-safe: give each thread its own");
+      throw usage_error(
+          "this database is already in a call (from another thread, or from inside a batch, "
+          "COPY or notice handler); a database is not thread-safe: give each thread its own");
     }
   }
   void leave() noexcept { busy.store(false, std::memory_order_release); }
@@ -227,7 +228,8 @@ struct database::impl {
   std::shared_ptr<const detail::result_data> control(const char* statement);
   /// Runs pgwrap's own statements in one round trip (connected already);
   /// throws the first failure, else returns the last one's result.
-  std::shared_ptr<const detail::result_data> control_all(const std::vector<std::string>& statements, PGTransactionStatusType before);
+  std::shared_ptr<const detail::result_data> control_all(const std::vector<std::string>& statements,
+                                                         PGTransactionStatusType before);
   /// What goes before a statement in its request: CLOSE of finished cursors,
   /// and psycopg2's implicit BEGIN. Returns whether BEGIN is among them.
   bool prelude(std::vector<std::string>& out, PGTransactionStatusType before);

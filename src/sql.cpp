@@ -61,8 +61,7 @@ class expander {
  public:
   static constexpr std::size_t max_parameters = 65535;
 
-  expander(std::string_view sql, std::span<const arg_ref> args, std::string& out,
-           std::vector<param_ref>& params)
+  expander(std::string_view sql, std::span<const arg_ref> args, std::string& out, std::vector<param_ref>& params)
       : sql_(sql), args_(args), out_(out), params_(params) {
     bool named = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -102,8 +101,8 @@ class expander {
     }
     for (std::size_t i = 0; i < args_.size(); ++i) {
       if (!args_[i].name.empty() && !named_text_[i]) {  // (named_text_ is sized when any is named)
-        throw usage_error("the argument named \"" + std::string(args_[i].name) +
-                          "\" is not used: the SQL has no %(" + std::string(args_[i].name) + ")s");
+        throw usage_error("the argument named \"" + std::string(args_[i].name) + "\" is not used: the SQL has no %(" +
+                          std::string(args_[i].name) + ")s");
       }
     }
     // The protocol counts parameters in 16 bits: libpq would refuse only at sending, as if the connection failed.
@@ -159,9 +158,8 @@ class expander {
       }
       return;
     }
-    throw usage_error("no argument named \"" + std::string(d.name) + "\" for " +
-                      directive_text(sql_, d) + "; pass pgwrap::arg(\"" + std::string(d.name) +
-                      "\", value)");
+    throw usage_error("no argument named \"" + std::string(d.name) + "\" for " + directive_text(sql_, d) +
+                      "; pass pgwrap::arg(\"" + std::string(d.name) + "\", value)");
   }
 
   void render(const directive& d, std::size_t index) {
@@ -229,13 +227,13 @@ class expander {
   }
 
   [[noreturn]] void fail_argument(const directive& d, std::size_t index, std::string_view why) {
-    throw usage_error("argument " + std::to_string(index + 1) + " for " + directive_text(sql_, d) +
-                      ": " + std::string(why));
+    throw usage_error("argument " + std::to_string(index + 1) + " for " + directive_text(sql_, d) + ": " +
+                      std::string(why));
   }
 
   [[noreturn]] void mismatch(const directive& d, std::size_t index) {
-    static constexpr std::string_view names[] = {"a value", "a string", "a pgwrap::list",
-                                                 "a map",   "an identifier", "unsupported", "a map"};
+    static constexpr std::string_view names[] = {"a value",       "a string",    "a pgwrap::list", "a map",
+                                                 "an identifier", "unsupported", "a map"};
     const std::string_view given = names[static_cast<std::size_t>(args_[index].category)];
     switch (d.kind) {
       case directive_kind::set_list:
@@ -245,8 +243,9 @@ class expander {
       case directive_kind::identifier:
         fail_argument(d, index, "needs an identifier or a string, not " + std::string(given));
       default:
-        fail_argument(d, index, "needs a value or a pgwrap::list, not " + std::string(given) +
-                                    " (maps go with %S, %W or %O; identifiers with %I)");
+        fail_argument(d, index,
+                      "needs a value or a pgwrap::list, not " + std::string(given) +
+                          " (maps go with %S, %W or %O; identifiers with %I)");
     }
   }
 
@@ -260,8 +259,7 @@ class expander {
 };
 }  // namespace
 
-void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out,
-                std::vector<param_ref>& params) {
+void expand_sql(std::string_view sql, std::span<const arg_ref> args, std::string& out, std::vector<param_ref>& params) {
   expander(sql, args, out, params).run();
 }
 

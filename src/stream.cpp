@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "session.hpp"
 #include "pgwrap/stream.hpp"
+#include "session.hpp"
 #include "stream_source.hpp"
 
 namespace pgwrap {
@@ -104,13 +104,14 @@ class cursor_source final : public stream_source {
       while (cursor_->ahead.size() < fetch_depth) {
         cursor_->ahead.push_back(st.conn.submit({command::query(fetch_.c_str(), {}, format_)}));
       }
-    } catch (const connection_error&) {  // NOLINT(bugprone-empty-catch): the next batch is fetched when needed, and fails then
+    } catch (const connection_error&) {  // NOLINT(bugprone-empty-catch): the next batch is fetched when needed, and
+                                         // fails then
     }
   }
 
  private:
   std::shared_ptr<database::impl::cursor> cursor_;
-  std::string query_;  // the user's SQL, for errors and observers
+  std::string query_;          // the user's SQL, for errors and observers
   statement_summary summary_;  // a literal's, else incomplete (found from query_ when observed)
   std::string fetch_;
   int format_;

@@ -35,7 +35,8 @@ transaction::~transaction() {
     // work still goes, the inner guards' included, never left for a commit().
     if (db_.impl_ && db_.impl_->guard_depth > depth_) db_.impl_->guard_depth = depth_;
     rollback();
-  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the next call reports a broken connection
+  } catch (
+      ...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the next call reports a broken connection
   }
   finish();
 }
@@ -53,8 +54,9 @@ void transaction::commit() {
   const database::call_scope scope(st);
   if (st.closed) throw usage_error("transaction::commit() on a closed database");
   if (st.guard_depth < depth_) {
-    throw usage_error("transaction::commit() on a transaction that already ended: the database was closed or "
-                      "reconnected, or an enclosing guard ended, and its work was rolled back");
+    throw usage_error(
+        "transaction::commit() on a transaction that already ended: the database was closed or "
+        "reconnected, or an enclosing guard ended, and its work was rolled back");
   }
   if (st.guard_depth > depth_) {
     throw usage_error("transaction::commit() while an inner pgwrap::transaction is still active");
@@ -95,16 +97,15 @@ void transaction::rollback() {
   }
   finish();
   const std::string to_savepoint = "ROLLBACK TO SAVEPOINT " + savepoint_;
-  detail::observed(st.observing, operation_kind::rollback, savepoint_.empty() ? "ROLLBACK" : to_savepoint.c_str(),
-                   [&] {
-                     if (savepoint_.empty()) {
-                       st.rollback();
-                     } else if (!st.lost_in_transaction) {
-                       st.connection();
-                       st.control_all({to_savepoint, "RELEASE SAVEPOINT " + savepoint_}, st.status());
-                       st.rolled_back_to_savepoint(savepoint_number_);
-                     }
-                   });
+  detail::observed(st.observing, operation_kind::rollback, savepoint_.empty() ? "ROLLBACK" : to_savepoint.c_str(), [&] {
+    if (savepoint_.empty()) {
+      st.rollback();
+    } else if (!st.lost_in_transaction) {
+      st.connection();
+      st.control_all({to_savepoint, "RELEASE SAVEPOINT " + savepoint_}, st.status());
+      st.rolled_back_to_savepoint(savepoint_number_);
+    }
+  });
 }
 
 }  // namespace pgwrap

@@ -136,8 +136,8 @@ void conversion_failure(const value_view& v, std::string_view cxx_type, std::str
 
 void expect_size(const value_view& v, std::size_t size, std::string_view cxx_type) {
   if (v.data.size() != size) {
-    conversion_failure(v, cxx_type, std::to_string(v.data.size()) + " bytes where " + std::to_string(size) +
-                                        " were expected");
+    conversion_failure(v, cxx_type,
+                       std::to_string(v.data.size()) + " bytes where " + std::to_string(size) + " were expected");
   }
 }
 
@@ -167,7 +167,8 @@ std::int64_t read_signed(const value_view& v, std::int64_t min, std::int64_t max
       v.format == wire_format::binary ? binary_integer(v, type_name) : parse_number<std::int64_t>(v, type_name);
   if (n < min || n > max) {
     // Text shows the value already; a binary value is named by its number.
-    conversion_failure(v, type_name, v.format == wire_format::binary ? std::to_string(n) + " is out of range" : "out of range");
+    conversion_failure(v, type_name,
+                       v.format == wire_format::binary ? std::to_string(n) + " is out of range" : "out of range");
   }
   return n;
 }

@@ -64,8 +64,7 @@ bool is_null_word(std::string_view s) {
 // dropped), then braces, as PostgreSQL's array_in reads it.
 class text_parser {
  public:
-  text_parser(const value_view& v, std::size_t rank, array_contents& out)
-      : v_(v), s_(v.data), rank_(rank), out_(out) {}
+  text_parser(const value_view& v, std::size_t rank, array_contents& out) : v_(v), s_(v.data), rank_(rank), out_(out) {}
 
   void run() {
     std::vector<std::int64_t> bounds;  // lower, upper per dimension
@@ -148,8 +147,8 @@ class text_parser {
     std::array<std::size_t, max_array_dimensions> counts{};  // items so far in each open level
     std::array<std::size_t, max_array_dimensions> dims{};
     std::array<bool, max_array_dimensions> known{};  // whether dims[k] is set
-    std::size_t level = 1;  // open braces
-    std::size_t ndim = 0;   // 0 until the first element shows the depth
+    std::size_t level = 1;                           // open braces
+    std::size_t ndim = 0;                            // 0 until the first element shows the depth
     bool expect_item = true;
     for (;;) {
       skip_space();
@@ -234,9 +233,8 @@ class text_parser {
       ++pos_;
     }
     const std::size_t end = pos_++;
-    out_.elements.push_back({escaped ? std::string_view(out_.unescaped).substr(buffer_begin)
-                                     : s_.substr(begin, end - begin),
-                             false});
+    out_.elements.push_back(
+        {escaped ? std::string_view(out_.unescaped).substr(buffer_begin) : s_.substr(begin, end - begin), false});
   }
 
   // Unquoted: up to , or }, with \x read as x and trailing (unescaped)
@@ -497,8 +495,8 @@ void ragged_array(std::span<const std::size_t> at, std::size_t size, std::size_t
     where += '[' + std::to_string(i) + ']';
     first += "[0]";
   }
-  throw conversion_error("cannot send a ragged nested vector as an array: element " + where + " has " +
-                         elements(size) + " where element " + first + " has " + elements(expected) +
+  throw conversion_error("cannot send a ragged nested vector as an array: element " + where + " has " + elements(size) +
+                         " where element " + first + " has " + elements(expected) +
                          "; the sub-arrays of a PostgreSQL array all have the same length");
 }
 
@@ -518,9 +516,9 @@ void parse_array(const value_view& v, std::size_t rank, array_contents& out) {
 }
 
 void null_array_element(const value_view& v, std::size_t rank, const array_contents& a, std::size_t index) {
-  conversion_failure(v, vector_name(rank),
-                     "element " + subscripts(a.dims, index) +
-                         " is NULL; read the elements as std::optional to accept NULLs");
+  conversion_failure(
+      v, vector_name(rank),
+      "element " + subscripts(a.dims, index) + " is NULL; read the elements as std::optional to accept NULLs");
 }
 
 void bad_array_element(const array_contents& a, std::size_t index, const char* why) {

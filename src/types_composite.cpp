@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "literal_text.hpp"
 #include "pgwrap/error.hpp"
 #include "pgwrap/types.hpp"
-#include "literal_text.hpp"
 
 namespace pgwrap::detail {
 
@@ -153,7 +153,8 @@ const user_type& read_record(const value_view& v, std::string_view cxx_type, rec
   const user_type* type = v.types->composite(v.type_oid);
   if (type == nullptr) {
     const user_type* other = v.types->find(v.type_oid);
-    if (other == nullptr) conversion_failure(v, cxx_type, "type " + std::to_string(v.type_oid) + " is not in the type catalog");
+    if (other == nullptr)
+      conversion_failure(v, cxx_type, "type " + std::to_string(v.type_oid) + " is not in the type catalog");
     if (!other->lookup_error.empty()) {
       conversion_failure(v, cxx_type,
                          "type " + std::to_string(v.type_oid) + " could not be looked up in the catalog (" +
@@ -227,7 +228,8 @@ void append_record_field(const param_ref& p, std::string_view member, std::strin
   } catch (const usage_error& e) {
     throw usage_error("member " + std::string(member) + ": " + e.what() + "; it cannot go in a record literal");
   }
-  append_literal_element(text, [](char c) { return c == '(' || c == ')' || c == ','; }, out);
+  append_literal_element(
+      text, [](char c) { return c == '(' || c == ')' || c == ','; }, out);
 }
 
 }  // namespace pgwrap::detail

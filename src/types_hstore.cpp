@@ -160,7 +160,8 @@ hstore read_hstore_binary(const value_view& v) {
   std::size_t at = 0;
   auto read_length = [&](std::string_view what) -> std::int32_t {
     if (d.size() - at < 4) {
-      conversion_failure(v, cxx_type, "ends inside the length of " + std::string(what) + " at offset " + std::to_string(at));
+      conversion_failure(v, cxx_type,
+                         "ends inside the length of " + std::string(what) + " at offset " + std::to_string(at));
     }
     const auto n = load_be<std::int32_t>(d.data() + at);
     at += 4;
@@ -169,15 +170,16 @@ hstore read_hstore_binary(const value_view& v) {
   const std::int32_t count = read_length("the pair count");
   // Every pair takes at least 8 bytes (two lengths): a larger count is a lie.
   if (count < 0 || static_cast<std::size_t>(count) > (d.size() - at) / 8) {
-    conversion_failure(v, cxx_type, "a count of " + std::to_string(count) + " pairs in " + std::to_string(d.size()) +
-                                        " bytes");
+    conversion_failure(v, cxx_type,
+                       "a count of " + std::to_string(count) + " pairs in " + std::to_string(d.size()) + " bytes");
   }
   hstore out;
   for (std::int32_t i = 0; i < count; ++i) {
     const std::int32_t key_length = read_length("a key");
     if (key_length < 0 || static_cast<std::size_t>(key_length) > d.size() - at) {
-      conversion_failure(v, cxx_type, "key " + std::to_string(i) + " claims " + std::to_string(key_length) +
-                                          " bytes where " + std::to_string(d.size() - at) + " remain");
+      conversion_failure(v, cxx_type,
+                         "key " + std::to_string(i) + " claims " + std::to_string(key_length) + " bytes where " +
+                             std::to_string(d.size() - at) + " remain");
     }
     std::string key(d.substr(at, static_cast<std::size_t>(key_length)));
     at += static_cast<std::size_t>(key_length);
@@ -185,8 +187,9 @@ hstore read_hstore_binary(const value_view& v) {
     std::optional<std::string> value;
     if (value_length != -1) {
       if (value_length < 0 || static_cast<std::size_t>(value_length) > d.size() - at) {
-        conversion_failure(v, cxx_type, "value " + std::to_string(i) + " claims " + std::to_string(value_length) +
-                                            " bytes where " + std::to_string(d.size() - at) + " remain");
+        conversion_failure(v, cxx_type,
+                           "value " + std::to_string(i) + " claims " + std::to_string(value_length) + " bytes where " +
+                               std::to_string(d.size() - at) + " remain");
       }
       value.emplace(d.substr(at, static_cast<std::size_t>(value_length)));
       at += static_cast<std::size_t>(value_length);
@@ -194,8 +197,8 @@ hstore read_hstore_binary(const value_view& v) {
     out.emplace(std::move(key), std::move(value));
   }
   if (at != d.size()) {
-    conversion_failure(v, cxx_type, std::to_string(d.size() - at) + " bytes left over after " + std::to_string(count) +
-                                        " pairs");
+    conversion_failure(v, cxx_type,
+                       std::to_string(d.size() - at) + " bytes left over after " + std::to_string(count) + " pairs");
   }
   return out;
 }

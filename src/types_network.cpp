@@ -223,16 +223,18 @@ parsed_ip read_ip_binary(const value_view& v, std::string_view cxx_type, bool& s
     conversion_failure(v, cxx_type, "unknown address family " + std::to_string(family));
   }
   if (bits > expected * 8) {
-    conversion_failure(v, cxx_type, "prefix length " + std::to_string(bits) + " exceeds " + std::to_string(expected * 8));
+    conversion_failure(v, cxx_type,
+                       "prefix length " + std::to_string(bits) + " exceeds " + std::to_string(expected * 8));
   }
   if (flag > 1) conversion_failure(v, cxx_type, "is_cidr flag " + std::to_string(flag) + " is neither 0 nor 1");
   if (length != expected) {
-    conversion_failure(v, cxx_type, "address length " + std::to_string(length) + " where " + std::to_string(expected) +
-                                        " was expected");
+    conversion_failure(
+        v, cxx_type,
+        "address length " + std::to_string(length) + " where " + std::to_string(expected) + " was expected");
   }
   if (v.data.size() != 4 + expected) {
-    conversion_failure(v, cxx_type, std::to_string(v.data.size()) + " bytes where " + std::to_string(4 + expected) +
-                                        " were expected");
+    conversion_failure(
+        v, cxx_type, std::to_string(v.data.size()) + " bytes where " + std::to_string(4 + expected) + " were expected");
   }
   for (std::size_t i = 0; i < expected; ++i) out.bytes[i] = static_cast<std::uint8_t>(v.data[4 + i]);
   out.prefix = bits;
@@ -251,7 +253,7 @@ std::optional<std::array<std::uint8_t, N>> read_mac_binary(const value_view& v, 
 // One of macaddr's text forms: `groups` groups of 6/groups bytes between `separator`s;
 // with `free_digits`, each group is one byte of 1+ hex digits (sscanf's %x).
 std::optional<macaddr::bytes_type> parse_mac_groups(std::string_view text, std::size_t groups, char separator,
-                                                   bool free_digits) {
+                                                    bool free_digits) {
   macaddr::bytes_type out{};
   const std::size_t per_group = 6 / groups;
   std::size_t i = 0;
@@ -394,8 +396,7 @@ inet read_inet(const value_view& v) {
   if (v.format == wire_format::binary && !is_text_oid(v.type_oid)) {
     bool sent_as_cidr = false;
     const parsed_ip p = read_ip_binary(v, type, sent_as_cidr);
-    return inet(p.family, std::span<const std::uint8_t>(p.bytes.data(), p.family == ip_family::v4 ? 4 : 16),
-                p.prefix);
+    return inet(p.family, std::span<const std::uint8_t>(p.bytes.data(), p.family == ip_family::v4 ? 4 : 16), p.prefix);
   }
   const std::string_view text = read_text(v, type);
   const std::optional<parsed_ip> p = parse_inet_text(text);

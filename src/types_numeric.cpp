@@ -101,7 +101,7 @@ const char* parse_numeric(std::string_view s, std::string& out) {
   const auto count = static_cast<std::int64_t>(digits.size());
   const std::int64_t point = static_cast<std::int64_t>(int_digits.size()) + exponent;
   const std::int64_t scale = count - point > 0 ? count - point : 0;  // PostgreSQL: dscale - exponent, >= 0
-  std::int64_t first = 0;  // first non-zero digit
+  std::int64_t first = 0;                                            // first non-zero digit
   while (first < count && digits[static_cast<std::size_t>(first)] == '0') ++first;
   const bool zero = first == count;
   const std::int64_t integer_digits = !zero && point > first ? point - first : 0;
@@ -266,7 +266,8 @@ std::string read_numeric_binary(const value_view& v, std::string_view cxx_type) 
   const auto sign = load_be<std::uint16_t>(p + 4);
   const auto dscale = static_cast<std::int64_t>(load_be<std::uint16_t>(p + 6));
   if (v.data.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
-    conversion_failure(v, cxx_type, std::to_string(v.data.size()) + " bytes for " + std::to_string(ndigits) + " digits");
+    conversion_failure(v, cxx_type,
+                       std::to_string(v.data.size()) + " bytes for " + std::to_string(ndigits) + " digits");
   }
   switch (sign) {
     case sign_nan: return "NaN";
@@ -311,7 +312,10 @@ std::string read_numeric_binary(const value_view& v, std::string_view cxx_type) 
   std::size_t integer_size = 1;  // "0"
   if (integral_digits) {
     const unsigned lead = digit_at(first);
-    integer_size = static_cast<std::size_t>(4 * (weight - first)) + (lead >= 1000 ? 4 : lead >= 100 ? 3 : lead >= 10 ? 2 : 1);
+    integer_size = static_cast<std::size_t>(4 * (weight - first)) + (lead >= 1000  ? 4
+                                                                     : lead >= 100 ? 3
+                                                                     : lead >= 10  ? 2
+                                                                                   : 1);
   }
   out.reserve(1 + integer_size + 1 + static_cast<std::size_t>(dscale));
   if (sign == sign_negative && first >= 0) out += '-';
@@ -371,7 +375,8 @@ integral_numeric read_integral_numeric(const value_view& v, std::string_view cxx
   const auto weight = static_cast<std::int64_t>(load_be<std::int16_t>(p + 2));
   const auto sign = load_be<std::uint16_t>(p + 4);
   if (v.data.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
-    conversion_failure(v, cxx_type, std::to_string(v.data.size()) + " bytes for " + std::to_string(ndigits) + " digits");
+    conversion_failure(v, cxx_type,
+                       std::to_string(v.data.size()) + " bytes for " + std::to_string(ndigits) + " digits");
   }
   switch (sign) {
     case sign_nan: conversion_failure(v, cxx_type, "not integral (NaN is not an integer)");
@@ -391,9 +396,8 @@ integral_numeric read_integral_numeric(const value_view& v, std::string_view cxx
   // The integer part: digits 0..weight (those past ndigits are zeros). A
   // weight above 4 with a non-zero first digit is past 2^64 at once.
   for (std::int64_t d = 0; d <= weight; ++d) {
-    const auto digit = d < static_cast<std::int64_t>(ndigits)
-                           ? static_cast<std::uint64_t>(load_be<std::int16_t>(p + 8 + 2 * d))
-                           : 0u;
+    const auto digit =
+        d < static_cast<std::int64_t>(ndigits) ? static_cast<std::uint64_t>(load_be<std::int16_t>(p + 8 + 2 * d)) : 0u;
     add_digits(10000, digit);
   }
   out.negative = sign == sign_negative && out.magnitude != 0;

@@ -17,9 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "literal_text.hpp"
 #include "pgwrap/error.hpp"
 #include "pgwrap/types.hpp"
-#include "literal_text.hpp"
 
 namespace pgwrap::detail {
 
@@ -33,7 +33,6 @@ constexpr unsigned char flag_lower_infinite = 0x08;
 constexpr unsigned char flag_upper_infinite = 0x10;
 constexpr unsigned char known_flags =
     flag_empty | flag_lower_inclusive | flag_upper_inclusive | flag_lower_infinite | flag_upper_infinite;
-
 
 bool starts_with_empty(std::string_view s) {
   constexpr std::string_view word = "empty";
@@ -170,7 +169,9 @@ void parse_range(const value_view& v, std::string_view cxx_type, range_parts& ou
 std::vector<std::string_view> split_multirange(const value_view& v, std::string_view cxx_type) {
   const std::string_view s = v.data;
   std::vector<std::string_view> out;
-  const auto fail = [&](const char* why) { conversion_failure(v, cxx_type, std::string("malformed multirange: ") + why); };
+  const auto fail = [&](const char* why) {
+    conversion_failure(v, cxx_type, std::string("malformed multirange: ") + why);
+  };
   if (v.format == wire_format::binary) {
     if (s.size() < 4) fail("shorter than its count");
     const auto count = load_be<std::int32_t>(s.data());

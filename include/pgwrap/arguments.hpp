@@ -175,8 +175,7 @@ constexpr arg_category category_of() {
     return arg_category::map_value;
   } else if constexpr (std::same_as<U, fields> || map_like<U>) {
     return arg_category::map;
-  } else if constexpr (std::same_as<codec_type<U>, std::string> ||
-                       std::same_as<codec_type<U>, std::string_view> ||
+  } else if constexpr (std::same_as<codec_type<U>, std::string> || std::same_as<codec_type<U>, std::string_view> ||
                        std::same_as<codec_type<U>, const char*> || std::same_as<codec_type<U>, char*>) {
     return arg_category::text_value;
   } else if constexpr (encodable<U>) {
@@ -194,9 +193,9 @@ struct map_entry_ref {
 /// One argument, type-erased for the SQL expansion in src/sql.cpp.
 struct arg_ref {
   arg_category category = arg_category::value;
-  std::string_view name;            // named arguments only
-  param_ref value;                  // value, text_value
-  const char* text = nullptr;       // text_value: the string itself (for %I); identifier: quoted
+  std::string_view name;       // named arguments only
+  param_ref value;             // value, text_value
+  const char* text = nullptr;  // text_value: the string itself (for %I); identifier: quoted
   std::size_t text_size = 0;
   std::span<const param_ref> list;  // list
   std::span<const map_entry_ref> map;

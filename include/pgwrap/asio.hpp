@@ -116,9 +116,9 @@ class async_statements {
   /// Rows as C++ values: `query<int, std::string>` yields tuples, `query<S>`
   /// structs described with PGWRAP_DESCRIBE (as database::query<T...>).
   template <typename... T, typename... Args>
-    requires(sizeof...(T) > 0)
-  net::awaitable<typed_result<typename reader_for<T...>::type>> query(sql_string<Args...> sql,
-                                                                      const Args&... args) {
+  requires(sizeof...(T) >
+           0) net::awaitable<typed_result<typename reader_for<T...>::type>> query(sql_string<Args...> sql,
+                                                                                  const Args&... args) {
     using reader = typename reader_for<T...>::type;
     return typed<reader>(bind_async_call(sql.ref(), operation_kind::query, &reader::binary_ok, args...));
   }
@@ -131,9 +131,8 @@ class async_statements {
 
   /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
   template <typename... T, typename... Args>
-    requires(sizeof...(T) > 0)
-  net::awaitable<std::optional<typename reader_for<T...>::type::value_type>> queryone(sql_string<Args...> sql,
-                                                                                      const Args&... args) {
+  requires(sizeof...(T) > 0) net::awaitable<std::optional<typename reader_for<T...>::type::value_type>> queryone(
+      sql_string<Args...> sql, const Args&... args) {
     using reader = typename reader_for<T...>::type;
     return typed_first<reader>(bind_async_call(sql.ref(), operation_kind::query, &reader::binary_ok, args...));
   }
@@ -157,16 +156,18 @@ class async_statements {
   /// UPDATE table SET %S WHERE %W; an empty `where` is a usage_error (as
   /// database::update).
   template <typename Set, typename Where>
-    requires(is_map_category(category_of<Set>()) && is_map_category(category_of<Where>()))
-  net::awaitable<std::int64_t> update(const ident& table, const Set& set, const Where& where) {
+  requires(is_map_category(category_of<Set>()) &&
+           is_map_category(category_of<Where>())) net::awaitable<std::int64_t> update(const ident& table,
+                                                                                      const Set& set,
+                                                                                      const Where& where) {
     if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("update")));
     return execute("UPDATE %I SET %S WHERE %W", table, set, where);
   }
 
   /// DELETE FROM table WHERE %W; an empty `where` is a usage_error.
   template <typename Where>
-    requires(is_map_category(category_of<Where>()))
-  net::awaitable<std::int64_t> delete_where(const ident& table, const Where& where) {
+  requires(is_map_category(category_of<Where>())) net::awaitable<std::int64_t> delete_where(const ident& table,
+                                                                                            const Where& where) {
     if (std::ranges::empty(where)) return affected(failed_async_call(empty_condition("delete_where")));
     return execute("DELETE FROM %I WHERE %W", table, where);
   }
@@ -391,7 +392,7 @@ class async_database : public detail::async_statements<async_database> {
   friend class detail::async_statements<async_database>;
   friend class async_transaction;
   friend class async_pool;
-  friend class async_listener;  // its database's session: pooler refused, waits that never connect
+  friend class async_listener;           // its database's session: pooler refused, waits that never connect
   friend class async_pooled_connection;  // its pool queues a session reset on a returned connection
   net::awaitable<std::shared_ptr<const detail::result_data>> run(detail::async_call_ptr call);
 
@@ -476,7 +477,7 @@ class async_pooled_connection {
   async_pooled_connection(std::shared_ptr<pool_state> pool, async_database* db) noexcept;
   std::shared_ptr<pool_state> pool_;
   async_database* db_ = nullptr;
-  bool broken_ = false;  // connecting it failed: dropped, not returned
+  bool broken_ = false;                              // connecting it failed: dropped, not returned
   std::chrono::steady_clock::time_point lent_at_{};  // for pool_stats::total_use and the released event
 };
 

@@ -52,7 +52,7 @@ struct param_ref {
  * that limit on to its caller.
  */
 struct value_view {
-  std::string_view data;    ///< the text, or the binary bytes
+  std::string_view data;  ///< the text, or the binary bytes
   /** The column's type (pg_type.oid). */
   std::uint32_t type_oid = 0;
   /// The form `data` is in.
@@ -138,7 +138,8 @@ namespace detail {
 template <std::integral T>
 [[nodiscard]] inline T load_be(const char* p) noexcept {
   std::make_unsigned_t<T> v = 0;
-  for (std::size_t i = 0; i < sizeof(T); ++i) v = static_cast<std::make_unsigned_t<T>>((v << 8) | static_cast<unsigned char>(p[i]));
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    v = static_cast<std::make_unsigned_t<T>>((v << 8) | static_cast<unsigned char>(p[i]));
   return static_cast<T>(v);
 }
 template <std::integral T>

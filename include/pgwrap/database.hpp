@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "pgwrap/arguments.hpp"
-#include "pgwrap/error.hpp"
 #include "pgwrap/batch.hpp"
 #include "pgwrap/describe.hpp"
+#include "pgwrap/error.hpp"
 #include "pgwrap/fields.hpp"
 #include "pgwrap/identifier.hpp"
 #include "pgwrap/notification.hpp"
@@ -36,7 +36,6 @@
 PGWRAP_API_BEGIN
 
 namespace pgwrap {
-
 
 class transaction;
 namespace detail {
@@ -155,8 +154,8 @@ class database {
    * As query(): the result owns its rows.
    */
   template <typename... T, typename... Args>
-    requires(sizeof...(T) > 0)
-  typed_result<typename detail::reader_for<T...>::type> query(sql_string<Args...> sql, const Args&... args) {
+  requires(sizeof...(T) > 0) typed_result<typename detail::reader_for<T...>::type> query(sql_string<Args...> sql,
+                                                                                         const Args&... args) {
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Args...> bound(args...);
     return typed_result<reader>(run(sql.ref(), operation_kind::query, bound.refs(), &reader::binary_ok));
@@ -194,8 +193,8 @@ class database {
   /// The same, with rows read as tuples or structs as query<T...> reads them;
   /// errors as stream() and query<T...>().
   template <typename... T, typename... Args>
-    requires(sizeof...(T) > 0)
-  typed_stream<typename detail::reader_for<T...>::type> stream(sql_string<Args...> sql, const Args&... args) {
+  requires(sizeof...(T) > 0) typed_stream<typename detail::reader_for<T...>::type> stream(sql_string<Args...> sql,
+                                                                                          const Args&... args) {
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Args...> bound(args...);
     auto opened = open_stream(sql.ref(), bound.refs(), &reader::binary_ok);
@@ -222,8 +221,7 @@ class database {
   /// The first row as a tuple or struct (as query<T...>), or std::nullopt.
   /// Errors as query<T...>().
   template <typename... T, typename... Args>
-    requires(sizeof...(T) > 0)
-  auto queryone(sql_string<Args...> sql, const Args&... args)
+  requires(sizeof...(T) > 0) auto queryone(sql_string<Args...> sql, const Args&... args)
       -> std::optional<typename detail::reader_for<T...>::type::value_type> {
     const auto rows = query<T...>(sql, args...);
     if (rows.empty()) return std::nullopt;
@@ -283,9 +281,9 @@ class database {
    * that out with execute() if you mean it.
    */
   template <typename Set, typename Where>
-    requires(detail::is_map_category(detail::category_of<Set>()) &&
-             detail::is_map_category(detail::category_of<Where>()))
-  std::int64_t update(const ident& table, const Set& set, const Where& where) {
+  requires(detail::is_map_category(detail::category_of<Set>()) &&
+           detail::is_map_category(detail::category_of<Where>())) std::int64_t
+      update(const ident& table, const Set& set, const Where& where) {
     require_condition(std::ranges::empty(where), "update");
     return execute("UPDATE %I SET %S WHERE %W", table, set, where);
   }
@@ -293,8 +291,8 @@ class database {
   /// DELETE FROM table WHERE %W; returns the number of rows deleted. An
   /// empty `where` is a usage_error, as for update().
   template <typename Where>
-    requires(detail::is_map_category(detail::category_of<Where>()))
-  std::int64_t delete_where(const ident& table, const Where& where) {
+  requires(detail::is_map_category(detail::category_of<Where>())) std::int64_t
+      delete_where(const ident& table, const Where& where) {
     require_condition(std::ranges::empty(where), "delete_where");
     return execute("DELETE FROM %I WHERE %W", table, where);
   }
@@ -427,8 +425,8 @@ class database {
     return row_stream(std::move(opened.source), std::move(opened.first));
   }
   template <typename... T, typename... Names>
-    requires(sizeof...(T) > 0)
-  typed_stream<typename detail::reader_for<T...>::type> copy_out(sql_string<Names...> query, const Names&... names) {
+  requires(sizeof...(T) > 0) typed_stream<typename detail::reader_for<T...>::type> copy_out(sql_string<Names...> query,
+                                                                                            const Names&... names) {
     check_copy_out_names<Names...>();
     using reader = typename detail::reader_for<T...>::type;
     const detail::bound_args<Names...> bound(names...);

@@ -65,14 +65,14 @@ fields to_fields(const S& value, std::initializer_list<std::string_view> except 
 #define PGWRAP_DETAIL_EXPAND1(...) __VA_ARGS__
 /// @brief Describes a struct's members (by name, in order) to pgwrap; up to 27
 /// members. Use it at namespace scope in the struct's namespace.
-#define PGWRAP_DESCRIBE(type, ...)                                                        \
-  [[maybe_unused]] constexpr auto pgwrap_describe(const type*) {                          \
+#define PGWRAP_DESCRIBE(type, ...)                                                              \
+  [[maybe_unused]] constexpr auto pgwrap_describe(const type*) {                                \
     return ::std::tuple_cat(::std::tuple<>() PGWRAP_DETAIL_FOR_EACH_TUPLES(type, __VA_ARGS__)); \
   }
 
 #define PGWRAP_DETAIL_FOR_EACH_TUPLES(type, ...) \
   __VA_OPT__(PGWRAP_DETAIL_EXPAND(PGWRAP_DETAIL_TUPLE_STEP(type, __VA_ARGS__)))
-#define PGWRAP_DETAIL_TUPLE_STEP(type, first, ...)                           \
+#define PGWRAP_DETAIL_TUPLE_STEP(type, first, ...)                         \
   , ::std::make_tuple(::pgwrap::detail::make_member(#first, &type::first)) \
         __VA_OPT__(PGWRAP_DETAIL_TUPLE_AGAIN PGWRAP_DETAIL_PARENS(type, __VA_ARGS__))
 #define PGWRAP_DETAIL_TUPLE_AGAIN() PGWRAP_DETAIL_TUPLE_STEP

@@ -132,15 +132,15 @@ class sql_error : public error {
  public:
   /// Everything the server said about the error, plus the statement sent.
   struct info {
-    std::string sqlstate;        ///< five-character SQLSTATE, e.g. "23505"
-    std::string message;         ///< the server's primary message
-    std::string detail;          ///< optional secondary message
-    std::string hint;            ///< optional suggestion
-    std::string query;           ///< the SQL text sent (values travel apart, as parameters)
-    std::string schema;          ///< for integrity errors: the object involved, if known
-    std::string table;           ///< for integrity errors: the table, if known
-    std::string column;          ///< for not-null errors: the column, if known
-    std::string constraint;      ///< for integrity errors: the constraint's name, if known
+    std::string sqlstate;                    ///< five-character SQLSTATE, e.g. "23505"
+    std::string message;                     ///< the server's primary message
+    std::string detail;                      ///< optional secondary message
+    std::string hint;                        ///< optional suggestion
+    std::string query;                       ///< the SQL text sent (values travel apart, as parameters)
+    std::string schema;                      ///< for integrity errors: the object involved, if known
+    std::string table;                       ///< for integrity errors: the table, if known
+    std::string column;                      ///< for not-null errors: the column, if known
+    std::string constraint;                  ///< for integrity errors: the constraint's name, if known
     std::size_t statement_index = no_index;  ///< in a batch: which statement failed, from 0
   };
   /// statement_index() of an error that was not in a batch.
@@ -175,22 +175,22 @@ class sql_error : public error {
   info info_;
 };
 
-#define PGWRAP_SQL_ERROR_CLASS(name, base) \
+#define PGWRAP_SQL_ERROR_CLASS(name, base)                                        \
   class name : public base { /* NOLINT(bugprone-macro-parentheses): type names */ \
-   public:                                 \
-    using base::base;                      \
+   public:                                                                        \
+    using base::base;                                                             \
   }
 
 /// SQLSTATE class 23: a constraint rejected the change.
 PGWRAP_SQL_ERROR_CLASS(integrity_violation, sql_error);
 /// 23505: a unique index or primary key already holds the value.
-PGWRAP_SQL_ERROR_CLASS(unique_violation, integrity_violation);       // 23505
+PGWRAP_SQL_ERROR_CLASS(unique_violation, integrity_violation);  // 23505
 /// 23503: the referenced row is missing, or is still referenced.
 PGWRAP_SQL_ERROR_CLASS(foreign_key_violation, integrity_violation);  // 23503
 /// 23502: NULL given for a NOT NULL column.
-PGWRAP_SQL_ERROR_CLASS(not_null_violation, integrity_violation);     // 23502
+PGWRAP_SQL_ERROR_CLASS(not_null_violation, integrity_violation);  // 23502
 /// 23514: a CHECK constraint failed.
-PGWRAP_SQL_ERROR_CLASS(check_violation, integrity_violation);        // 23514
+PGWRAP_SQL_ERROR_CLASS(check_violation, integrity_violation);  // 23514
 
 /// SQLSTATE class 40: the transaction was rolled back; running it again may succeed.
 class transaction_rollback : public sql_error {
@@ -202,16 +202,16 @@ class transaction_rollback : public sql_error {
 /// 40001: a concurrent transaction conflicted (REPEATABLE READ or SERIALIZABLE).
 PGWRAP_SQL_ERROR_CLASS(serialization_failure, transaction_rollback);  // 40001
 /// 40P01: the server broke a deadlock by aborting this transaction.
-PGWRAP_SQL_ERROR_CLASS(deadlock_detected, transaction_rollback);      // 40P01
+PGWRAP_SQL_ERROR_CLASS(deadlock_detected, transaction_rollback);  // 40P01
 
 /// SQLSTATE class 42: the statement is wrong or not allowed.
 PGWRAP_SQL_ERROR_CLASS(syntax_error_or_access_rule_violation, sql_error);
 /// 42601: the SQL does not parse.
-PGWRAP_SQL_ERROR_CLASS(syntax_error, syntax_error_or_access_rule_violation);            // 42601
+PGWRAP_SQL_ERROR_CLASS(syntax_error, syntax_error_or_access_rule_violation);  // 42601
 /// 42P01: no such table or view.
-PGWRAP_SQL_ERROR_CLASS(undefined_table, syntax_error_or_access_rule_violation);         // 42P01
+PGWRAP_SQL_ERROR_CLASS(undefined_table, syntax_error_or_access_rule_violation);  // 42P01
 /// 42703: no such column.
-PGWRAP_SQL_ERROR_CLASS(undefined_column, syntax_error_or_access_rule_violation);        // 42703
+PGWRAP_SQL_ERROR_CLASS(undefined_column, syntax_error_or_access_rule_violation);  // 42703
 /// 42501: the role lacks a privilege the statement needs.
 PGWRAP_SQL_ERROR_CLASS(insufficient_privilege, syntax_error_or_access_rule_violation);  // 42501
 

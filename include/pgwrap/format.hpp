@@ -19,7 +19,7 @@ namespace pgwrap {
 
 /// The SQL text and parameters a call sends (dbapiext's debug print).
 struct formatted_query {
-  std::string sql;                                ///< with $1, $2, ... for the parameters
+  std::string sql;                                 ///< with $1, $2, ... for the parameters
   std::vector<std::optional<std::string>> params;  ///< each parameter's text; nullopt for NULL
   std::vector<std::uint32_t> param_types;          ///< each parameter's type OID (0: inferred)
 

@@ -29,7 +29,7 @@ class ident {
    *  usage_error as above. */
   /// @{
   ident(std::string_view name);  // NOLINT(google-explicit-constructor): "users" reads as a name
-  ident(const char* name) : ident(std::string_view(name)) {}  // NOLINT(google-explicit-constructor)
+  ident(const char* name) : ident(std::string_view(name)) {}         // NOLINT(google-explicit-constructor)
   ident(const std::string& name) : ident(std::string_view(name)) {}  // NOLINT(google-explicit-constructor)
   /// @}
   /// @brief `name` in `schema`: each part is quoted, and a dot joins them.

@@ -41,7 +41,7 @@ struct listener_event {
     notification,  ///< a NOTIFY arrived: see listener_event::notification
     reconnected    ///< the connection was lost and is back; notifications may have been missed
   };
-  kind what = kind::notification;  ///< which of the two this event is
+  kind what = kind::notification;     ///< which of the two this event is
   pgwrap::notification notification;  ///< set when what == kind::notification
 
   /// True for a `reconnected` event.

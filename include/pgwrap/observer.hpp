@@ -59,7 +59,7 @@ struct observed_parameter {
  * server's error message (it may quote a value; the SQLSTATE is there).
  */
 struct event {
-  std::uint64_t id = 0;  ///< the same at the start and the end; unique in the process
+  std::uint64_t id = 0;                         ///< the same at the start and the end; unique in the process
   operation_kind kind = operation_kind::query;  ///< what the operation is
   /// The SQL as sent, with $1, $2 ... where the values went; a stream's
   /// fetches carry the streamed query. Empty for connect and reconnect.
@@ -92,7 +92,7 @@ struct event {
   std::string_view server_address;  ///< host name, address, or Unix socket directory; "" before connecting
   int server_port = 0;              ///< the port libpq reports (also for a Unix socket); 0 before connecting
   std::string_view database_name;   ///< the database connected to; "" before connecting
-  int backend_pid = 0;  ///< 0 when not connected (behind a pooler: the pooler's pid)
+  int backend_pid = 0;              ///< 0 when not connected (behind a pooler: the pooler's pid)
 
   /// The parameters, in $n order; empty unless the observer opted in.
   std::span<const observed_parameter> parameters;
@@ -127,13 +127,13 @@ struct pool_event {
   /// (when it opened one) then acquired; each handle that lets go gives
   /// released, then connection_closed when the connection is not kept.
   kind what = kind::acquired;
-  std::chrono::nanoseconds wait{0};  ///< acquired, timed_out: the wait; connection_opened: the connect
-  std::chrono::nanoseconds use{0};   ///< released: how long the connection was out
+  std::chrono::nanoseconds wait{0};            ///< acquired, timed_out: the wait; connection_opened: the connect
+  std::chrono::nanoseconds use{0};             ///< released: how long the connection was out
   close_reason reason = close_reason::broken;  ///< connection_closed: why
-  std::size_t max_size = 0;  ///< the pool's size and counts just after the event
-  std::size_t idle = 0;      ///< connections open and free, just after the event
-  std::size_t in_use = 0;    ///< connections handed out, just after the event
-  std::size_t waiting = 0;   ///< callers waiting in acquire(), just after the event
+  std::size_t max_size = 0;                    ///< the pool's size and counts just after the event
+  std::size_t idle = 0;                        ///< connections open and free, just after the event
+  std::size_t in_use = 0;                      ///< connections handed out, just after the event
+  std::size_t waiting = 0;                     ///< callers waiting in acquire(), just after the event
 };
 /// "acquired", "released", "timed_out", ...
 [[nodiscard]] std::string_view to_string(pool_event::kind what) noexcept;
@@ -203,10 +203,10 @@ struct pool_stats;
 /// A pool's metrics named as OpenTelemetry's connection pool conventions:
 /// one entry per metric and attribute set.
 struct metric {
-  std::string_view name;       ///< e.g. "db.client.connection.count"
-  std::string_view unit;       ///< "{connection}", "{request}", "{timeout}", "s"
-  std::string_view state;      ///< db.client.connection.state ("idle", "used") or ""
-  double value = 0;            ///< the count, or the total in `unit`
+  std::string_view name;   ///< e.g. "db.client.connection.count"
+  std::string_view unit;   ///< "{connection}", "{request}", "{timeout}", "s"
+  std::string_view state;  ///< db.client.connection.state ("idle", "used") or ""
+  double value = 0;        ///< the count, or the total in `unit`
 };
 /// db.client.connection.count (idle, used), .max, .pending_requests,
 /// .timeouts (since the pool was made), .wait_time and .use_time (totals in

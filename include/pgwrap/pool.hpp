@@ -116,20 +116,20 @@ struct pool_options {
 /// A snapshot of a pool's counts.
 struct pool_stats {
   std::size_t max_size = 0;  ///< as made, or as set by resize()
-  std::size_t size = 0;     ///< connections open or being opened (idle + in use)
-  std::size_t idle = 0;     ///< open, waiting in the pool
-  std::size_t in_use = 0;   ///< checked out (or being opened, checked, reset)
-  std::size_t waiting = 0;  ///< threads (async_pool: coroutines) waiting in acquire()
+  std::size_t size = 0;      ///< connections open or being opened (idle + in use)
+  std::size_t idle = 0;      ///< open, waiting in the pool
+  std::size_t in_use = 0;    ///< checked out (or being opened, checked, reset)
+  std::size_t waiting = 0;   ///< threads (async_pool: coroutines) waiting in acquire()
   // Counted since the pool was made:
-  std::uint64_t acquires = 0;            ///< connections handed out
-  std::uint64_t timeouts = 0;            ///< acquire() calls that gave up (pool_timeout)
-  std::uint64_t connections_opened = 0;  ///< connections made
-  std::uint64_t connections_closed = 0;  ///< connections closed (observers see each reason)
+  std::uint64_t acquires = 0;              ///< connections handed out
+  std::uint64_t timeouts = 0;              ///< acquire() calls that gave up (pool_timeout)
+  std::uint64_t connections_opened = 0;    ///< connections made
+  std::uint64_t connections_closed = 0;    ///< connections closed (observers see each reason)
   std::chrono::nanoseconds total_wait{0};  ///< time spent in acquire(), summed over every call
   std::chrono::nanoseconds total_use{0};   ///< time connections were out, summed
-  std::size_t opening = 0;   ///< being opened: size = idle + in_use + opening always holds
-  std::size_t min_size = 0;  ///< as made, or as set by resize()
-  std::uint64_t waits = 0;   ///< acquire() calls that had to wait
+  std::size_t opening = 0;                 ///< being opened: size = idle + in_use + opening always holds
+  std::size_t min_size = 0;                ///< as made, or as set by resize()
+  std::uint64_t waits = 0;                 ///< acquire() calls that had to wait
   /// connections_closed by reason, indexed by close_reason (closed(r) reads one).
   std::array<std::uint64_t, 9> closed_by_reason{};
   /// Connections closed for `reason` (its entry in closed_by_reason).

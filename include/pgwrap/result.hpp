@@ -53,9 +53,7 @@ class result {
   [[nodiscard]] iterator end() const noexcept { return {this, size()}; }
 
   /// The column names, in order.
-  [[nodiscard]] const std::vector<std::string_view>& columns() const noexcept {
-    return data_->column_names();
-  }
+  [[nodiscard]] const std::vector<std::string_view>& columns() const noexcept { return data_->column_names(); }
   /// Rows inserted, updated, deleted or selected, as the server reported
   /// them; 0 for statements without a count.
   [[nodiscard]] std::int64_t affected_rows() const noexcept { return data_->affected_rows(); }

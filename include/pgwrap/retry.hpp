@@ -38,7 +38,7 @@ struct retry_options {
   /// two transactions that collided do not collide again in step.
   std::chrono::milliseconds first_delay{10};
   std::chrono::milliseconds max_delay{1000};  ///< the longest wait, before jitter
-  double backoff = 2.0;  ///< at least 1
+  double backoff = 2.0;                       ///< at least 1
   /// Sent as SET TRANSACTION ISOLATION LEVEL at the start of every attempt.
   isolation_level isolation = isolation_level::server_default;
   /// Called before each wait (for logging); must not throw. May be empty.
@@ -107,8 +107,8 @@ bool wait_before_retry(const database& db, const error& e, int attempt, const re
  * As for any call on `db`. The waits sleep the calling thread.
  */
 template <typename F>
-  requires std::invocable<F&, database&>
-std::invoke_result_t<F&, database&> retry_transaction(database& db, F&& body, const retry_options& options = {}) {
+requires std::invocable<F&, database&> std::invoke_result_t<F&, database&> retry_transaction(
+    database& db, F&& body, const retry_options& options = {}) {
   using value_type = std::invoke_result_t<F&, database&>;
   detail::check_retry_start(db, options);
   for (int attempt = 1;; ++attempt) {

@@ -107,12 +107,32 @@ class index_iterator {
 
   Value operator*() const { return owner_->make(i_); }
   Value operator[](difference_type n) const { return owner_->make(i_ + n); }
-  index_iterator& operator++() noexcept { ++i_; return *this; }
-  index_iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
-  index_iterator& operator--() noexcept { --i_; return *this; }
-  index_iterator operator--(int) noexcept { auto t = *this; --i_; return t; }
-  index_iterator& operator+=(difference_type n) noexcept { i_ += n; return *this; }
-  index_iterator& operator-=(difference_type n) noexcept { i_ -= n; return *this; }
+  index_iterator& operator++() noexcept {
+    ++i_;
+    return *this;
+  }
+  index_iterator operator++(int) noexcept {
+    auto t = *this;
+    ++i_;
+    return t;
+  }
+  index_iterator& operator--() noexcept {
+    --i_;
+    return *this;
+  }
+  index_iterator operator--(int) noexcept {
+    auto t = *this;
+    --i_;
+    return t;
+  }
+  index_iterator& operator+=(difference_type n) noexcept {
+    i_ += n;
+    return *this;
+  }
+  index_iterator& operator-=(difference_type n) noexcept {
+    i_ -= n;
+    return *this;
+  }
   friend index_iterator operator+(index_iterator it, difference_type n) noexcept { return it += n; }
   friend index_iterator operator+(difference_type n, index_iterator it) noexcept { return it += n; }
   friend index_iterator operator-(index_iterator it, difference_type n) noexcept { return it -= n; }
@@ -153,9 +173,7 @@ class row {
   }
   /// The field of the first column called `name` (case-sensitive); throws
   /// usage_error naming the columns there are when there is none.
-  [[nodiscard]] field operator[](std::string_view name) const {
-    return make(data_->column_index(name));
-  }
+  [[nodiscard]] field operator[](std::string_view name) const { return make(data_->column_index(name)); }
   /// As operator[](std::string_view); `row["id"]` calls this one.
   [[nodiscard]] field operator[](const char* name) const { return (*this)[std::string_view(name)]; }
 

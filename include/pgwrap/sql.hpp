@@ -62,9 +62,7 @@ constexpr void fail_at_compile_time(scan_error e) {
     case scan_error::unterminated_dollar_quote: sql_error_unterminated_dollar_quote(); return;
     case scan_error::unterminated_block_comment: sql_error_unterminated_block_comment(); return;
     case scan_error::dollar_placeholder: sql_error_dollar_placeholder_write_percent_s_instead(); return;
-    case scan_error::percent_at_end:
-      sql_error_percent_at_end_write_percent_percent_for_a_literal_percent();
-      return;
+    case scan_error::percent_at_end: sql_error_percent_at_end_write_percent_percent_for_a_literal_percent(); return;
     case scan_error::unknown_directive:
       sql_error_unknown_directive_write_percent_percent_for_a_literal_percent();
       return;
@@ -75,8 +73,7 @@ constexpr void fail_at_compile_time(scan_error e) {
 }
 
 template <typename... Args>
-inline constexpr std::size_t named_count =
-    (0 + ... + (is_named_arg<std::remove_cvref_t<Args>>::value ? 1 : 0));
+inline constexpr std::size_t named_count = (0 + ... + (is_named_arg<std::remove_cvref_t<Args>>::value ? 1 : 0));
 template <typename... Args>
 inline constexpr std::size_t positional_count = sizeof...(Args) - named_count<Args...>;
 
@@ -166,7 +163,7 @@ class basic_sql_string {
    * The text is viewed, not copied (a literal lives as long as the program).
    */
   template <typename S>
-    requires std::is_convertible_v<const S&, std::string_view>
+  requires std::is_convertible_v<const S&, std::string_view>
   consteval basic_sql_string(const S& sql) : text_(sql) {  // NOLINT(google-explicit-constructor)
     constexpr auto arguments = detail::positional_categories<Args...>();
     std::size_t positional = 0;

@@ -59,9 +59,9 @@ class transaction {
   void finish();
 
   database& db_;
-  std::string savepoint_;  // empty for a top-level transaction
+  std::string savepoint_;             // empty for a top-level transaction
   std::size_t savepoint_number_ = 0;  // N of pgwrap_savepoint_N
-  std::size_t depth_;      // 1 for the outermost guard
+  std::size_t depth_;                 // 1 for the outermost guard
   bool done_ = false;
 };
 

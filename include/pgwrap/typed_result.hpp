@@ -160,10 +160,10 @@ class typed_result {
   class iterator {
    public:
     using iterator_category = std::input_iterator_tag;  ///< rows are made on each dereference
-    using value_type = typename Reader::value_type;      ///< the tuple or struct
-    using difference_type = std::ptrdiff_t;              ///< required of iterators
-    using reference = value_type;                        ///< rows are handed out by value
-    using pointer = void;                                ///< no operator->
+    using value_type = typename Reader::value_type;     ///< the tuple or struct
+    using difference_type = std::ptrdiff_t;             ///< required of iterators
+    using reference = value_type;                       ///< rows are handed out by value
+    using pointer = void;                               ///< no operator->
 
     iterator() = default;
     /// Made by begin() and end().

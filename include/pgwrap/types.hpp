@@ -9,19 +9,19 @@
 #include <string_view>
 #include <type_traits>
 
-#include "pgwrap/codec.hpp"          // IWYU pragma: export
-#include "pgwrap/types/array.hpp"    // IWYU pragma: export
-#include "pgwrap/types/bytea.hpp"    // IWYU pragma: export
-#include "pgwrap/types/chrono.hpp"   // IWYU pragma: export
+#include "pgwrap/codec.hpp"            // IWYU pragma: export
+#include "pgwrap/types/array.hpp"      // IWYU pragma: export
+#include "pgwrap/types/bytea.hpp"      // IWYU pragma: export
+#include "pgwrap/types/chrono.hpp"     // IWYU pragma: export
 #include "pgwrap/types/composite.hpp"  // IWYU pragma: export
-#include "pgwrap/types/core.hpp"     // IWYU pragma: export
-#include "pgwrap/types/enum.hpp"     // IWYU pragma: export
-#include "pgwrap/types/hstore.hpp"   // IWYU pragma: export
-#include "pgwrap/types/json.hpp"     // IWYU pragma: export
-#include "pgwrap/types/network.hpp"  // IWYU pragma: export
-#include "pgwrap/types/numeric.hpp"  // IWYU pragma: export
-#include "pgwrap/types/range.hpp"    // IWYU pragma: export
-#include "pgwrap/types/uuid.hpp"     // IWYU pragma: export
+#include "pgwrap/types/core.hpp"       // IWYU pragma: export
+#include "pgwrap/types/enum.hpp"       // IWYU pragma: export
+#include "pgwrap/types/hstore.hpp"     // IWYU pragma: export
+#include "pgwrap/types/json.hpp"       // IWYU pragma: export
+#include "pgwrap/types/network.hpp"    // IWYU pragma: export
+#include "pgwrap/types/numeric.hpp"    // IWYU pragma: export
+#include "pgwrap/types/range.hpp"      // IWYU pragma: export
+#include "pgwrap/types/uuid.hpp"       // IWYU pragma: export
 
 namespace pgwrap {
 
@@ -40,8 +40,8 @@ class param {
    */
   // (The same_as test comes first: clang must not ask whether param is encodable while defining it.)
   template <typename T>
-    requires(!std::same_as<std::remove_cvref_t<T>, param> && encodable<T>)
-  param(const T& value) {  // NOLINT(google-explicit-constructor): {"col", 10} must read naturally
+  requires(!std::same_as<std::remove_cvref_t<T>, param> && encodable<T>)
+      param(const T& value) {  // NOLINT(google-explicit-constructor): {"col", 10} must read naturally
     const param_ref ref = codec<detail::codec_type<T>>::encode(value, data_);
     oid_ = ref.oid;
     format_ = ref.format;

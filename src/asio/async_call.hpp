@@ -22,7 +22,7 @@ struct async_call {
   std::vector<Oid> types;
   std::vector<int> lengths;
   std::vector<int> formats;
-  binary_chooser chooser = nullptr;  // typed reads: may their rows come in binary?
+  binary_chooser chooser = nullptr;             // typed reads: may their rows come in binary?
   operation_kind kind = operation_kind::query;  // for observers
   statement_summary summary;                    // for observers: a literal's, found at compile time
 

@@ -21,10 +21,10 @@ struct async_listener::state {
   const listener_options options;
   async_database db;
   std::shared_ptr<async_session> session;  // db's
-  mutable std::mutex mutex;                 // guards channels
-  std::vector<std::string> channels;        // in the order first listened
-  std::atomic<bool> opened{false};          // connected since construction or close()
-  std::atomic<std::uint64_t> reported{0};   // the session's connects accounted for
+  mutable std::mutex mutex;                // guards channels
+  std::vector<std::string> channels;       // in the order first listened
+  std::atomic<bool> opened{false};         // connected since construction or close()
+  std::atomic<std::uint64_t> reported{0};  // the session's connects accounted for
   std::atomic<bool> destroyed{false};
 };
 
@@ -83,9 +83,12 @@ net::awaitable<void> run_channel_op(state_ptr st, channel_op what, std::string c
   co_await open(st);
   for (int attempt = 1;; ++attempt) {
     try {
-      if (what == channel_op::listen) co_await st->db.listen(channel);
-      else if (what == channel_op::unlisten) co_await st->db.unlisten(channel);
-      else co_await st->db.unlisten_all();
+      if (what == channel_op::listen)
+        co_await st->db.listen(channel);
+      else if (what == channel_op::unlisten)
+        co_await st->db.unlisten(channel);
+      else
+        co_await st->db.unlisten_all();
       break;
     } catch (const connection_error&) {
       if (attempt == 2) throw;  // once more: the database connects again (and async_receive says so)

@@ -29,7 +29,7 @@ namespace {
 /// What a waiting acquire() is handed.
 struct handover {
   async_database* db = nullptr;
-  bool fresh = false;                // new: connect it
+  bool fresh = false;                 // new: connect it
   steady_clock::duration idle_for{};  // how long it sat idle
   steady_clock::time_point asked{};   // when acquire() was called
 };
@@ -58,9 +58,9 @@ struct async_pooled_connection::pool_state {
     // Expired or drained idle connections are closed, not handed out.
     while (!closed && !idle.empty()) {
       const auto life = lives.find(idle.back().db);
-      const auto why = life == lives.end() ? std::nullopt
-                                           : detail::retire_reason(life->second, steady_clock::now(), generation,
-                                                                   all.size(), max_size);
+      const auto why = life == lives.end()
+                           ? std::nullopt
+                           : detail::retire_reason(life->second, steady_clock::now(), generation, all.size(), max_size);
       if (!why) break;
       async_database* db = idle.back().db;
       idle.pop_back();
@@ -100,23 +100,24 @@ struct async_pooled_connection::pool_state {
       ++waits;
       waiters.push_back(w);
       w->deadline = std::make_unique<net::steady_timer>(executor, options.wait_timeout);
-      w->deadline->async_wait([this_state = self.lock(), weak = std::weak_ptr<waiter>(w)](const detail::net_error_code& ec) {
-        const waiter_ptr expired = weak.lock();
-        if (ec || !this_state || !expired) return;
-        {
-          const std::lock_guard lock(this_state->mutex);
-          const steady_clock::duration waited = steady_clock::now() - expired->since;
-          if (!expired->done) {
-            ++this_state->timeouts;
-            this_state->total_wait += waited;
-            this_state->note(pool_event::kind::timed_out, waited);
-          }
-          this_state->leave_line(expired, std::make_exception_ptr(pool_timeout(
-                                              this_state->max_size,
-                                              std::chrono::duration_cast<std::chrono::milliseconds>(waited))));
-        }
-        this_state->tell_noted();
-      });
+      w->deadline->async_wait(
+          [this_state = self.lock(), weak = std::weak_ptr<waiter>(w)](const detail::net_error_code& ec) {
+            const waiter_ptr expired = weak.lock();
+            if (ec || !this_state || !expired) return;
+            {
+              const std::lock_guard lock(this_state->mutex);
+              const steady_clock::duration waited = steady_clock::now() - expired->since;
+              if (!expired->done) {
+                ++this_state->timeouts;
+                this_state->total_wait += waited;
+                this_state->note(pool_event::kind::timed_out, waited);
+              }
+              this_state->leave_line(
+                  expired, std::make_exception_ptr(pool_timeout(
+                               this_state->max_size, std::chrono::duration_cast<std::chrono::milliseconds>(waited))));
+            }
+            this_state->tell_noted();
+          });
     }
   }
 
@@ -221,7 +222,7 @@ struct async_pooled_connection::pool_state {
   const std::string conninfo;
   const pool_options options;
   std::weak_ptr<pool_state> self;
-  std::mutex mutex;  // guards what follows; held only briefly, never across a wait
+  std::mutex mutex;      // guards what follows; held only briefly, never across a wait
   std::size_t max_size;  // as made, or resize()d
   std::size_t min_size;
   std::uint64_t generation = 0;  // drain() count
@@ -232,8 +233,9 @@ struct async_pooled_connection::pool_state {
   std::size_t in_use = 0;
   std::deque<waiter_ptr> waiters;
   bool closed = false;
-  const std::shared_ptr<detail::observer_set> observers = std::make_shared<detail::observer_set>();  // its sessions share it
-  std::vector<pool_event> noted;  // to tell observers once the lock is released
+  const std::shared_ptr<detail::observer_set> observers =
+      std::make_shared<detail::observer_set>();  // its sessions share it
+  std::vector<pool_event> noted;                 // to tell observers once the lock is released
   // pool_stats' totals
   std::uint64_t acquires = 0, timeouts = 0, connections_opened = 0, waits = 0;
   decltype(pool_stats::closed_by_reason) closed_by_reason{};
@@ -301,29 +303,27 @@ void async_pool::add_observer(std::shared_ptr<observer> o, observe_options optio
   state_->observers->add(std::move(o), options);
 }
 
-bool async_pool::remove_observer(const std::shared_ptr<observer>& o) noexcept {
-  return state_->observers->remove(o);
-}
+bool async_pool::remove_observer(const std::shared_ptr<observer>& o) noexcept { return state_->observers->remove(o); }
 
 net::awaitable<async_pooled_connection> async_pool::acquire() {
   std::shared_ptr<async_pooled_connection::pool_state> st = state_;
   // Named, not a temporary in the co_await expression (GCC bug 100611).
   const auto initiation = [st](auto handler) {
-        auto w = std::make_shared<async_pooled_connection::pool_state::waiter>();
-        auto slot = net::get_associated_cancellation_slot(handler);
-        if (slot.is_connected()) {
-          slot.assign([weak_state = std::weak_ptr(st), weak = std::weak_ptr(w)](net::cancellation_type) {
-            const auto s = weak_state.lock();
-            const auto waiting = weak.lock();
-            if (!s || !waiting) return;
-            const std::lock_guard lock(s->mutex);
-            s->leave_line(waiting, std::make_exception_ptr(detail::net_system_error(net::error::operation_aborted)));
-          });
-        }
-        w->hand_over = async_completion<std::exception_ptr, handover>(std::move(handler), st->executor);
-        const std::lock_guard lock(st->mutex);
-        st->request(w);
-      };
+    auto w = std::make_shared<async_pooled_connection::pool_state::waiter>();
+    auto slot = net::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+      slot.assign([weak_state = std::weak_ptr(st), weak = std::weak_ptr(w)](net::cancellation_type) {
+        const auto s = weak_state.lock();
+        const auto waiting = weak.lock();
+        if (!s || !waiting) return;
+        const std::lock_guard lock(s->mutex);
+        s->leave_line(waiting, std::make_exception_ptr(detail::net_system_error(net::error::operation_aborted)));
+      });
+    }
+    w->hand_over = async_completion<std::exception_ptr, handover>(std::move(handler), st->executor);
+    const std::lock_guard lock(st->mutex);
+    st->request(w);
+  };
   const handover h = co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, handover)>(
       initiation, net::use_awaitable);
   async_pooled_connection c(st, h.db);  // from here on it goes back to the pool whatever happens

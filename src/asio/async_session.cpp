@@ -62,20 +62,19 @@ net::awaitable<result_data_ptr> async_session::run(op_ptr o) {
   // Named, not a temporary in the co_await expression: g++ 12 destroys such
   // temporaries twice (GCC bug 100611).
   const auto initiation = [self, o](auto handler) {
-        auto slot = net::get_associated_cancellation_slot(handler);
-        if (slot.is_connected()) {
-          slot.assign([weak = std::weak_ptr<async_session>(self), weak_op = std::weak_ptr<op>(o)](
-                          net::cancellation_type) {
-            if (std::shared_ptr<async_session> s = weak.lock()) {
-              net::post(s->strand_, [s, weak_op] {
-                if (op_ptr target = weak_op.lock()) s->cancel(target);
-              });
-            }
+    auto slot = net::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+      slot.assign([weak = std::weak_ptr<async_session>(self), weak_op = std::weak_ptr<op>(o)](net::cancellation_type) {
+        if (std::shared_ptr<async_session> s = weak.lock()) {
+          net::post(s->strand_, [s, weak_op] {
+            if (op_ptr target = weak_op.lock()) s->cancel(target);
           });
         }
-        o->done = async_completion<std::exception_ptr, result_data_ptr>(std::move(handler), self->executor);
-        net::post(self->strand_, [self, o] { self->enqueue(o); });
-      };
+      });
+    }
+    o->done = async_completion<std::exception_ptr, result_data_ptr>(std::move(handler), self->executor);
+    net::post(self->strand_, [self, o] { self->enqueue(o); });
+  };
   co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, result_data_ptr)>(
       initiation, net::use_awaitable);
 }
@@ -131,8 +130,14 @@ void async_session::observe(op& o) {
       summary = o.call->summary;
       params = o.call->parameter_refs();
       break;
-    case op_kind::commit: kind = operation_kind::commit; text = "COMMIT"; break;
-    case op_kind::rollback: kind = operation_kind::rollback; text = "ROLLBACK"; break;
+    case op_kind::commit:
+      kind = operation_kind::commit;
+      text = "COMMIT";
+      break;
+    case op_kind::rollback:
+      kind = operation_kind::rollback;
+      text = "ROLLBACK";
+      break;
     case op_kind::listen:
     case op_kind::unlisten: break;
     default: return;  // BEGIN, connect, close and the session's own statements are no operation of their own
@@ -179,15 +184,13 @@ void async_session::pump() {
     if (o->kind == op_kind::connect) closed_ = false;
     if (closed_) {
       queue_.erase(it);
-      finish(*o, std::make_exception_ptr(
-                     usage_error("the database is closed; call connect() to open it again")));
+      finish(*o, std::make_exception_ptr(usage_error("the database is closed; call connect() to open it again")));
       continue;
     }
     if (o->tx && o->tx->lost) {
       queue_.erase(it);
       finish(*o, std::make_exception_ptr(connection_error(
-                     "the connection was lost during this transaction, whose work is gone; nothing was sent",
-                     true)));
+                     "the connection was lost during this transaction, whose work is gone; nothing was sent", true)));
       continue;
     }
     if (in_flight_.empty() && conn_.is_ok() && std::chrono::steady_clock::now() - last_answer_ > idle_check_after) {
@@ -379,8 +382,10 @@ void async_session::on_readable(std::uint64_t generation, const net_error_code& 
   conn_.on_readable();
   last_answer_ = std::chrono::steady_clock::now();
   if (set_up_) {
-    if (set_up_->complete()) set_up_answered();
-    else watch_socket();
+    if (set_up_->complete())
+      set_up_answered();
+    else
+      watch_socket();
     return;
   }
   finish_answered();
@@ -427,9 +432,11 @@ void async_session::answer(const op_ptr& o) {
       settle(o, std::move(res));
       return;
     case op_kind::commit:
-      if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK && std::string_view(PQcmdStatus(res.get())) == "ROLLBACK") {
+      if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK &&
+          std::string_view(PQcmdStatus(res.get())) == "ROLLBACK") {
         try {
-          throw_aborted_commit("commit failed: the transaction was aborted by an earlier error and has been rolled back");
+          throw_aborted_commit(
+              "commit failed: the transaction was aborted by an earlier error and has been rolled back");
         } catch (...) {
           finish(*o, std::current_exception());
         }
@@ -470,10 +477,12 @@ void async_session::answer_statement(const op_ptr& o) {
     }
   }
   engine::result_ptr res = result_at(o->result_index);
-  if (o->cancel_pending && res && cancelled_by_request(res.get())) cancel_settled(*o->cancel_pending);  // it landed here
+  if (o->cancel_pending && res && cancelled_by_request(res.get()))
+    cancel_settled(*o->cancel_pending);  // it landed here
   // Rows with user types the catalog does not know yet wait for their
   // look-up (and so does the description typed reads choose a format by).
-  if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK && !o->finished && engine::type_catalog::needs_lookup(res.get())) {
+  if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK && !o->finished &&
+      engine::type_catalog::needs_lookup(res.get())) {
     std::vector<std::uint32_t> wanted = conn_.types.missing(engine::type_catalog::column_types(res.get()));
     if (!wanted.empty()) {
       o->held = std::move(res);
@@ -560,7 +569,8 @@ void async_session::answer_types(const op_ptr& o) {
 bool async_session::retry_after(const op_ptr& o, const PGresult* res) {
   if (o->retried || o->tx || o->finished) return false;
   const bool stale_plan = !o->prepared_key.empty() && o->prepared_name.empty() && sqlstate_of(res) == "0A000";
-  const bool stray_cancel = cancelled_by_request(res) && (cancels_issued_ > o->cancels_at_send || o->cancel_pending_at_send);
+  const bool stray_cancel =
+      cancelled_by_request(res) && (cancels_issued_ > o->cancels_at_send || o->cancel_pending_at_send);
   if (!stale_plan && !stray_cancel) return false;
   if (stale_plan) {
     const std::string name = conn_.cache.erase(o->prepared_key);
@@ -590,14 +600,16 @@ void async_session::settle(const op_ptr& o, engine::result_ptr res, std::shared_
 void async_session::finish(op& o, std::exception_ptr error, result_data_ptr result) {
   if (o.finished) return;
   o.finished = true;
-  if (const op_ptr waiting = std::exchange(o.parked, nullptr); waiting && error) finish(*waiting, error);  // a look-up's
+  if (const op_ptr waiting = std::exchange(o.parked, nullptr); waiting && error)
+    finish(*waiting, error);  // a look-up's
   if (o.observed) {
     if (error) {
       o.observed->failed(error);
     } else {
       std::int64_t rows = -1;
       if (result && o.call) {
-        rows = o.call->kind == operation_kind::execute ? result->affected_rows() : static_cast<std::int64_t>(result->rows());
+        rows = o.call->kind == operation_kind::execute ? result->affected_rows()
+                                                       : static_cast<std::int64_t>(result->rows());
       }
       o.observed->succeeded(rows);
     }
@@ -625,9 +637,8 @@ void async_session::cancel(const op_ptr& o) {
   // The server is running it: ask the server to stop it, unless the cancel
   // could land on another transaction's statement right behind it (a stray
   // cancel on an autocommit statement is retried, see retry_after).
-  const bool other_transaction_behind = std::any_of(std::next(f), in_flight_.end(), [&](const op_ptr& next) {
-    return next->tx != nullptr && next->tx != o->tx;
-  });
+  const bool other_transaction_behind = std::any_of(
+      std::next(f), in_flight_.end(), [&](const op_ptr& next) { return next->tx != nullptr && next->tx != o->tx; });
   if (!other_transaction_behind) request_server_cancel(*o);
 }
 
@@ -637,12 +648,13 @@ void async_session::request_server_cancel(op& target) {
   ++cancels_issued_;
   ++cancels_pending_;
   target.cancel_pending = std::make_shared<bool>(true);
-  canceller_.run([handle = conn_.canceller(), weak = weak_from_this(), strand = strand_, pending = target.cancel_pending] {
-    handle.send();  // blocks for a round trip: hence this thread
-    net::post(strand, [weak, pending] {
-      if (std::shared_ptr<async_session> s = weak.lock()) s->cancel_settled(*pending);
-    });
-  });
+  canceller_.run(
+      [handle = conn_.canceller(), weak = weak_from_this(), strand = strand_, pending = target.cancel_pending] {
+        handle.send();  // blocks for a round trip: hence this thread
+        net::post(strand, [weak, pending] {
+          if (std::shared_ptr<async_session> s = weak.lock()) s->cancel_settled(*pending);
+        });
+      });
 }
 
 void async_session::cancel_settled(bool& pending) noexcept {
@@ -669,7 +681,8 @@ void async_session::connection_lost(const std::string& why) {
     if (o->kind == op_kind::commit) {
       finish(*o, std::make_exception_ptr(commit_outcome_unknown(
                      "the connection was lost while committing; the transaction may or may not have been "
-                     "committed (" + why + ")")));
+                     "committed (" +
+                     why + ")")));
     } else {
       finish(*o, std::make_exception_ptr(connection_error("connection lost: " + why)));
     }
@@ -713,7 +726,8 @@ void async_session::start_connect() {
   connecting_ = true;
   ++connect_generation_;
   if (const observed_connection where{&observers, pool_observers.get(), &conn_.server()}; where.observed()) {
-    connecting_op_ = std::make_unique<operation>(where, connects > 0 ? operation_kind::reconnect : operation_kind::connect);
+    connecting_op_ =
+        std::make_unique<operation>(where, connects > 0 ? operation_kind::reconnect : operation_kind::connect);
     connecting_op_->start();
   }
   try {
@@ -745,8 +759,9 @@ void async_session::connect_step(PostgresPollingStatusType polling) {
   }
   const auto wait = polling == PGRES_POLLING_READING ? net::posix::stream_descriptor::wait_read
                                                      : net::posix::stream_descriptor::wait_write;
-  socket_.async_wait(wait, net::bind_executor(strand_, [self = shared_from_this(), generation = connect_generation_,
-                                                        socket_generation = socket_generation_](const net_error_code& e) {
+  socket_.async_wait(wait,
+                     net::bind_executor(strand_, [self = shared_from_this(), generation = connect_generation_,
+                                                  socket_generation = socket_generation_](const net_error_code& e) {
                        if (generation != self->connect_generation_ || socket_generation != self->socket_generation_ ||
                            !self->connecting_ || e == net::error::operation_aborted) {
                          return;

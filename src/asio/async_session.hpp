@@ -144,7 +144,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   /// connection_error (async_listener reconnects by itself). Cancellable
   /// without losing a notification.
   net::awaitable<std::optional<notification>> wait_notification(std::optional<std::chrono::milliseconds> timeout,
-                                                                 bool may_connect);
+                                                                bool may_connect);
   /// Closes the connection now, keeping the channels (async_listener::close):
   /// waits end with operation_aborted, statements with connection_error.
   void disconnect();
@@ -237,7 +237,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   bool pump_scheduled_ = false;
   bool lookup_holds_pipeline_ = false;  // a look-up under a savepoint is out: nothing goes behind it
   bool connecting_ = false;
-  engine::request_ptr set_up_;  // the session set-up in flight while connecting
+  engine::request_ptr set_up_;                // the session set-up in flight while connecting
   std::unique_ptr<operation> connecting_op_;  // observers' connect or reconnect
   net::steady_timer connect_timer_;
   std::uint64_t connect_generation_ = 0;
@@ -245,17 +245,17 @@ class async_session : public std::enable_shared_from_this<async_session> {
   std::chrono::steady_clock::time_point last_answer_{};  // when the server last sent something
   static constexpr std::chrono::milliseconds idle_check_after{20};
 
-  std::deque<op_ptr> queue_;     // not sent yet, in call order
-  std::deque<op_ptr> in_flight_;  // sent, in the order the answers come
+  std::deque<op_ptr> queue_;                         // not sent yet, in call order
+  std::deque<op_ptr> in_flight_;                     // sent, in the order the answers come
   std::shared_ptr<async_transaction::state> owner_;  // the transaction that has the connection
-  std::unordered_set<std::string> preparing_;       // statements being prepared now: prepared once
-  std::uint64_t cache_epoch_ = 0;                     // bumped when the server's statements are dropped
+  std::unordered_set<std::string> preparing_;        // statements being prepared now: prepared once
+  std::uint64_t cache_epoch_ = 0;                    // bumped when the server's statements are dropped
 
-  std::vector<std::string> channels_;        // LISTENed to, in the order first listened: again on every connect
-  bool relistening_ = false;                 // set_up_ is the LISTENs of a new connection
-  std::deque<waiter_ptr> waiters_;           // waiting for a notification, first come first served
+  std::vector<std::string> channels_;               // LISTENed to, in the order first listened: again on every connect
+  bool relistening_ = false;                        // set_up_ is the LISTENs of a new connection
+  std::deque<waiter_ptr> waiters_;                  // waiting for a notification, first come first served
   std::map<std::uint64_t, notification> returned_;  // handed to a waiter that was cancelled meanwhile
-  std::uint64_t taken_ = 0;                  // notifications taken from the engine's buffer (their numbers)
+  std::uint64_t taken_ = 0;                         // notifications taken from the engine's buffer (their numbers)
 
   std::uint64_t cancels_issued_ = 0;
   std::size_t cancels_pending_ = 0;

@@ -109,7 +109,8 @@ void async_session::add_waiter(const waiter_ptr& w, std::optional<std::chrono::m
 // Reads what an idle connection received; a session the server closed
 // meanwhile is noticed here, before anyone waits on it.
 void async_session::read_notifications() {
-  if (!in_flight_.empty() || connecting_ || !conn_.is_open()) return;  // the socket is read for the answers, notifications with them
+  if (!in_flight_.empty() || connecting_ || !conn_.is_open())
+    return;  // the socket is read for the answers, notifications with them
   if (conn_.is_ok()) conn_.read_idle_input();
   if (conn_.server_closing() || !conn_.is_ok()) lost_while_idle();
 }
@@ -156,8 +157,8 @@ void async_session::fail_waiters(const std::exception_ptr& error) {
 // notifications may have been missed); statements about to go connect again.
 void async_session::lost_while_idle() {
   deliver_notifications();
-  fail_waiters(std::make_exception_ptr(connection_error("connection lost while waiting for a notification: " +
-                                                        conn_.error_message())));
+  fail_waiters(std::make_exception_ptr(
+      connection_error("connection lost while waiting for a notification: " + conn_.error_message())));
   close_connection();
 }
 
@@ -188,8 +189,10 @@ void async_session::disconnect() {
 // harmless), and never to one being unlistened.
 void async_session::remember_channels(const op& o) {
   if (o.kind == op_kind::unlisten) {
-    if (o.channel.empty()) channels_.clear();
-    else std::erase(channels_, o.channel);
+    if (o.channel.empty())
+      channels_.clear();
+    else
+      std::erase(channels_, o.channel);
   } else if (std::find(channels_.begin(), channels_.end(), o.channel) == channels_.end()) {
     channels_.push_back(o.channel);
   }

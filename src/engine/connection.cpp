@@ -157,14 +157,14 @@ void connection::finish_set_up(const request& set_up) {
   for (std::size_t i = 0; i < set_up_sql_.size(); ++i) {
     const PGresult* res = i < set_up.results.size() ? set_up.results[i].get() : nullptr;
     if (!succeeded(res)) {
-      const std::string why = res != nullptr && PQresultErrorMessage(res)[0] != '\0'
-                                  ? trimmed(PQresultErrorMessage(res))
-                                  : error_message();
+      const std::string why =
+          res != nullptr && PQresultErrorMessage(res)[0] != '\0' ? trimmed(PQresultErrorMessage(res)) : error_message();
       throw connection_error("could not set up the session (" + set_up_sql_[i] + "): " + why);
     }
   }
   const PGresult* pid = set_up.results.back().get();
-  behind_pooler_ = PQntuples(pid) == 1 && std::string_view(PQgetvalue(pid, 0, 0)) != std::to_string(PQbackendPID(conn_));
+  behind_pooler_ =
+      PQntuples(pid) == 1 && std::string_view(PQgetvalue(pid, 0, 0)) != std::to_string(PQbackendPID(conn_));
   server_.address = PQhost(conn_) != nullptr ? PQhost(conn_) : "";
   server_.port = PQport(conn_) != nullptr ? std::atoi(PQport(conn_)) : 0;
   server_.database = PQdb(conn_) != nullptr ? PQdb(conn_) : "";
@@ -179,7 +179,7 @@ void connection::close() noexcept {
     canceller_.reset();  // a cancel being sent from another thread keeps its own reference
   }
   fail_in_flight();
-  collect_notifications();  // read already: kept for the next wait
+  collect_notifications();                // read already: kept for the next wait
   if (conn_ != nullptr) PQfinish(conn_);  // the server rolls back whatever was uncommitted
   conn_ = nullptr;
   server_ = {};  // not connected: observers see no server
@@ -236,7 +236,8 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
   try {
     drain();
     if (!is_ok()) return false;
-    std::vector<std::string> sql = reset_statements(PQtransactionStatus(conn_) != PQTRANS_IDLE, keep_prepared, settings);
+    std::vector<std::string> sql =
+        reset_statements(PQtransactionStatus(conn_) != PQTRANS_IDLE, keep_prepared, settings);
     if (!keep_prepared) {
       cache.clear();
       types.clear();
@@ -290,9 +291,7 @@ void connection::send_command(const command& c) {
       sent = PQsendQueryParams(conn_, c.text, c.params.count, c.params.types, c.params.values, c.params.lengths,
                                c.params.formats, c.result_format);
       break;
-    case command::kind::prepare:
-      sent = PQsendPrepare(conn_, c.name, c.text, c.params.count, c.params.types);
-      break;
+    case command::kind::prepare: sent = PQsendPrepare(conn_, c.name, c.text, c.params.count, c.params.types); break;
     case command::kind::describe: sent = PQsendDescribePrepared(conn_, c.text); break;
     case command::kind::execute:
       sent = PQsendQueryPrepared(conn_, c.text, c.params.count, c.params.values, c.params.lengths, c.params.formats,

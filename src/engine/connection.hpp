@@ -45,10 +45,10 @@ struct session_settings {
 
 /// Where a connection goes, for observers; empty until connected.
 struct server_facts {
-  std::string address;   // host name, address, or Unix socket directory
+  std::string address;  // host name, address, or Unix socket directory
   int port = 0;
   std::string database;
-  int backend_pid = 0;   // the server's, asked for when setting up (behind a pooler too)
+  int backend_pid = 0;  // the server's, asked for when setting up (behind a pooler too)
 };
 
 class connection {
@@ -248,9 +248,9 @@ class connection {
   // server, so the cancel object (not the connection) is shared, under a lock.
   mutable std::mutex cancel_mutex_;
   std::shared_ptr<PGcancel> canceller_;
-  std::string connecting_to_;                // the conninfo being connected to, for redacting messages
-  std::vector<std::string> set_up_sql_;      // the set-up statements sent, for naming one that failed
-  std::deque<notification> notifications_;   // received, not taken yet, oldest first
+  std::string connecting_to_;               // the conninfo being connected to, for redacting messages
+  std::vector<std::string> set_up_sql_;     // the set-up statements sent, for naming one that failed
+  std::deque<notification> notifications_;  // received, not taken yet, oldest first
   server_facts server_;
 };
 

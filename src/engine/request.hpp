@@ -36,9 +36,7 @@ struct command {
   parameters params;      // query, execute: the values; prepare: only the types count
   int result_format = 0;  // query, execute: 0 text, 1 binary
 
-  static command query(const char* sql, parameters p = {}, int format = 0) {
-    return {kind::query, sql, "", p, format};
-  }
+  static command query(const char* sql, parameters p = {}, int format = 0) { return {kind::query, sql, "", p, format}; }
   static command prepare(const char* name, const char* sql, parameters types) {
     return {kind::prepare, sql, name, types, 0};
   }

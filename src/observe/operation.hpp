@@ -116,7 +116,7 @@ class operation {
   const engine::server_facts* server_ = nullptr;       // live_server_, or kept_server_ once sent
   engine::server_facts kept_server_;
   event e_;
-  std::string text_;  // the SQL as sent
+  std::string text_;                        // the SQL as sent
   std::vector<observed_parameter> values_;  // for observers that asked for values
   std::vector<std::string> value_storage_;  // their bytes, copied: a coroutine's arguments may be gone by the end
   std::exception_ptr error_;                // what failed() got: the event's views point into it

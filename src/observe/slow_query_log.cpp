@@ -25,7 +25,8 @@ class slow_log final : public observer {
   void on_end(const event& e) override {
     if (e.duration() < threshold_) return;
     std::string line = "pgwrap slow " + std::string(to_string(e.kind)) + ": " + milliseconds(e.duration());
-    if (e.queued >= std::chrono::microseconds(50)) line += " (queued " + milliseconds(e.queued) + ")";  // not a rounded 0.0
+    if (e.queued >= std::chrono::microseconds(50))
+      line += " (queued " + milliseconds(e.queued) + ")";  // not a rounded 0.0
     if (!e.query_text.empty()) line += ": " + std::string(e.query_text);
     if (e.batch_size > 1) line += " [batch of " + std::to_string(e.batch_size) + "]";
     if (e.failed) {

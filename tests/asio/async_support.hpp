@@ -107,8 +107,7 @@ void run_async(Body body, std::chrono::seconds limit = std::chrono::seconds(60))
 /// may go before they end.
 class wait_group {
  public:
-  explicit wait_group(const net::any_io_executor& executor)
-      : state_(std::make_shared<state>(executor)) {}
+  explicit wait_group(const net::any_io_executor& executor) : state_(std::make_shared<state>(executor)) {}
 
   /// Spawns `f` (a function returning net::awaitable<void>; it is kept
   /// alive until its coroutine ends) and counts it.

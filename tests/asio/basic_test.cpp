@@ -49,8 +49,8 @@ TEST_F(basic, QueryAndQueryone) {
   run_async([&]() -> net::awaitable<void> {
     pgwrap::async_database db(co_await net::this_coro::executor, schema_dsn());
     const pgwrap::result rows =
-        co_await db.query("SELECT g AS n, g * %s AS twice, %s::text AS tag FROM generate_series(1, %s) g ORDER BY g",
-                          2, std::string("t"), 3);
+        co_await db.query("SELECT g AS n, g * %s AS twice, %s::text AS tag FROM generate_series(1, %s) g ORDER BY g", 2,
+                          std::string("t"), 3);
     EXPECT_EQ(rows.size(), 3u);
     std::vector<int> twice;
     for (const auto r : rows) twice.push_back(r["twice"].as<int>());
@@ -147,8 +147,8 @@ TEST_F(basic, Scalars) {
 TEST_F(basic, TypedQueryAndQueryone) {
   run_async([&]() -> net::awaitable<void> {
     pgwrap::async_database db(co_await net::this_coro::executor, schema_dsn());
-    const auto rows = co_await db.query<int, std::string>(
-        "SELECT g, 'n' || g FROM generate_series(1, %s) g ORDER BY g", 3);
+    const auto rows =
+        co_await db.query<int, std::string>("SELECT g, 'n' || g FROM generate_series(1, %s) g ORDER BY g", 3);
     std::vector<std::pair<int, std::string>> seen;
     for (auto [id, name] : rows) seen.emplace_back(id, name);
     const std::vector<std::pair<int, std::string>> expected{{1, "n1"}, {2, "n2"}, {3, "n3"}};

@@ -182,8 +182,9 @@ TEST_F(cancellation, ALongStatementIsStoppedOnTheServer) {
       const auto asked = steady::now();
       const bool stopped = co_await eventually(stopped_running(observer, pid, "long by signal"), 10s);
       EXPECT_TRUE(stopped) << "the server still runs the cancelled pg_sleep(30)";
-      RecordProperty("signal_server_stop_ms",
-                     static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - asked).count()));
+      RecordProperty(
+          "signal_server_stop_ms",
+          static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - asked).count()));
       const int next = co_await db.scalar<int>("SELECT pg_backend_pid()");
       EXPECT_EQ(next, pid) << "the next statement should run on the same connection";
     }
@@ -243,7 +244,8 @@ TEST_F(cancellation, ACancelFromOutsideIsQueryCanceled) {
     const bool stopped = co_await eventually(stopped_running(observer, pid, "outside cancel: own"));
     EXPECT_TRUE(stopped);
     // ... and the very next statement is cancelled from outside.
-    const std::string after = co_await cancel_from_outside(db, observer, worker, admin, pid, "outside cancel: after own");
+    const std::string after =
+        co_await cancel_from_outside(db, observer, worker, admin, pid, "outside cancel: after own");
     EXPECT_EQ(after, "query_canceled") << "right after a cancel of the library's own";
 
     const int next = co_await db.scalar<int>("SELECT pg_backend_pid()");

@@ -83,7 +83,8 @@ TEST_F(lost_connection, FiveHundredInFlightFailAtOnceThenItReconnects) {
       });
     }
     // Everything is issued: 50 on the wire, 450 queued, the first blocked on the lock.
-    wire_full = co_await eventually([&] { return db.in_flight() == on_the_wire && db.queued() == total - on_the_wire; });
+    wire_full =
+        co_await eventually([&] { return db.in_flight() == on_the_wire && db.queued() == total - on_the_wire; });
     blocked = co_await eventually(waiting_for_lock(observer, pid));
     in_flight_then = db.in_flight();
     queued_then = db.queued();

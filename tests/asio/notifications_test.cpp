@@ -42,7 +42,9 @@ class notifications : public async_test {
 steady::duration cpu_time() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  const auto of = [](const timeval& t) { return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec); };
+  const auto of = [](const timeval& t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
   return std::chrono::duration_cast<steady::duration>(of(usage.ru_utime) + of(usage.ru_stime));
 }
 
@@ -75,7 +77,7 @@ TEST_F(notifications, TenThousandArriveInOrderWhileStatementsRun) {
   constexpr int big_at = 5'000;
   std::string big = "5000:";
   while (big.size() + 3 <= 7'997) big += "\xe2\x82\xac";  // €
-  big += "\xc3\xa9";                                        // é
+  big += "\xc3\xa9";                                      // é
   while (big.size() < 7'999) big += "a";
   ASSERT_EQ(big.size(), 7'999u);
   const auto payload = [&](int i) { return i == big_at ? big : std::to_string(i); };
@@ -115,8 +117,7 @@ TEST_F(notifications, TenThousandArriveInOrderWhileStatementsRun) {
           const std::string expected = payload(i);
           if (n->payload != expected || n->channel != ch || n->backend_pid != sender_pid) {
             ADD_FAILURE() << "notification " << i << ": got channel " << n->channel << ", pid " << n->backend_pid
-                          << ", payload of " << n->payload.size() << " bytes starting "
-                          << n->payload.substr(0, 20);
+                          << ", payload of " << n->payload.size() << " bytes starting " << n->payload.substr(0, 20);
             break;
           }
           ++received;
@@ -558,8 +559,10 @@ TEST_F(notifications, AWaitingListenerNeverBlocksTheLoop) {
         net::steady_timer limit(ex, 100ms);
         auto first = co_await (listener.async_receive() || limit.async_wait(net::use_awaitable));
         if (first.index() == 0) {
-          if (std::get<0>(first).reconnected()) ++reconnects;
-          else ++got;
+          if (std::get<0>(first).reconnected())
+            ++reconnects;
+          else
+            ++got;
         }
       }
     });

@@ -25,8 +25,8 @@ TEST_F(observers, EveryAsyncCallIsOneOperation) {
     db.add_observer(watch);
     EXPECT_THROW(db.add_observer(watch), pgwrap::usage_error) << "installed twice on one database";
     (void)co_await db.execute("CREATE TABLE obs_items (id int PRIMARY KEY, name text)");
-    const std::int64_t inserted = co_await db.execute("INSERT INTO obs_items VALUES (%s, %s), (%s, %s)", 1, "a", 2,
-                                                      "b");
+    const std::int64_t inserted =
+        co_await db.execute("INSERT INTO obs_items VALUES (%s, %s), (%s, %s)", 1, "a", 2, "b");
     EXPECT_EQ(inserted, 2);
     const pgwrap::result rows = co_await db.query("SELECT id FROM obs_items ORDER BY id");
     EXPECT_EQ(rows.size(), 2u);
@@ -106,9 +106,7 @@ TEST_F(observers, QueuedTimeIsTheWaitBehindOtherCalls) {
     db.add_observer(watch);
     wait_group group(ex);
     for (int i = 0; i < 3; ++i) {
-      group.spawn([&db, i]() -> net::awaitable<void> {
-        (void)co_await db.execute("SELECT pg_sleep(0.05), %s", i);
-      });
+      group.spawn([&db, i]() -> net::awaitable<void> { (void)co_await db.execute("SELECT pg_sleep(0.05), %s", i); });
     }
     co_await group.wait();
   });

@@ -189,9 +189,10 @@ TEST_F(pool, AConnectionReturnedInATransactionComesBackClean) {
       auto c = co_await p.acquire();
       const int pid = co_await c->scalar<int>("SELECT pg_backend_pid()");
       const auto state = co_await backend_state(observer, pid);
-      EXPECT_EQ(state, std::optional<std::string>("idle")) << after << ": the connection came back inside a transaction";
-      const auto temp = co_await c->scalar<std::optional<std::string>>(
-          "SELECT to_regclass('pg_temp.pool_reset_temp')::text");
+      EXPECT_EQ(state, std::optional<std::string>("idle"))
+          << after << ": the connection came back inside a transaction";
+      const auto temp =
+          co_await c->scalar<std::optional<std::string>>("SELECT to_regclass('pg_temp.pool_reset_temp')::text");
       EXPECT_EQ(temp, std::nullopt) << after << ": the temporary table survived the reset";
       const std::int64_t rows = co_await c->scalar<std::int64_t>("SELECT count(*) FROM pool_reset_rows");
       EXPECT_EQ(rows, 0) << after << ": the uncommitted row was committed";

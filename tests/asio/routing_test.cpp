@@ -112,7 +112,8 @@ TEST_F(routing, AnErrorFailsOnlyItsOwnCaller) {
               ADD_FAILURE() << "caller " << caller << " statement " << seq << " threw " << describe(e);
             }
           } catch (const std::exception& e) {
-            if (++misrouted <= 5) ADD_FAILURE() << "caller " << caller << " statement " << seq << " threw " << describe(e);
+            if (++misrouted <= 5)
+              ADD_FAILURE() << "caller " << caller << " statement " << seq << " threw " << describe(e);
           }
         }
       });
@@ -182,8 +183,9 @@ TEST_F(routing, ATypedStatementRunByManyAtOnceIsPreparedOnce) {
       });
     }
     co_await group.wait();
-    const pgwrap::result count = co_await db.query(
-        "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, %s) > 0", std::string("prepared_once_probe"));
+    const pgwrap::result count =
+        co_await db.query("SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, %s) > 0",
+                          std::string("prepared_once_probe"));
     prepared = count[0][0].as<std::int64_t>();
   });
   EXPECT_EQ(right, callers);

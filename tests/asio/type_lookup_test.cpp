@@ -68,8 +68,8 @@ TEST_F(type_lookup, ConcurrentCallersEachGetTheirTypes) {
           const int got = co_await db.scalar<int>("SELECT %s::int4", i);
           EXPECT_EQ(got, i);
         } else {
-          const std::string sql = "SELECT ROW('n" + std::to_string(i) + "', " + std::to_string(i) + ")::item" +
-                                  std::to_string(i % types);
+          const std::string sql =
+              "SELECT ROW('n" + std::to_string(i) + "', " + std::to_string(i) + ")::item" + std::to_string(i % types);
           const item got = co_await db.scalar<item>(pgwrap::runtime_sql(sql));
           EXPECT_EQ(got, (item{"n" + std::to_string(i), i}));
         }

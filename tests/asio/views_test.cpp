@@ -33,16 +33,17 @@ TEST_F(views, ListTakesPipelines) {
   run_async([&]() -> net::awaitable<void> {
     pgwrap::async_database db(co_await net::this_coro::executor, schema_dsn());
     co_await db.execute("CREATE TABLE t (id int, name text)");
-    co_await db.execute("INSERT INTO t SELECT g, 'item number ' || g || ' of the async views test' "
-                        "FROM generate_series(1, 10) g");
+    co_await db.execute(
+        "INSERT INTO t SELECT g, 'item number ' || g || ' of the async views test' "
+        "FROM generate_series(1, 10) g");
     std::vector<int> ids = {2, 4, 6, 7, 11};
     auto even = ids | std::views::filter([](int i) { return i % 2 == 0; });
     const std::int64_t sum = co_await db.scalar<std::int64_t>("SELECT sum(id) FROM t WHERE id IN (%s)", list(even));
     EXPECT_EQ(sum, 12);
 
     // Made now, awaited later: the strings the pipeline makes are copied by the call.
-    net::awaitable<std::int64_t> later = db.scalar<std::int64_t>(
-        "SELECT sum(id) FROM t WHERE name IN (%s)", list(ids | std::views::transform(label)));
+    net::awaitable<std::int64_t> later =
+        db.scalar<std::int64_t>("SELECT sum(id) FROM t WHERE name IN (%s)", list(ids | std::views::transform(label)));
     ids.clear();
     const std::int64_t named = co_await std::move(later);
     EXPECT_EQ(named, 19);

@@ -73,10 +73,10 @@ void snippet(pgwrap::database& db, const std::string& built_at_run_time) {
     (void)r;
   }
 #elif defined(PGWRAP_CASE_executemany_without_a_range)
-  const std::vector<std::tuple<int>> rows = {{1}};
+  const std::vector<std::tuple<int> > rows = {{1}};
   db.executemany("INSERT INTO t VALUES (%s)", PGWRAP_PICK(std::tuple<int>(1), rows));
 #elif defined(PGWRAP_CASE_copy_in_without_a_range)
-  const std::vector<std::tuple<int>> rows = {{1}};
+  const std::vector<std::tuple<int> > rows = {{1}};
   db.copy_in(pgwrap::ident("t"), {"id"}, PGWRAP_PICK(42, rows));
 #elif defined(PGWRAP_CASE_list_without_a_range)
   const std::vector<int> ids = {1, 2};

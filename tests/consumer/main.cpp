@@ -1,8 +1,8 @@
 // A program built against pgwrap the way users build it: it only has to
 // compile, link and run (connecting is not needed to prove the packaging).
 // Given a conninfo (argv[1]), it also runs one query on that server.
-#include <pgwrap/pgwrap.hpp>
 #include <iostream>
+#include <pgwrap/pgwrap.hpp>
 
 int main(int argc, char** argv) {
   if (argc > 1) {

@@ -178,8 +178,8 @@ std::string hex(std::string_view bytes) {
                "decoder fuzz: INVARIANT VIOLATED: decoder \"%.*s\", %s, column type %u, %s value of %zu bytes "
                "(hex %s):\n  %s\n",
                static_cast<int>(decoders()[in.decoder].name.size()), decoders()[in.decoder].name.data(),
-               in.format == wire_format::binary ? "binary" : "text", in.oid, in.null ? "NULL" : "a",
-               in.value.size(), hex(in.value).c_str(), what.c_str());
+               in.format == wire_format::binary ? "binary" : "text", in.oid, in.null ? "NULL" : "a", in.value.size(),
+               hex(in.value).c_str(), what.c_str());
   std::abort();
 }
 
@@ -236,8 +236,7 @@ void check_value(const T& value) {
     const std::string text = pgwrap::detail::format_date(pg);
     expect(pgwrap::detail::read_date(value_view{text, oid::date, wire_format::text}, "date") == pg,
            "date's text \"" + text + "\" reads back as another date");
-  } else if constexpr (std::is_same_v<T, std::chrono::sys_time<us>> ||
-                       std::is_same_v<T, std::chrono::local_time<us>>) {
+  } else if constexpr (std::is_same_v<T, std::chrono::sys_time<us>> || std::is_same_v<T, std::chrono::local_time<us>>) {
     constexpr bool tz = std::is_same_v<T, std::chrono::sys_time<us>>;
     const std::int64_t pg = value.time_since_epoch().count() - pgwrap::detail::pg_epoch_micros;
     const std::string text = pgwrap::detail::format_timestamp(pg, tz);
@@ -246,7 +245,8 @@ void check_value(const T& value) {
            "timestamp's text \"" + text + "\" reads back as another timestamp");
   } else if constexpr (std::is_same_v<T, pgwrap::inet> || std::is_same_v<T, pgwrap::cidr> ||
                        std::is_same_v<T, pgwrap::macaddr> || std::is_same_v<T, pgwrap::macaddr8>) {
-    expect(T::try_parse(value.to_string()) == value, "the text \"" + value.to_string() + "\" reads back as another value");
+    expect(T::try_parse(value.to_string()) == value,
+           "the text \"" + value.to_string() + "\" reads back as another value");
   } else if constexpr (is_vector<T>::value) {
     if constexpr (!std::is_same_v<typename T::value_type, std::byte>) {
       for (const auto& element : value) check_value(element);
@@ -281,8 +281,15 @@ PGWRAP_DESCRIBE(shape, id, name, tags, at, hue)
 const std::shared_ptr<const pgwrap::detail::type_set>& fuzz_catalog() {
   static const auto set = std::make_shared<const pgwrap::detail::type_set>([] {
     pgwrap::detail::type_set s;
-    s.add({16500, "shape", 'c', 0, 0, {{"id", oid::int4}, {"name", oid::text}, {"tags", 1009}, {"at", 16501}, {"hue", 16503}},
-           "shape", "", ""});
+    s.add({16500,
+           "shape",
+           'c',
+           0,
+           0,
+           {{"id", oid::int4}, {"name", oid::text}, {"tags", 1009}, {"at", 16501}, {"hue", 16503}},
+           "shape",
+           "",
+           ""});
     s.add({16501, "point", 'c', 0, 0, {{"x", oid::float8}, {"y", oid::float8}}, "point", "", ""});
     s.add({16502, "shape[]", 'b', 16500, 0, {}, "_shape", "", ""});
     s.add({16503, "color", 'e', 0, 0, {}, "color", "", ""});
@@ -317,7 +324,8 @@ decoder entry(std::string_view name, std::vector<std::uint32_t> oids, std::size_
           [](const pgwrap::value_view& v) {
             std::optional<T> value;
             {
-              const armed guard(v.data.size(), decoders()[g_input->decoder].allowance, decoders()[g_input->decoder].name);
+              const armed guard(v.data.size(), decoders()[g_input->decoder].allowance,
+                                decoders()[g_input->decoder].name);
               value.emplace(pgwrap::codec<T>::decode(v));
             }
             check_decoded(*value);
@@ -353,8 +361,8 @@ decoder composite_entry(std::string_view name, std::vector<std::uint32_t> oids) 
 
 // Column types: the decoder's own, then ones a confused or hostile server might send instead.
 const std::vector<std::uint32_t> integers = {oid::int4, oid::int2, oid::int8, oid::text, oid::numeric};
-const std::vector<std::uint32_t> texts = {oid::text, oid::varchar, oid::bpchar, oid::name, oid::json, oid::jsonb,
-                                          oid::bytea};
+const std::vector<std::uint32_t> texts = {oid::text, oid::varchar, oid::bpchar, oid::name,
+                                          oid::json, oid::jsonb,   oid::bytea};
 
 std::vector<decoder> make_table() {
   using namespace std::chrono;

@@ -39,11 +39,11 @@ namespace pgwrap_fuzz {
 
 /// One decoder the fuzzer can choose.
 struct decoder {
-  std::string_view name;             ///< unique; seeds name their decoder by it
-  std::vector<std::uint32_t> oids;   ///< column types to try, the decoder's own first
-  std::size_t allowance;             ///< bytes one allocation may take beyond the proportional bound
+  std::string_view name;                      ///< unique; seeds name their decoder by it
+  std::vector<std::uint32_t> oids;            ///< column types to try, the decoder's own first
+  std::size_t allowance;                      ///< bytes one allocation may take beyond the proportional bound
   void (*decode)(const pgwrap::value_view&);  ///< codec<T>::decode on the value, plus checks of the result
-  void (*read)(const pgwrap::row&);            ///< row["hostile"].as<T>(), as results are read
+  void (*read)(const pgwrap::row&);           ///< row["hostile"].as<T>(), as results are read
 };
 
 /// Every decoder, in a fixed order: new ones go at the end (seeds name an index).

@@ -53,7 +53,9 @@ std::string array_header(std::int32_t ndim, std::int32_t flags, std::uint32_t el
   for (const auto& [length, lower] : dims) out += i32(length) + i32(lower);
   return out;
 }
-std::string element(std::string_view bytes) { return i32(static_cast<std::int32_t>(bytes.size())) + std::string(bytes); }
+std::string element(std::string_view bytes) {
+  return i32(static_cast<std::int32_t>(bytes.size())) + std::string(bytes);
+}
 
 // numeric's binary form: ndigits, weight, sign, dscale, digits.
 std::string numeric(std::uint16_t ndigits, std::int16_t weight, std::uint16_t sign, std::uint16_t dscale,
@@ -76,7 +78,9 @@ std::vector<seed> seeds() {
   using pgwrap_fuzz::make_input;
   std::vector<seed> s;
   const auto add = [&](std::string name, std::string_view decoder, wire_format f, std::uint32_t type,
-                       std::string_view value) { s.push_back({std::move(name), make_input(decoder, f, type, value)}); };
+                       std::string_view value) {
+    s.push_back({std::move(name), make_input(decoder, f, type, value)});
+  };
   constexpr auto i32max = std::numeric_limits<std::int32_t>::max();
   constexpr auto i32min = std::numeric_limits<std::int32_t>::min();
   constexpr auto i64max = std::numeric_limits<std::int64_t>::max();
@@ -101,8 +105,7 @@ std::vector<seed> seeds() {
   add("array_huge_ndim", "int32[]", bin, 1007, array_header(i32max, 0, oid::int4, {{1, 1}}));
   add("array_lower_bound_overflows", "int32[]", bin, 1007,
       array_header(1, 0, oid::int4, {{2, i32max}}) + element(i32(1)) + element(i32(2)));
-  add("array_lower_bound_min", "int32[]", bin, 1007,
-      array_header(1, 0, oid::int4, {{1, i32min}}) + element(i32(1)));
+  add("array_lower_bound_min", "int32[]", bin, 1007, array_header(1, 0, oid::int4, {{1, i32min}}) + element(i32(1)));
   add("array_bad_flags", "int32[]", bin, 1007, array_header(1, 2, oid::int4, {{1, 1}}) + element(i32(1)));
   add("array_wrong_element_type", "int32[]", bin, 1007, array_header(1, 0, oid::int8, {{1, 1}}) + element(i64(1)));
   add("array_element_length_minus_2", "int32[]", bin, 1007, array_header(1, 0, oid::int4, {{1, 1}}) + i32(-2));
@@ -112,11 +115,11 @@ std::vector<seed> seeds() {
   add("array_bytes_after_end", "int32[]", bin, 1007, array_header(1, 0, oid::int4, {{1, 1}}) + element(i32(1)) + "x");
   add("array_truncated_header", "int32[]", bin, 1007, i32(1) + i32(0));
   add("array_truncated_dims", "int32[]", bin, 1007, i32(1) + i32(0) + u32(oid::int4) + i32(1));
-  add("array_null_element_not_optional", "int32[]", bin, 1007, array_header(1, 1, oid::int4, {{2, 1}}) + element(i32(1)) + i32(-1));
+  add("array_null_element_not_optional", "int32[]", bin, 1007,
+      array_header(1, 1, oid::int4, {{2, 1}}) + element(i32(1)) + i32(-1));
   add("array_empty", "int32[]", bin, 1007, array_header(0, 0, oid::int4, {}));
   add("array_empty_with_trailing", "int32[]", bin, 1007, array_header(0, 0, oid::int4, {}) + "zz");
-  add("array_rank_mismatch", "int32[]", bin, 1007,
-      array_header(2, 0, oid::int4, {{1, 1}, {1, 1}}) + element(i32(1)));
+  add("array_rank_mismatch", "int32[]", bin, 1007, array_header(2, 0, oid::int4, {{1, 1}, {1, 1}}) + element(i32(1)));
   add("array_3d_optional", "optional<int16>[][][]", bin, 1005,
       array_header(3, 1, oid::int2, {{1, 1}, {2, 1}, {2, 0}}) + element(i16(1)) + i32(-1) + element(i16(-3)) +
           element(i16(4)));
@@ -168,7 +171,8 @@ std::vector<seed> seeds() {
   add("numeric_weight_min", "pgwrap::numeric", bin, oid::numeric, numeric(1, -32768, 0, 16383, {1}));
   add("numeric_weight_min_no_scale", "pgwrap::numeric", bin, oid::numeric, numeric(1, -32768, 0, 0, {1}));
   add("numeric_zero_weight_max", "pgwrap::numeric", bin, oid::numeric, numeric(0, 32767, 0, 0, {}));
-  add("numeric_zero_weight_min_scale_max", "pgwrap::numeric", bin, oid::numeric, numeric(0, -32768, 0x4000, 0x3FFF, {}));
+  add("numeric_zero_weight_min_scale_max", "pgwrap::numeric", bin, oid::numeric,
+      numeric(0, -32768, 0x4000, 0x3FFF, {}));
   add("numeric_dscale_ffff", "pgwrap::numeric", bin, oid::numeric, numeric(1, 0, 0, 0xFFFF, {1}));
   add("numeric_dscale_3fff", "pgwrap::numeric", bin, oid::numeric, numeric(1, 0, 0, 0x3FFF, {1}));
   add("numeric_digit_10000", "pgwrap::numeric", bin, oid::numeric, numeric(1, 0, 0, 0, {10000}));
@@ -232,7 +236,8 @@ std::vector<seed> seeds() {
   add("timestamp_max_in_seconds", "sys_seconds", bin, oid::timestamptz, i64(9223371331199999999));
   add("timestamp_in_hours", "local_time<hours>", bin, oid::timestamp, i64(3600000000));
   add("timestamp_text_max", "sys_time<us>", txt, oid::timestamptz, "294276-12-31 23:59:59.999999+00");
-  add("timestamp_text_past_max_by_offset", "sys_time<us>", txt, oid::timestamptz, "294276-12-31 23:59:59.999999-15:59:59");
+  add("timestamp_text_past_max_by_offset", "sys_time<us>", txt, oid::timestamptz,
+      "294276-12-31 23:59:59.999999-15:59:59");
   add("timestamp_text_huge_year", "local_time<us>", txt, oid::timestamp, "999999999-01-01 00:00:00");
   add("timestamp_text_bc", "local_time<us>", txt, oid::timestamp, "4714-11-24 00:00:00 BC");
   add("timestamp_text_24h", "local_time<us>", txt, oid::timestamp, "2000-01-01 24:00:00");
@@ -247,9 +252,11 @@ std::vector<seed> seeds() {
   add("interval_with_months_to_duration", "duration<us>", bin, oid::interval, interval(1, 0, 1));
   add("interval_text_mons_overflow", "interval", txt, oid::interval, "2147483648 mons");
   add("interval_text_years_overflow", "interval", txt, oid::interval, "178956971 years");
-  add("interval_text_min", "interval", txt, oid::interval, "-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808");
+  add("interval_text_min", "interval", txt, oid::interval,
+      "-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808");
   add("interval_text_hours_overflow", "interval", txt, oid::interval, "2562047789:00:00");
-  add("interval_text_many_parts", "interval", txt, oid::interval, "999999999999999999 years 999999999999999999 years -1 days");
+  add("interval_text_many_parts", "interval", txt, oid::interval,
+      "999999999999999999 years 999999999999999999 years -1 days");
   add("interval_text_ordinary", "interval", txt, oid::interval, "1 year 2 mons -3 days +04:05:06.789");
 
   // ---- text, json, bytea
@@ -296,7 +303,8 @@ std::vector<seed> seeds() {
   add("inet_prefix_too_long", "inet", bin, oid::inet, std::string("\x02\x21\x00\x04\x0a\x00\x00\x01", 8));
   add("inet_bad_family", "inet", bin, oid::inet, std::string("\x09\x20\x00\x04\x0a\x00\x00\x01", 8));
   add("inet_v6_short", "inet", bin, oid::inet, std::string("\x03\x80\x00\x10\x20\x01", 6));
-  add("inet_v6_text", "inet", txt, oid::inet, "::ffff:127.2.3.4/128");  // ip-literal-ok: an IPv4-mapped loopback, only parsed
+  add("inet_v6_text", "inet", txt, oid::inet,
+      "::ffff:127.2.3.4/128");  // ip-literal-ok: an IPv4-mapped loopback, only parsed
   add("cidr_host_bits", "cidr", txt, oid::cidr, "127.1.0.0/8");
   add("macaddr_short", "macaddr", bin, oid::macaddr, std::string("\x08\x00\x2b\x01\x02", 5));
   add("macaddr8_text", "macaddr8", txt, oid::macaddr8, "08:00:2b:01:02:03:04:05");  // ip-literal-ok: a MAC address
@@ -378,9 +386,10 @@ int main(int argc, char** argv) {
     ++count;
   }
   const auto largest = pgwrap_fuzz::largest_allocation();
-  std::printf("replayed %zu files and %zu built-in seeds through %zu decoders; largest allocation in a decode: %zu "
-              "bytes (for a %zu-byte value)\n",
-              files.size(), seeds().size(), pgwrap_fuzz::decoders().size(), largest.bytes, largest.value_size);
+  std::printf(
+      "replayed %zu files and %zu built-in seeds through %zu decoders; largest allocation in a decode: %zu "
+      "bytes (for a %zu-byte value)\n",
+      files.size(), seeds().size(), pgwrap_fuzz::decoders().size(), largest.bytes, largest.value_size);
   std::printf("decoder_replay: %zu passed, 0 failed\n", count);
   return 0;
 }

@@ -85,14 +85,12 @@ std::string escaped(std::string_view s) {
 }
 
 [[noreturn]] void fail(const char* what, std::size_t position) {
-  std::fprintf(stderr,
-               "\n*** scanner_fuzz: %s\n*** at offset %zu of %zu\n*** input (C++ literal): \"%s\"\n",
-               what, position, g_input.size(), escaped(g_input).c_str());
+  std::fprintf(stderr, "\n*** scanner_fuzz: %s\n*** at offset %zu of %zu\n*** input (C++ literal): \"%s\"\n", what,
+               position, g_input.size(), escaped(g_input).c_str());
   if (position < g_input.size()) {
     const std::size_t from = position > 20 ? position - 20 : 0;
     std::fprintf(stderr, "*** around it: \"%s\" >>>\"%s\"<<< \"%s\"\n",
-                 escaped(g_input.substr(from, position - from)).c_str(),
-                 escaped(g_input.substr(position, 1)).c_str(),
+                 escaped(g_input.substr(from, position - from)).c_str(), escaped(g_input.substr(position, 1)).c_str(),
                  escaped(g_input.substr(position + 1, 20)).c_str());
   }
   std::abort();
@@ -120,12 +118,12 @@ enum class where : unsigned char {
 enum class unterminated : unsigned char { none, string, identifier, dollar, comment };
 
 struct lexed {
-  std::vector<where> at;                  // one per input byte
-  std::vector<bool> segment_start;        // a quote that opens a string or a continued part of one
-  std::vector<bool> param_start;          // a '$' starting a $n parameter token
-  std::vector<bool> word_start;           // the first byte of an {identifier} token (keywords too)
+  std::vector<where> at;                   // one per input byte
+  std::vector<bool> segment_start;         // a quote that opens a string or a continued part of one
+  std::vector<bool> param_start;           // a '$' starting a $n parameter token
+  std::vector<bool> word_start;            // the first byte of an {identifier} token (keywords too)
   unterminated open = unterminated::none;  // what was still open at the end
-  std::size_t open_start = 0;             // where it started (for strings: its last segment's quote)
+  std::size_t open_start = 0;              // where it started (for strings: its last segment's quote)
   // Why and where PostgreSQL gives up on the text whatever any pgwrap
   // scanner does: a lexer error, or a token no statement can hold where it
   // is (a lone '$', two constants in a row). Past that point the text means
@@ -144,9 +142,7 @@ bool dolq_cont(unsigned char c) { return dolq_start(c) || is_dec(c); }
 bool is_hex(unsigned char c) { return is_dec(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 // space [ \t\n\r\f\v]   newline [\n\r]
 bool is_newline(unsigned char c) { return c == '\n' || c == '\r'; }
-bool is_space(unsigned char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 class reference {
  public:
@@ -659,8 +655,7 @@ void check_agreement(std::string_view s, const scanned& r, const lexed& ref) {
   for (const directive& d : r.directives) {
     if (d.begin >= limit) break;
     for (std::size_t k = d.begin; k < d.end; ++k) {
-      check(ref.at[k] == where::code, "the scanner reports a directive PostgreSQL sees inside quotes or a comment",
-            k);
+      check(ref.at[k] == where::code, "the scanner reports a directive PostgreSQL sees inside quotes or a comment", k);
     }
   }
 
@@ -738,8 +733,8 @@ void check_agreement(std::string_view s, const scanned& r, const lexed& ref) {
 // The {identifier} token starting at k: ident_start, then ident_cont [A-Za-z\200-\377_0-9\$].
 std::string_view word_at(std::string_view s, std::size_t k) {
   std::size_t e = k + 1;
-  while (e < s.size() && (ident_start(static_cast<unsigned char>(s[e])) || is_dec(static_cast<unsigned char>(s[e])) ||
-                          s[e] == '$')) {
+  while (e < s.size() &&
+         (ident_start(static_cast<unsigned char>(s[e])) || is_dec(static_cast<unsigned char>(s[e])) || s[e] == '$')) {
     ++e;
   }
   return s.substr(k, e - k);
@@ -779,8 +774,8 @@ bool reference_cursor(std::string_view s, const lexed& ref) {
     } else if (ref.word_start[k]) {
       const std::string_view w = word_at(s, k);
       if (is_keyword(w, "INTO")) return false;
-      if (with && (is_keyword(w, "INSERT") || is_keyword(w, "UPDATE") || is_keyword(w, "DELETE") ||
-                   is_keyword(w, "MERGE"))) {
+      if (with &&
+          (is_keyword(w, "INSERT") || is_keyword(w, "UPDATE") || is_keyword(w, "DELETE") || is_keyword(w, "MERGE"))) {
         return false;
       }
     }
@@ -796,7 +791,8 @@ bool unterminated_error(scan_error e) {
 void check_cursor(std::string_view s, const scanned& r) {
   const bool accepts = pgwrap::detail::cursor_accepts(s);
   check(pgwrap::detail::cursor_accepts(s) == accepts, "cursor_accepts gave two answers for the same text", 0);
-  for (const std::string_view tail : {std::string_view(" INTO x"), std::string_view("'\"$$/*"), std::string_view(";1")}) {
+  for (const std::string_view tail :
+       {std::string_view(" INTO x"), std::string_view("'\"$$/*"), std::string_view(";1")}) {
     std::string copy(s);
     copy += tail;
     check(pgwrap::detail::cursor_accepts(std::string_view(copy).substr(0, s.size())) == accepts,

@@ -91,10 +91,10 @@ void expect_round_trip(database& db, const T& v, const std::string& expr, const 
 TEST_F(array_test, Integers) {
   expect_round_trip(db, std::vector<int>{3, 1, 2, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()},
                     "'{3,1,2,-2147483648,2147483647}'::int[]", "int[]");
-  expect_round_trip(db,
-                    std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), 0,
-                                              std::numeric_limits<std::int64_t>::max()},
-                    "'{-9223372036854775808,0,9223372036854775807}'::bigint[]", "bigint[]");
+  expect_round_trip(
+      db,
+      std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), 0, std::numeric_limits<std::int64_t>::max()},
+      "'{-9223372036854775808,0,9223372036854775807}'::bigint[]", "bigint[]");
   expect_round_trip(db, std::vector<std::int16_t>{-32768, 32767}, "'{-32768,32767}'::smallint[]", "smallint[]");
   expect_round_trip(db, std::vector<std::uint64_t>{0, std::numeric_limits<std::uint64_t>::max()},
                     "'{0,18446744073709551615}'::numeric[]", "numeric[]");
@@ -106,8 +106,8 @@ TEST_F(array_test, FloatsWithNaNAndInfinities) {
                     std::vector<double>{std::numeric_limits<double>::quiet_NaN(), inf, -inf, 0.1, 1e300,
                                         std::numeric_limits<double>::denorm_min(), -1.5},
                     "'{NaN,Infinity,-Infinity,0.1,1e300,5e-324,-1.5}'::float8[]", "float8[]");
-  expect_round_trip(db, std::vector<float>{0.1F, std::numeric_limits<float>::quiet_NaN()},
-                    "'{0.1,NaN}'::float4[]", "float4[]");
+  expect_round_trip(db, std::vector<float>{0.1F, std::numeric_limits<float>::quiet_NaN()}, "'{0.1,NaN}'::float4[]",
+                    "float4[]");
 }
 
 TEST_F(array_test, Booleans) {
@@ -115,9 +115,9 @@ TEST_F(array_test, Booleans) {
 }
 
 TEST_F(array_test, HostileText) {
-  const std::vector<std::string> hostile = {
-      "a\"b", "c\\d", "\\", "\"", "x,y", "{}", "{", "}", "NULL", "null", "", " lead", "trail ", " ", "tab\there",
-      "new\nline", "it's", "é日本😀", "[1:2]={3}", "$1", "%s"};
+  const std::vector<std::string> hostile = {"a\"b",      "c\\d",      "\\",   "\"",     "x,y",       "{}",     "{",
+                                            "}",         "NULL",      "null", "",       " lead",     "trail ", " ",
+                                            "tab\there", "new\nline", "it's", "é日本😀", "[1:2]={3}", "$1",     "%s"};
   std::string expr = "ARRAY[";
   for (std::size_t i = 0; i < hostile.size(); ++i) expr += (i ? "," : "") + sql_literal(hostile[i]);
   expr += "]::text[]";
@@ -142,8 +142,7 @@ TEST_F(array_test, EmptyArrays) {
 }
 
 TEST_F(array_test, MultiDimensional) {
-  expect_round_trip(db, std::vector<std::vector<int>>{{1, 2, 3}, {4, 5, 6}}, "'{{1,2,3},{4,5,6}}'::int[]",
-                    "int[]");
+  expect_round_trip(db, std::vector<std::vector<int>>{{1, 2, 3}, {4, 5, 6}}, "'{{1,2,3},{4,5,6}}'::int[]", "int[]");
   expect_round_trip(db, std::vector<std::vector<opt_str>>{{"a", std::nullopt}, {"\"", "\\"}},
                     R"('{{a,NULL},{"\"","\\"}}'::text[])", "text[]");
   expect_round_trip(db, std::vector<std::vector<std::vector<std::int64_t>>>{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}},
@@ -200,9 +199,9 @@ TEST_F(array_test, AnyAgainstColumns) {
                                     std::vector<std::string>{"n1", "n10", "nope", "a\"b,{c}\\ NULL"}),
             3);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE name = ANY(%s)", std::vector<std::string>{}), 0);
-  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE u = ANY(%s)",
-                                    std::vector<std::string>{"00000000-0000-0000-0000-000000000003",
-                                                             "00000000000000000000000000000004"}),
+  EXPECT_EQ(db.scalar<std::int64_t>(
+                "SELECT count(*) FROM t WHERE u = ANY(%s)",
+                std::vector<std::string>{"00000000-0000-0000-0000-000000000003", "00000000000000000000000000000004"}),
             2);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE u = ANY(%s)",
                                     std::vector<uuid>{uuid::parse("00000000-0000-0000-0000-000000000005")}),
@@ -230,10 +229,8 @@ TEST_F(array_test, ArrayColumns) {
 // --- arrays of the other built-in codecs ---------------------------------------------
 
 TEST_F(array_test, Uuids) {
-  expect_round_trip(db,
-                    std::vector<uuid>{uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), uuid{}},
-                    "'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,00000000-0000-0000-0000-000000000000}'::uuid[]",
-                    "uuid[]");
+  expect_round_trip(db, std::vector<uuid>{uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), uuid{}},
+                    "'{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,00000000-0000-0000-0000-000000000000}'::uuid[]", "uuid[]");
 }
 
 TEST_F(array_test, Numerics) {
@@ -244,7 +241,8 @@ TEST_F(array_test, Numerics) {
 }
 
 TEST_F(array_test, Byteas) {
-  const std::vector<std::vector<std::byte>> blobs{{std::byte{0}, std::byte{0xff}}, {}, {std::byte{'\\'}, std::byte{'"'}}};
+  const std::vector<std::vector<std::byte>> blobs{
+      {std::byte{0}, std::byte{0xff}}, {}, {std::byte{'\\'}, std::byte{'"'}}};
   expect_round_trip(db, blobs, R"(ARRAY['\x00ff'::bytea, '\x'::bytea, '\x5c22'::bytea])", "bytea[]");
 }
 
@@ -260,11 +258,11 @@ TEST_F(array_test, DatesAndTimes) {
   using namespace std::chrono_literals;
   expect_round_trip(db, std::vector<sys_days>{sys_days{2024y / January / 31}, sys_days{1999y / December / 31}},
                     "'{2024-01-31,1999-12-31}'::date[]", "date[]");
-  expect_round_trip(db,
-                    std::vector<with_infinity<sys_days>>{sys_days{2000y / February / 29},
-                                                         with_infinity<sys_days>::infinity(),
-                                                         with_infinity<sys_days>::minus_infinity()},
-                    "'{2000-02-29,infinity,-infinity}'::date[]", "date[]");
+  expect_round_trip(
+      db,
+      std::vector<with_infinity<sys_days>>{sys_days{2000y / February / 29}, with_infinity<sys_days>::infinity(),
+                                           with_infinity<sys_days>::minus_infinity()},
+      "'{2000-02-29,infinity,-infinity}'::date[]", "date[]");
   const sys_time<microseconds> instant = sys_days{2024y / January / 31} + 12h + 34min + 56s + 789ms;
   expect_round_trip(db, std::vector<sys_time<microseconds>>{instant},
                     "'{\"2024-01-31 12:34:56.789+00\"}'::timestamptz[]", "timestamptz[]");

@@ -192,7 +192,8 @@ TEST_F(composite, NestedCompositesAndArraysOfThem) {
   // An array of composites inside a composite.
   db.execute("CREATE TYPE basket AS (lines order_line[], owner text)");
   const auto b = db.scalar<std::vector<line>>(
-      "SELECT (ROW(ARRAY[ROW(ROW('x', 1, 1)::item, '{}'::text[], ROW('y', 2, 2)::item)::order_line], 'me')::basket).lines");
+      "SELECT (ROW(ARRAY[ROW(ROW('x', 1, 1)::item, '{}'::text[], ROW('y', 2, 2)::item)::order_line], "
+      "'me')::basket).lines");
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].spare, (item{"y", 2, 2}));
   EXPECT_TRUE(b[0].tags.empty());
@@ -240,8 +241,14 @@ TEST_F(composite, InsertedThroughATableColumnAndReadBack) {
 TEST_F(composite, TextFormMatchesTheServers) {
   db.execute("CREATE TYPE pair AS (a text, b text)");
   const std::vector<text_pair> cases{
-      {"plain", "x"},          {"", ""},           {"with space", std::nullopt}, {"quote\"d", "back\\slash"},
-      {"com,ma", "(paren)"},   {"tab\there", "NULL"}, {"\"\"", "\\\""},          {"unicode é", "x\ny"},
+      {"plain", "x"},
+      {"", ""},
+      {"with space", std::nullopt},
+      {"quote\"d", "back\\slash"},
+      {"com,ma", "(paren)"},
+      {"tab\there", "NULL"},
+      {"\"\"", "\\\""},
+      {"unicode é", "x\ny"},
   };
   for (const text_pair& p : cases) {
     const std::string server = db.scalar<std::string>("SELECT (%s::pair)::text", p);

@@ -46,9 +46,7 @@ std::string connect_error_of(const std::string& conninfo) {
   return "connected";
 }
 
-TEST_F(connect_test, KeyValueConninfo) {
-  EXPECT_EQ(db.scalar<std::string>("SELECT current_schema()"), schema);
-}
+TEST_F(connect_test, KeyValueConninfo) { EXPECT_EQ(db.scalar<std::string>("SELECT current_schema()"), schema); }
 
 TEST_F(connect_test, UriConninfo) {
   // Rebuild where we are connected as a postgresql:// URI.
@@ -58,9 +56,8 @@ TEST_F(connect_test, UriConninfo) {
   ASSERT_TRUE(where.has_value());
   std::string host;
   for (const char c : (*where)["h"].as<std::string>()) host += c == '/' ? std::string("%2F") : std::string(1, c);
-  const std::string uri = "postgresql://" + (*where)["u"].as<std::string>() + "@/" +
-                          (*where)["d"].as<std::string>() + "?host=" + host + "&port=" +
-                          (*where)["p"].as<std::string>();
+  const std::string uri = "postgresql://" + (*where)["u"].as<std::string>() + "@/" + (*where)["d"].as<std::string>() +
+                          "?host=" + host + "&port=" + (*where)["p"].as<std::string>();
   pgwrap::database d(uri);
   EXPECT_EQ(d.scalar<int>("SELECT 1"), 1);
 }
@@ -102,8 +99,7 @@ TEST_F(connect_test, ConnectionFailuresGiveLibpqsMessage) {
   EXPECT_NE(refused.find("/nonexistent/pgwrap-test"), std::string::npos) << refused;
 
   const std::string bad_option = connect_error_of("no_such_option=1");
-  EXPECT_NE(bad_option.find("invalid connection option \"no_such_option\""), std::string::npos)
-      << bad_option;
+  EXPECT_NE(bad_option.find("invalid connection option \"no_such_option\""), std::string::npos) << bad_option;
 
   const std::string bad_uri = connect_error_of("postgresql://host:notaport/db");
   EXPECT_NE(bad_uri.find("could not connect"), std::string::npos) << bad_uri;
@@ -155,9 +151,7 @@ TEST_F(connect_test, MovedFromDatabaseIsAUsageError) {
   EXPECT_THROW(a.execute("SELECT 1"), usage_error);  // NOLINT(bugprone-use-after-move): the point
 }
 
-TEST_F(connect_test, ClientEncodingIsUtf8) {
-  EXPECT_EQ(db.scalar<std::string>("SHOW client_encoding"), "UTF8");
-}
+TEST_F(connect_test, ClientEncodingIsUtf8) { EXPECT_EQ(db.scalar<std::string>("SHOW client_encoding"), "UTF8"); }
 
 TEST_F(connect_test, ToStringNeverShowsThePassword) {
   for (const std::string& conninfo : {std::string("host=/nonexistent/x port=1 user=al password=Sup3rS3cret dbname=app"),

@@ -23,9 +23,9 @@ namespace {
 using copy_out_test = db_test;
 
 const std::vector<std::string> hostile = {
-    "plain",         "tab\there",        "new\nline",        "carriage\rreturn", "back\\slash",
-    "\\N",           "quote ' and \" ",  "ünïcødé ✓",        "",                 "trailing\\",
-    "\\x41 and \\101", "ends with tab\t", "\b\f\v controls"};
+    "plain",           "tab\there", "new\nline", "carriage\rreturn", "back\\slash",     "\\N",
+    "quote ' and \" ", "ünïcødé ✓", "",          "trailing\\",       "\\x41 and \\101", "ends with tab\t",
+    "\b\f\v controls"};
 
 void make_items(database& d) {
   d.execute("CREATE TABLE items (id int8 PRIMARY KEY, note text, amount numeric, at timestamptz, ok bool)");
@@ -60,8 +60,8 @@ TEST_F(copy_out_test, text_rows_match_what_query_reads) {
 
 TEST_F(copy_out_test, typed_rows_come_in_binary_and_match_query) {
   make_items(db);
-  using row_t = std::tuple<std::int64_t, std::optional<std::string>, std::optional<std::chrono::sys_time<std::chrono::microseconds>>,
-                           std::optional<bool>>;
+  using row_t = std::tuple<std::int64_t, std::optional<std::string>,
+                           std::optional<std::chrono::sys_time<std::chrono::microseconds>>, std::optional<bool>>;
   const auto expected = db.query<std::int64_t, std::optional<std::string>,
                                  std::optional<std::chrono::sys_time<std::chrono::microseconds>>, std::optional<bool>>(
       "SELECT id, note, at, ok FROM items ORDER BY id");
@@ -92,7 +92,8 @@ TEST_F(copy_out_test, structs_and_whole_tables) {
 TEST_F(copy_out_test, every_row_arrives_across_batches) {
   db.set_stream_batch_size(7);
   std::int64_t expected = 1;
-  for (auto [n, text] : db.copy_out<std::int64_t, std::string>("SELECT g::int8, g::text FROM generate_series(1, 1000) g")) {
+  for (auto [n, text] :
+       db.copy_out<std::int64_t, std::string>("SELECT g::int8, g::text FROM generate_series(1, 1000) g")) {
     EXPECT_EQ(n, expected);
     EXPECT_EQ(text, std::to_string(expected));
     ++expected;

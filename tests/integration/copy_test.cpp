@@ -26,7 +26,8 @@ TEST_F(copy_test, BinaryCopyOfMatchingTypes) {
   db.set_autocommit(true);
   db.execute("CREATE TABLE t (id integer, big bigint, x double precision, ok boolean, maybe integer)");
   std::vector<std::tuple<int, std::int64_t, double, bool, std::optional<int>>> rows;
-  for (int i = 0; i < 5000; ++i) rows.emplace_back(i, std::int64_t{1} << 40, i / 2.0, i % 2 == 0, i % 3 ? std::optional<int>(i) : std::nullopt);
+  for (int i = 0; i < 5000; ++i)
+    rows.emplace_back(i, std::int64_t{1} << 40, i / 2.0, i % 2 == 0, i % 3 ? std::optional<int>(i) : std::nullopt);
   EXPECT_EQ(db.copy_in("t", {"id", "big", "x", "ok", "maybe"}, rows), 5000);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE maybe IS NULL"), 1667);
   EXPECT_EQ(db.scalar<double>("SELECT x FROM t WHERE id = %s", 4999), 2499.5);
@@ -36,8 +37,8 @@ TEST_F(copy_test, BinaryCopyOfMatchingTypes) {
 TEST_F(copy_test, TextCopyEscapesHostileStrings) {
   db.set_autocommit(true);
   db.execute("CREATE TABLE t (id bigint, s text)");  // int into bigint: not the exact type, so text COPY
-  const std::vector<std::string> hostile = {"tab\there", "new\nline", "cr\rhere", "back\\slash", "\\N", "",
-                                            "'quote\" -- /* %s $1", "ünïcødé ✓"};
+  const std::vector<std::string> hostile = {
+      "tab\there", "new\nline", "cr\rhere", "back\\slash", "\\N", "", "'quote\" -- /* %s $1", "ünïcødé ✓"};
   std::vector<std::tuple<int, std::string>> rows;
   for (std::size_t i = 0; i < hostile.size(); ++i) rows.emplace_back(static_cast<int>(i), hostile[i]);
   EXPECT_EQ(db.copy_in("t", {"id", "s"}, rows), static_cast<std::int64_t>(hostile.size()));

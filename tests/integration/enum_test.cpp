@@ -38,14 +38,16 @@ class enum_types_test : public enum_test {
 
 TEST_F(enum_types_test, LabelsTravelBothWays) {
   db.execute("INSERT INTO items VALUES (1, %s, %s, %s, %s)", color::green, status::on_hold,
-             std::vector<color>{color::blue, color::red}, std::vector<std::optional<status>>{status::closed, std::nullopt});
+             std::vector<color>{color::blue, color::red},
+             std::vector<std::optional<status>>{status::closed, std::nullopt});
   db.execute("INSERT INTO items VALUES (2, %s, %s, %s, %s)", std::optional<color>(), std::optional<status>(),
              std::vector<color>{}, std::vector<std::optional<status>>{});
   EXPECT_EQ(db.scalar<std::string>("SELECT s::text FROM items WHERE id = 1"), "on hold");
   EXPECT_EQ(db.scalar<std::string>("SELECT ss::text FROM items WHERE id = 1"), "{\"Closed \\\"for good\\\"\",NULL}");
   in_both_result_formats(db, [&] {
-    const auto rows = db.query<std::optional<color>, std::optional<status>, std::vector<color>,
-                               std::vector<std::optional<status>>>("SELECT c, s, cs, ss FROM items ORDER BY id");
+    const auto rows =
+        db.query<std::optional<color>, std::optional<status>, std::vector<color>, std::vector<std::optional<status>>>(
+            "SELECT c, s, cs, ss FROM items ORDER BY id");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(std::get<0>(rows[0]), color::green);
     EXPECT_EQ(std::get<1>(rows[0]), status::on_hold);

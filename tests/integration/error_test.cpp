@@ -328,7 +328,7 @@ TEST_F(error_test, SerializationFailureIsRetryable) {
   db.execute("INSERT INTO t VALUES (%s, %s)", 1, 0);
   db.commit();
 
-  db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");  // first statement of the transaction
+  db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");     // first statement of the transaction
   EXPECT_EQ(db.scalar<int>("SELECT v FROM t WHERE id = %s", 1), 0);  // takes the snapshot
 
   database other = connect();

@@ -199,9 +199,8 @@ TEST_F(fault_test, ShutdownWhileAThreadIsBlockedInAQuery) {
   db.set_autocommit(true);
   for (const auto mode : {private_server::shutdown::immediate, private_server::shutdown::fast}) {
     const int pid = backend_pid(db);
-    auto blocked = std::async(std::launch::async, [&] {
-      return connection_error_of([&] { db.execute("SELECT pg_sleep(60)"); });
-    });
+    auto blocked =
+        std::async(std::launch::async, [&] { return connection_error_of([&] { db.execute("SELECT pg_sleep(60)"); }); });
     ASSERT_TRUE(wait_until_running(admin, pid, "pg_sleep"));
     const auto start = std::chrono::steady_clock::now();
     server->stop(mode);
@@ -243,7 +242,10 @@ TEST_F(fault_test, RetryTransactionGivesUpWhileTheServerIsDown) {
   options.max_attempts = 3;
   options.first_delay = 1ms;
   options.on_retry = [&](const retry_event&) { ++retried; };
-  const std::string message = connection_error_of([&] { retry_transaction(db, [&](database&) { ++calls; }, options); });
+  const std::string message = connection_error_of([&] {
+    retry_transaction(
+        db, [&](database&) { ++calls; }, options);
+  });
   EXPECT_TRUE(contains(message, "could not connect")) << message;
   EXPECT_EQ(calls, 0);  // never got as far as the body
   EXPECT_EQ(retried, 2);

@@ -32,8 +32,7 @@ TEST_F(formatting_test, WhereMapsMatchNullWithIsNull) {
   db.execute("INSERT INTO t VALUES (1, NULL), (1, 'x'), (2, NULL)");
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %W", fields{{"a", 1}, {"b", nullptr}}), 1);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %A", std::map<std::string, int>{{"a", 1}}), 2);
-  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %O AND a > 1",
-                                    fields{{"a", 1}, {"b", nullptr}}),
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %O AND a > 1", fields{{"a", 1}, {"b", nullptr}}),
             1);  // parenthesised: (a = 1 OR b IS NULL) AND a > 1
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %W", fields{}), 3);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM t WHERE %O", fields{}), 0);
@@ -72,9 +71,7 @@ TEST_F(formatting_test, UpdateAndDeleteHelpers) {
 TEST_F(formatting_test, LikeEscapeFindsLiteralPercentAndUnderscore) {
   db.execute("CREATE TABLE files (name text)");
   db.execute("INSERT INTO files VALUES ('100%_done'), ('100x_done'), ('100%xdone'), ('a\\b')");
-  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM files WHERE name LIKE %s",
-                                    like_escape("100%_") + "%"),
-            1);
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM files WHERE name LIKE %s", like_escape("100%_") + "%"), 1);
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM files WHERE name LIKE %s", like_escape("a\\b")), 1);
 }
 
@@ -85,8 +82,8 @@ TEST_F(formatting_test, NamedAndPositionalMix) {
 // Strings built from the characters that break naive SQL building.
 std::string hostile_string(std::mt19937& rng, std::size_t max_pieces = 12) {
   static const std::vector<std::string> pieces = {
-      "'", "''", "\"", "\\", ";", "--", "/*", "*/", "$1", "$$", "$a$", "%s", "%%", "%(x)s", "%S",
-      "\n", "\r", " ", "DROP TABLE t", "é", "✓", "\t", "E'", "x", "0", ")", "("};
+      "'",  "''", "\"", "\\",           ";", "--", "/*", "*/", "$1", "$$", "$a$", "%s", "%%", "%(x)s", "%S",
+      "\n", "\r", " ",  "DROP TABLE t", "é", "✓",  "\t", "E'", "x",  "0",  ")",   "("};
   std::uniform_int_distribution<std::size_t> count(1, max_pieces);
   std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
   std::string s;

@@ -24,8 +24,8 @@ class hstore_test : public own_database_test {
   }
 };
 
-const hstore sample{{"a", "1"},         {"b", std::nullopt},  {"", "empty key"}, {"quote\"back\\slash", "x\"\\y"},
-                    {"long key", "=>"}, {"NULL", "NULL"},     {"comma,", " spaced "}, {"\u00e9t\u00e9", "\u00fcber"}};
+const hstore sample{{"a", "1"},         {"b", std::nullopt}, {"", "empty key"},      {"quote\"back\\slash", "x\"\\y"},
+                    {"long key", "=>"}, {"NULL", "NULL"},    {"comma,", " spaced "}, {"\u00e9t\u00e9", "\u00fcber"}};
 
 TEST_F(hstore_test, AMapTravelsAsOneValueBothWays) {
   create_extension();
@@ -51,11 +51,12 @@ TEST_F(hstore_test, ColumnsArraysAndTheServersBinary) {
   create_extension();
   db.execute("CREATE TABLE docs (id int, h hstore, hs hstore[])");
   db.execute("INSERT INTO docs VALUES (1, %s, %s)", sample, std::vector<hstore>{sample, hstore{{"x", "y"}}});
-  db.execute("INSERT INTO docs VALUES (2, %s, %s)", std::optional<hstore>(), std::vector<std::optional<hstore>>{std::nullopt});
+  db.execute("INSERT INTO docs VALUES (2, %s, %s)", std::optional<hstore>(),
+             std::vector<std::optional<hstore>>{std::nullopt});
   db.commit();
   in_both_result_formats(db, [&] {
-    const auto rows = db.query<std::optional<hstore>, std::vector<std::optional<hstore>>>(
-        "SELECT h, hs FROM docs ORDER BY id");
+    const auto rows =
+        db.query<std::optional<hstore>, std::vector<std::optional<hstore>>>("SELECT h, hs FROM docs ORDER BY id");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(std::get<0>(rows[0]), sample);
     EXPECT_EQ(std::get<1>(rows[0]), (std::vector<std::optional<hstore>>{sample, hstore{{"x", "y"}}}));
@@ -75,9 +76,9 @@ TEST_F(hstore_test, ColumnsArraysAndTheServersBinary) {
   EXPECT_EQ(codec<std::vector<hstore>>::decode(many->view()), (std::vector<hstore>{sample, hstore{{"x", "y"}}}));
   // Every cut of the server's binary value is an error, never a crash or a wrong map.
   for (std::size_t n = 0; n < one->bytes.size(); ++n) {
-    EXPECT_THROW((void)codec<hstore>::decode({std::string_view(one->bytes).substr(0, n), one->type_oid,
-                                              wire_format::binary}),
-                 conversion_error)
+    EXPECT_THROW(
+        (void)codec<hstore>::decode({std::string_view(one->bytes).substr(0, n), one->type_oid, wire_format::binary}),
+        conversion_error)
         << n;
   }
 }
@@ -115,7 +116,7 @@ TEST_F(hstore_test, PercentSAndWStillTakeTheMapAsColumns) {
   db.execute("CREATE TABLE kv (a text, b text, h hstore)");
   const hstore row{{"a", "1"}, {"b", std::nullopt}};
   db.execute("INSERT INTO kv VALUES ('1', NULL, %s)", row);
-  EXPECT_EQ(db.update("kv", hstore{{"a", "2"}}, row), 1);           // SET "a" = $1 WHERE ("a" = $2 AND "b" IS NULL)
+  EXPECT_EQ(db.update("kv", hstore{{"a", "2"}}, row), 1);  // SET "a" = $1 WHERE ("a" = $2 AND "b" IS NULL)
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM kv WHERE %W", hstore{{"a", "2"}, {"b", std::nullopt}}), 1);
   db.execute("UPDATE kv SET %S WHERE a = %s", hstore{{"b", "3"}}, std::string("2"));
   EXPECT_EQ(db.scalar<std::string>("SELECT b FROM kv"), "3");

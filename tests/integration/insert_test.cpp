@@ -16,8 +16,7 @@ namespace {
 using insert_test = db_test;
 
 // SQL built at run time around quoted names: `select_from(name, cols...)`.
-std::string select_sql(const std::vector<std::string>& columns, const ident& table,
-                       std::string_view rest = "") {
+std::string select_sql(const std::vector<std::string>& columns, const ident& table, std::string_view rest = "") {
   std::string sql = "SELECT ";
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) sql += ", ";
@@ -34,8 +33,8 @@ std::int64_t count_rows(database& d, const ident& table) {
 }
 
 bool table_exists(database& d, const std::string& schema, const std::string& table) {
-  return d.scalar<bool>("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s)",
-                        schema, table);
+  return d.scalar<bool>("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s)", schema,
+                        table);
 }
 
 TEST_F(insert_test, InsertsARowAndReturnsTheCount) {
@@ -49,8 +48,7 @@ TEST_F(insert_test, InsertsARowAndReturnsTheCount) {
 
   // Committed: another connection sees it.
   pgwrap::database other = connect();
-  EXPECT_EQ(other.scalar<std::int64_t>("SELECT count(*) FROM users WHERE name = %s AND uid = %s", "Al Bert", 10),
-            1);
+  EXPECT_EQ(other.scalar<std::int64_t>("SELECT count(*) FROM users WHERE name = %s AND uid = %s", "Al Bert", 10), 1);
 }
 
 TEST_F(insert_test, TheOrderOfTheFieldsDoesNotMatter) {
@@ -86,9 +84,11 @@ TEST_F(insert_test, ReturningErrors) {
 
 TEST_F(insert_test, NullValues) {
   db.execute("CREATE TABLE t (id serial, a text, b int, c int, d text DEFAULT 'dflt')");
-  EXPECT_EQ(db.insert("t", {{"a", nullptr}, {"b", std::nullopt}, {"c", std::optional<int>{}},
-                            {"d", static_cast<const char*>(nullptr)}}),
-            1);
+  EXPECT_EQ(
+      db.insert(
+          "t",
+          {{"a", nullptr}, {"b", std::nullopt}, {"c", std::optional<int>{}}, {"d", static_cast<const char*>(nullptr)}}),
+      1);
   const auto r = db.queryone("SELECT a IS NULL, b IS NULL, c IS NULL, d IS NULL FROM t");
   ASSERT_TRUE(r.has_value());
   for (const auto f : *r) EXPECT_TRUE(f.as<bool>()) << f.index();
@@ -158,9 +158,9 @@ TEST_F(insert_test, ValuesOfEveryCoreType) {
                            {"doc", std::string(R"({"k": [1, 2]})")},
                            {"ident", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}},
                           pgwrap::returning{"id"});
-  const auto got = db.queryone(
-      "SELECT b, s, i, l, u, f, d, txt, day::text, doc->'k'->>1 AS k1, ident::text FROM t WHERE id = %s",
-      r["id"].as<int>());
+  const auto got =
+      db.queryone("SELECT b, s, i, l, u, f, d, txt, day::text, doc->'k'->>1 AS k1, ident::text FROM t WHERE id = %s",
+                  r["id"].as<int>());
   ASSERT_TRUE(got.has_value());
   const row& g = *got;
   EXPECT_FALSE(g["b"].as<bool>());
@@ -178,8 +178,7 @@ TEST_F(insert_test, ValuesOfEveryCoreType) {
 
 TEST_F(insert_test, SpecialFloatingPointValues) {
   db.execute("CREATE TABLE t (id serial, d float8)");
-  const std::vector<double> values = {std::numeric_limits<double>::quiet_NaN(),
-                                      std::numeric_limits<double>::infinity(),
+  const std::vector<double> values = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
                                       -std::numeric_limits<double>::infinity(), -0.0, 1e-310};
   for (const double v : values) {
     const int id = db.insert("t", {{"d", v}}, pgwrap::returning{"id"})["id"].as<int>();
@@ -195,8 +194,8 @@ TEST_F(insert_test, SpecialFloatingPointValues) {
 
 TEST_F(insert_test, NamesThatNeedQuotingRoundTrip) {
   const std::vector<std::string> tables = {"my table", "Mixed\"Quote\"Case", "%s", "$1", "it's", "a.b"};
-  const std::vector<std::string> columns = {"first name", "\"quoted\"", "MixedCase", "%s", "$1", "%%",
-                                            "a.b",        "it's",       "-- x",      "/* y", "\xc3\xa9t\xc3\xa9"};
+  const std::vector<std::string> columns = {
+      "first name", "\"quoted\"", "MixedCase", "%s", "$1", "%%", "a.b", "it's", "-- x", "/* y", "\xc3\xa9t\xc3\xa9"};
   for (const std::string& table : tables) {
     SCOPED_TRACE(table);
     std::string create = "CREATE TABLE " + quote_identifier(table) + " (";

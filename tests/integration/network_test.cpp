@@ -38,13 +38,34 @@ T server_binary(std::string_view literal, std::string_view type, wire_format for
   return v ? codec<T>::decode(v->view()) : T{};
 }
 
-const std::vector<std::string_view> inet_literals = {
-    "127.168.0.1",     "127.168.0.1/32",   "10.1.2.3/8",        "10.1/16",          "0.0.0.0",  // ip-literal-ok: only parsed and printed
-    "0.0.0.0/0",       "255.255.255.255",  "127.0.0.1/31",      "2001:db8::1",      "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
-    "2001:db8::/32",   "::",               "::/0",              "::1",              "1::",  // ip-literal-ok: only parsed and printed
-    "::ffff:1.2.3.4",  "::ffff:0:0",       "::1.2.3.4",         "::0.0.1.2",        "::ffff:1.2.3.4/120",  // ip-literal-ok: only parsed and printed
-    "1:0:0:1:0:0:0:1", "1:0:0:1:0:0:1:1",  "fe80::1:2:3:4/10",  "0:0:0:0:0:1:0:0",  "1:2:3:4:5:6:7:8",  // ip-literal-ok: only parsed and printed
-    "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",               "1:2:3:4:5:6:1.2.3.4", "::0.1.0.0"};  // ip-literal-ok: only parsed and printed
+const std::vector<std::string_view> inet_literals = {"127.168.0.1",
+                                                     "127.168.0.1/32",
+                                                     "10.1.2.3/8",
+                                                     "10.1/16",
+                                                     "0.0.0.0",  // ip-literal-ok: only parsed and printed
+                                                     "0.0.0.0/0",
+                                                     "255.255.255.255",
+                                                     "127.0.0.1/31",
+                                                     "2001:db8::1",
+                                                     "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
+                                                     "2001:db8::/32",
+                                                     "::",
+                                                     "::/0",
+                                                     "::1",
+                                                     "1::",  // ip-literal-ok: only parsed and printed
+                                                     "::ffff:1.2.3.4",
+                                                     "::ffff:0:0",
+                                                     "::1.2.3.4",
+                                                     "::0.0.1.2",
+                                                     "::ffff:1.2.3.4/120",  // ip-literal-ok: only parsed and printed
+                                                     "1:0:0:1:0:0:0:1",
+                                                     "1:0:0:1:0:0:1:1",
+                                                     "fe80::1:2:3:4/10",
+                                                     "0:0:0:0:0:1:0:0",
+                                                     "1:2:3:4:5:6:7:8",  // ip-literal-ok: only parsed and printed
+                                                     "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
+                                                     "1:2:3:4:5:6:1.2.3.4",
+                                                     "::0.1.0.0"};  // ip-literal-ok: only parsed and printed
 
 TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
   in_both_result_formats(db, [&] {
@@ -63,10 +84,20 @@ TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
 }
 
 TEST_F(network_test, CidrPrintsAndTravelsAsTheServer) {
-  const std::vector<std::string_view> literals = {"10",           "172.16",         "192.168.1",     "128",
-                                                  "224",          "10.1/24",        "10.0.0.0/8",    "1.2.3.4",  // ip-literal-ok: only parsed and printed
-                                                  "0.0.0.0/0",    "2001:db8::/32",  "::1",           "::/0",  // ip-literal-ok: only parsed and printed
-                                                  "::ffff:1.2.3.0/120", "fe80::/10"};  // ip-literal-ok: only parsed and printed
+  const std::vector<std::string_view> literals = {"10",
+                                                  "172.16",
+                                                  "192.168.1",
+                                                  "128",
+                                                  "224",
+                                                  "10.1/24",
+                                                  "10.0.0.0/8",
+                                                  "1.2.3.4",  // ip-literal-ok: only parsed and printed
+                                                  "0.0.0.0/0",
+                                                  "2001:db8::/32",
+                                                  "::1",
+                                                  "::/0",  // ip-literal-ok: only parsed and printed
+                                                  "::ffff:1.2.3.0/120",
+                                                  "fe80::/10"};  // ip-literal-ok: only parsed and printed
   in_both_result_formats(db, [&] {
     for (const std::string_view literal : literals) {
       SCOPED_TRACE(literal);
@@ -85,10 +116,10 @@ TEST_F(network_test, MacAddressesPrintAndTravelAsTheServer) {
   const std::vector<std::string_view> mac = {"08:00:2b:01:02:03", "08-00-2b-01-02-03", "08002b:010203",
                                              "08002b-010203",     "0800.2b01.0203",    "0800-2b01-0203",
                                              "08002b010203",      "FF:ff:00:00:00:0A", "8:0:2b:1:2:3"};
-  const std::vector<std::string_view> mac8 = {"08:00:2b:01:02:03:04:05", "08-00-2b-01-02-03-04-05",  // ip-literal-ok: only parsed and printed
-                                              "08002b:0102030405",       "0800.2b01.0203.0405",
-                                              "0800-2b01-0203-0405",     "08002b0102030405",
-                                              "08:00:2b:01:02:03",       "  0800.2b01.0203  "};
+  const std::vector<std::string_view> mac8 = {
+      "08:00:2b:01:02:03:04:05", "08-00-2b-01-02-03-04-05",  // ip-literal-ok: only parsed and printed
+      "08002b:0102030405",       "0800.2b01.0203.0405",     "0800-2b01-0203-0405",
+      "08002b0102030405",        "08:00:2b:01:02:03",       "  0800.2b01.0203  "};
   in_both_result_formats(db, [&] {
     for (const std::string_view literal : mac) {
       SCOPED_TRACE(literal);
@@ -115,21 +146,24 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
   db.execute(
       "CREATE TABLE hosts (id int, a inet, n cidr, m macaddr, m8 macaddr8, aa inet[], nn cidr[], mm macaddr[], "
       "mm8 macaddr8[])");
-  const std::vector<inet> addresses = {inet::parse("10.0.0.1"), inet::parse("2001:db8::2/64"),  // ip-literal-ok: only parsed and printed
+  const std::vector<inet> addresses = {inet::parse("10.0.0.1"),
+                                       inet::parse("2001:db8::2/64"),    // ip-literal-ok: only parsed and printed
                                        inet::parse("::ffff:10.0.0.1")};  // ip-literal-ok: only parsed and printed
-  const std::vector<std::optional<cidr>> networks = {cidr::parse("10.0.0.0/8"), std::nullopt, cidr::parse("::/0")};  // ip-literal-ok: only parsed and printed
+  const std::vector<std::optional<cidr>> networks = {cidr::parse("10.0.0.0/8"), std::nullopt,
+                                                     cidr::parse("::/0")};  // ip-literal-ok: only parsed and printed
   const std::vector<macaddr> macs = {macaddr::parse("08:00:2b:01:02:03"), macaddr::parse("ff:ff:ff:ff:ff:ff")};
-  const std::vector<macaddr8> macs8 = {macaddr8::parse("08:00:2b:01:02:03:04:05")};  // ip-literal-ok: only parsed and printed
+  const std::vector<macaddr8> macs8 = {
+      macaddr8::parse("08:00:2b:01:02:03:04:05")};  // ip-literal-ok: only parsed and printed
   db.execute("INSERT INTO hosts VALUES (1, %s, %s, %s, %s, %s, %s, %s, %s)", addresses[1], *networks[0], macs[0],
              macs8[0], addresses, networks, macs, macs8);
   db.execute("INSERT INTO hosts VALUES (2, %s, %s, %s, %s, %s, %s, %s, %s)", std::optional<inet>(),
              std::optional<cidr>(), std::optional<macaddr>(), std::optional<macaddr8>(), std::vector<inet>{},
              std::vector<std::optional<cidr>>{}, std::vector<macaddr>{}, std::vector<macaddr8>{});
   in_both_result_formats(db, [&] {
-    const auto rows = db.query<std::optional<inet>, std::optional<cidr>, std::optional<macaddr>,
-                               std::optional<macaddr8>, std::vector<inet>, std::vector<std::optional<cidr>>,
-                               std::vector<macaddr>, std::vector<macaddr8>>(
-        "SELECT a, n, m, m8, aa, nn, mm, mm8 FROM hosts ORDER BY id");
+    const auto rows =
+        db.query<std::optional<inet>, std::optional<cidr>, std::optional<macaddr>, std::optional<macaddr8>,
+                 std::vector<inet>, std::vector<std::optional<cidr>>, std::vector<macaddr>, std::vector<macaddr8>>(
+            "SELECT a, n, m, m8, aa, nn, mm, mm8 FROM hosts ORDER BY id");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(std::get<0>(rows[0]), addresses[1]);
     EXPECT_EQ(std::get<1>(rows[0]), networks[0]);
@@ -146,23 +180,28 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
     EXPECT_TRUE(std::get<4>(rows[1]).empty());
     // The arrays' text as the server prints it.
     const auto r = db.query("SELECT aa::text AS aa, nn::text AS nn FROM hosts WHERE id = 1");
-    EXPECT_EQ(r[0]["aa"].as<std::string>(), "{10.0.0.1,2001:db8::2/64,::ffff:10.0.0.1}");  // ip-literal-ok: only parsed and printed
+    EXPECT_EQ(r[0]["aa"].as<std::string>(),
+              "{10.0.0.1,2001:db8::2/64,::ffff:10.0.0.1}");             // ip-literal-ok: only parsed and printed
     EXPECT_EQ(r[0]["nn"].as<std::string>(), "{10.0.0.0/8,NULL,::/0}");  // ip-literal-ok: only parsed and printed
   });
   // The server's binary arrays, decoded.
   const auto v = fetch_value("SELECT '{1.2.3.4,::1/64}'::inet[]");  // ip-literal-ok: only parsed and printed
   ASSERT_TRUE(v.has_value());
-  EXPECT_EQ(codec<std::vector<inet>>::decode(v->view()),
-            (std::vector<inet>{inet::parse("1.2.3.4"), inet::parse("::1/64")}));  // ip-literal-ok: only parsed and printed
+  EXPECT_EQ(
+      codec<std::vector<inet>>::decode(v->view()),
+      (std::vector<inet>{inet::parse("1.2.3.4"), inet::parse("::1/64")}));  // ip-literal-ok: only parsed and printed
   // An array forced into its text literal (a NULL first) still spells every element.
-  EXPECT_EQ(db.scalar<std::string>("SELECT %s::text",
-                                   std::vector<std::optional<inet>>{std::nullopt, inet::parse("1.2.3.4/24")}),  // ip-literal-ok: only parsed and printed
-            "{NULL,1.2.3.4/24}");  // ip-literal-ok: only parsed and printed
+  EXPECT_EQ(
+      db.scalar<std::string>("SELECT %s::text",
+                             std::vector<std::optional<inet>>{
+                                 std::nullopt, inet::parse("1.2.3.4/24")}),  // ip-literal-ok: only parsed and printed
+      "{NULL,1.2.3.4/24}");                                                  // ip-literal-ok: only parsed and printed
 }
 
 TEST_F(network_test, OrderingAgreesWithTheServer) {
   db.execute("CREATE TABLE addrs (a inet)");
-  for (const std::string_view literal : inet_literals) db.execute("INSERT INTO addrs VALUES (%s)", inet::parse(literal));
+  for (const std::string_view literal : inet_literals)
+    db.execute("INSERT INTO addrs VALUES (%s)", inet::parse(literal));
   const auto sorted = db.query<inet>("SELECT a FROM addrs ORDER BY a");
   for (std::size_t i = 1; i < sorted.size(); ++i) {
     EXPECT_LE(std::get<0>(sorted[i - 1]), std::get<0>(sorted[i])) << i;
@@ -170,7 +209,8 @@ TEST_F(network_test, OrderingAgreesWithTheServer) {
 }
 
 TEST_F(network_test, BadInputIsRejectedOnBothSides) {
-  for (const char* bad : {"1.2.3", "256.1.1.1", "1.2.3.4/33", "1::2::3", "12345::", "::1/129", "1.2/24", ""}) {  // ip-literal-ok: only parsed and printed
+  for (const char* bad : {"1.2.3", "256.1.1.1", "1.2.3.4/33", "1::2::3", "12345::", "::1/129", "1.2/24",
+                          ""}) {  // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(inet::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "inet"), data_exception);
@@ -185,7 +225,8 @@ TEST_F(network_test, BadInputIsRejectedOnBothSides) {
     EXPECT_FALSE(macaddr::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "macaddr"), data_exception);
   }
-  for (const char* bad : {"08:00:2b:01:02:03:04", "08:00-2b:01:02:03:04:05", "8:0:2b:1:2:3:4:5"}) {  // ip-literal-ok: only parsed and printed
+  for (const char* bad : {"08:00:2b:01:02:03:04", "08:00-2b:01:02:03:04:05",
+                          "8:0:2b:1:2:3:4:5"}) {  // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(macaddr8::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "macaddr8"), data_exception);
@@ -199,7 +240,8 @@ TEST_F(network_test, BadInputIsRejectedOnBothSides) {
     EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
   }
   // An inet with host bits does not read as a cidr.
-  EXPECT_THROW((void)db.scalar<cidr>("SELECT '10.1.2.3/8'::inet"), conversion_error);  // ip-literal-ok: only parsed and printed
+  EXPECT_THROW((void)db.scalar<cidr>("SELECT '10.1.2.3/8'::inet"),
+               conversion_error);  // ip-literal-ok: only parsed and printed
 }
 
 }  // namespace

@@ -257,7 +257,8 @@ TEST_F(notifications, listener_keeps_trying_while_the_server_refuses_and_times_o
   pgwrap::listener l(with_parameter(pgwrap::test::dsn(), "user", role), options);
   l.listen(channel);
   admin.execute(pgwrap::runtime_sql("ALTER ROLE " + pgwrap::quote_identifier(role) + " NOLOGIN"));
-  pgwrap::test::terminate_backend(admin, admin.scalar<int>("SELECT pid FROM pg_stat_activity WHERE usename = %s", role));
+  pgwrap::test::terminate_backend(admin,
+                                  admin.scalar<int>("SELECT pid FROM pg_stat_activity WHERE usename = %s", role));
   EXPECT_FALSE(l.receive(300ms)) << "still refused: nothing to report yet";
   EXPECT_FALSE(l.is_connected());
   admin.execute(pgwrap::runtime_sql("ALTER ROLE " + pgwrap::quote_identifier(role) + " LOGIN"));

@@ -377,8 +377,8 @@ TEST_F(observer_test, commit_and_rollback_on_the_database_and_through_a_guard) {
     EXPECT_EQ(ops[1].start.kind, operation_kind::rollback);
     EXPECT_FALSE(ops[1].end->failed);
   }
-  EXPECT_EQ(admin.scalar<std::int64_t>(pgwrap::runtime_sql("SELECT count(*) FROM " +
-                                                           pgwrap::quote_identifier(schema) + ".obs_t")),
+  EXPECT_EQ(admin.scalar<std::int64_t>(
+                pgwrap::runtime_sql("SELECT count(*) FROM " + pgwrap::quote_identifier(schema) + ".obs_t")),
             3);
   // A commit that fails: the transaction was aborted by an earlier error.
   EXPECT_THROW(db.execute("INSERT INTO obs_t VALUES (1, 'dup')"), pgwrap::unique_violation);
@@ -842,8 +842,8 @@ TEST_F(observer_test, every_call_on_an_unreachable_server_is_one_failed_operatio
   expect_one_failed(operation_kind::query, "query");
   EXPECT_THROW((void)nowhere.stream("SELECT id FROM obs_t"), pgwrap::connection_error);
   expect_one_failed(operation_kind::stream_fetch, "stream");
-  EXPECT_THROW(nowhere.executemany("INSERT INTO obs_t VALUES (%s, %s)", std::vector<std::tuple<int, std::string>>{
-                                                                           {1, "a"}, {2, "b"}}),
+  EXPECT_THROW(nowhere.executemany("INSERT INTO obs_t VALUES (%s, %s)",
+                                   std::vector<std::tuple<int, std::string>>{{1, "a"}, {2, "b"}}),
                pgwrap::connection_error);
   expect_one_failed(operation_kind::batch, "executemany");
   pgwrap::batch b;

@@ -116,7 +116,9 @@ TEST_F(pipeline_test, ExecuteBatchErrorNamesTheStatement) {
   make_table(db);
   db.set_autocommit(true);
   batch b;
-  b.add("INSERT INTO t VALUES (%s, %s)", 1, "one").add("SELECT 1 / %s", 0).add("INSERT INTO t VALUES (%s, %s)", 2, "two");
+  b.add("INSERT INTO t VALUES (%s, %s)", 1, "one")
+      .add("SELECT 1 / %s", 0)
+      .add("INSERT INTO t VALUES (%s, %s)", 2, "two");
   try {
     db.execute_batch(b);
     FAIL() << "expected data_exception";

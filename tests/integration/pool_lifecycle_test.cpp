@@ -50,8 +50,7 @@ class pool_lifecycle_test : public db_test {
   }
 
   std::int64_t server_connections() {
-    return admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                                      app_name);
+    return admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", app_name);
   }
   std::set<int> server_pids() {
     std::set<int> pids;
@@ -116,10 +115,11 @@ TEST_F(pool_lifecycle_test, AHotPoolHasNoBackendOlderThanItsLifetime) {
   double oldest_seen = 0;
   const auto until = steady_clock::now() + 5s;
   while (steady_clock::now() < until) {
-    oldest_seen = std::max(oldest_seen, admin.scalar<double>("SELECT coalesce(max(extract(epoch FROM clock_timestamp() - "
-                                                             "backend_start)), 0)::float8 FROM pg_stat_activity "
-                                                             "WHERE application_name = %s",
-                                                             app_name));
+    oldest_seen =
+        std::max(oldest_seen, admin.scalar<double>("SELECT coalesce(max(extract(epoch FROM clock_timestamp() - "
+                                                   "backend_start)), 0)::float8 FROM pg_stat_activity "
+                                                   "WHERE application_name = %s",
+                                                   app_name));
     std::this_thread::sleep_for(50ms);
   }
   stop = true;

@@ -45,8 +45,7 @@ class pool_test : public db_test {
   }
 
   std::int64_t server_connections() {
-    return admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                                      app_name);
+    return admin.scalar<std::int64_t>("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", app_name);
   }
 
   static int pid_of(database& db) { return db.scalar<int>("SELECT pg_backend_pid()"); }
@@ -91,7 +90,7 @@ TEST_F(pool_test, HandlesMoveReleaseAndDiscard) {
   database& held = *a;
   const int pid = pid_of(held);
   pooled_connection b = std::move(a);
-  EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved from on purpose
+  EXPECT_FALSE(a);        // NOLINT(bugprone-use-after-move): moved from on purpose
   EXPECT_EQ(&*b, &held);  // references stay valid across moves of the handle
   EXPECT_EQ(pid_of(*b), pid);
 
@@ -262,8 +261,7 @@ TEST_F(pool_test, SessionStateDoesNotLeakToTheNextUser) {
   EXPECT_EQ(c->scalar<std::string>("SHOW search_path"), schema);  // from the conninfo, as at connect time
   EXPECT_EQ(c->scalar<std::string>("SHOW application_name"), app_name);
   EXPECT_FALSE(c->scalar<std::optional<std::string>>("SELECT to_regclass('pg_temp.scratch')::text"));
-  EXPECT_EQ(c->scalar<std::int64_t>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s", pid),
-            0);
+  EXPECT_EQ(c->scalar<std::int64_t>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = %s", pid), 0);
   EXPECT_EQ(c->scalar<std::int64_t>("SELECT count(*) FROM pg_listening_channels()"), 0);
   c->execute("DO $$ BEGIN RAISE NOTICE 'hello again'; END $$");
   EXPECT_EQ(notices.load(), 1);  // the first user's handler is gone
@@ -319,8 +317,7 @@ TEST_F(pool_test, AnOpenTransactionIsRolledBackOnReturn) {
     c->execute("INSERT INTO items VALUES (3)");
     c->commit();
   }
-  EXPECT_EQ(admin.scalar<std::int64_t>(runtime_sql("SELECT count(*) FROM " + quote_identifier(schema) + ".items")),
-            1);
+  EXPECT_EQ(admin.scalar<std::int64_t>(runtime_sql("SELECT count(*) FROM " + quote_identifier(schema) + ".items")), 1);
   EXPECT_EQ(p.stats().size, 1U);  // the same connection throughout
 }
 
@@ -341,7 +338,7 @@ TEST_F(pool_test, KeepPreparedKeepsStatementsButResetsTheRest) {
   };
   EXPECT_EQ(prepared(), 1);
   EXPECT_EQ(c->query<int>("SELECT 41 + %s", 1)[0], std::tuple<int>(42));  // the cached statement works
-  EXPECT_EQ(prepared(), 1);  // and was not prepared again
+  EXPECT_EQ(prepared(), 1);                                               // and was not prepared again
   EXPECT_FALSE(c->scalar<std::optional<std::string>>("SELECT to_regclass('pg_temp.scratch')::text"));
   EXPECT_NE(c->scalar<std::string>("SHOW work_mem"), "7MB");
 }
@@ -451,9 +448,7 @@ TEST_F(pool_test, AStreamOutlivingItsHandleStopsInsteadOfReadingAnotherSession) 
 TEST_F(pool_test, AHandleMayOutliveItsPool) {
   std::optional<pool> p(std::in_place, pool_dsn(), options(2));
   pooled_connection kept = p->acquire();
-  {
-    pooled_connection returned = p->acquire();
-  }
+  { pooled_connection returned = p->acquire(); }
   EXPECT_EQ(p->stats().idle, 1U);
   p.reset();  // closes the idle connection
   EXPECT_EQ(kept->scalar<int>("SELECT 5"), 5);

@@ -33,8 +33,7 @@ TEST_F(query_test, ParametersOfEveryCoreTypeRoundTrip) {
   EXPECT_TRUE(std::signbit(db.scalar<double>("SELECT %s", -0.0)));
   const std::string s = "Al Bert";
   EXPECT_EQ(db.scalar<std::string>("SELECT %s", s), s);
-  EXPECT_EQ(db.scalar<std::string>("SELECT %s", std::string_view("view, not terminated").substr(0, 4)),
-            "view");
+  EXPECT_EQ(db.scalar<std::string>("SELECT %s", std::string_view("view, not terminated").substr(0, 4)), "view");
   EXPECT_EQ(db.scalar<std::string>("SELECT %s", "literal"), "literal");
   const char* c_string = "c string";
   EXPECT_EQ(db.scalar<std::string>("SELECT %s", c_string), "c string");
@@ -150,7 +149,7 @@ TEST_F(query_test, RuntimeSqlIsCheckedBeforeAnythingIsSent) {
     EXPECT_STREQ(e.what(), "the SQL has 1 placeholder but 2 arguments were given");
   }
   EXPECT_FALSE(fresh.is_connected()) << "a rejected call must send nothing, not even connect";
-  EXPECT_EQ(db.execute(runtime_sql(insert), 2), 1);  // the same runtime text again, now known...
+  EXPECT_EQ(db.execute(runtime_sql(insert), 2), 1);                  // the same runtime text again, now known...
   EXPECT_THROW(db.execute(runtime_sql(insert), 3, 4), usage_error);  // ...is still checked on every call
   db.rollback();
   EXPECT_EQ(fresh.scalar<std::int64_t>("SELECT count(*) FROM t"), 1);
@@ -181,8 +180,7 @@ TEST_F(query_test, StringWithNulIsRejectedNotTruncated) {
     db.scalar<std::string>("SELECT %s", with_nul);
     FAIL() << "expected conversion_error";
   } catch (const conversion_error& e) {
-    EXPECT_NE(std::string(e.what()).find("argument 1: string contains a NUL byte at offset 2"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("argument 1: string contains a NUL byte at offset 2"), std::string::npos)
         << e.what();
   }
   EXPECT_FALSE(db.in_transaction());

@@ -186,8 +186,8 @@ TEST_F(range_test, RangeColumns) {
   const auto during = range<tstz>::closed_open(utc(2026, 12, 3, 9h), utc(2026, 12, 3, 10h));
   const auto days = range<sys_days>::closed(day(2026, 12, 3), day(2026, 12, 5));
   db.execute("INSERT INTO bookings VALUES (1, %s, %s, %s)", during, days, range<int>::closed(1, 4));
-  const auto [d, ds, s] = *db.queryone<range<tstz>, range<sys_days>, range<int>>(
-      "SELECT during, days, seats FROM bookings WHERE id = 1");
+  const auto [d, ds, s] =
+      *db.queryone<range<tstz>, range<sys_days>, range<int>>("SELECT during, days, seats FROM bookings WHERE id = 1");
   EXPECT_EQ(d, during);
   EXPECT_EQ(ds, range<sys_days>::closed_open(day(2026, 12, 3), day(2026, 12, 6)));
   EXPECT_EQ(s, range<int>::closed_open(1, 5));
@@ -244,8 +244,7 @@ TEST_F(range_test, Multiranges) {
                     m{r::closed_open(1, 4), r::closed_open(5, 7)}, "'{[1,4),[5,7)}'::int4multirange");
   expect_round_trip(db, m{}, "'{}'::int4multirange");
   expect_round_trip(db, m{r::less_than(0), r::at_least(10)}, "'{(,0),[10,)}'::int4multirange");
-  expect_round_trip(db, multirange<std::int64_t>{range<std::int64_t>::closed_open(1, 2)},
-                    "'{[1,2)}'::int8multirange");
+  expect_round_trip(db, multirange<std::int64_t>{range<std::int64_t>::closed_open(1, 2)}, "'{[1,2)}'::int8multirange");
   expect_round_trip(db, multirange<numeric>{range<numeric>::open(numeric("0.5"), numeric("1.5"))},
                     "'{(0.5,1.5)}'::nummultirange");
   expect_round_trip(db, multirange<sys_days>{range<sys_days>::closed_open(day(2020, 1, 1), day(2020, 1, 5))},

@@ -91,8 +91,8 @@ TEST_F(retry_test, SetsTheIsolationLevelOnEveryAttempt) {
   EXPECT_EQ(calls, 2);
   EXPECT_EQ(level, "serializable");
   options.isolation = isolation_level::repeatable_read;
-  EXPECT_EQ(retry_transaction(db, [](database& tx) { return tx.scalar<std::string>("SHOW transaction_isolation"); },
-                              options),
+  EXPECT_EQ(retry_transaction(
+                db, [](database& tx) { return tx.scalar<std::string>("SHOW transaction_isolation"); }, options),
             "repeatable read");
 }
 
@@ -234,8 +234,8 @@ TEST_F(retry_test, SerializationFailureAtCommitIsRetried) {
   EXPECT_EQ(calls, 2);
   ASSERT_EQ(retries.size(), 1U);
   EXPECT_EQ(retries[0].cause, typeid(serialization_failure).name());
-  EXPECT_EQ(admin.scalar<std::string>(runtime_sql("SELECT string_agg(id::text, ',') FROM " +
-                                                  quote_identifier(schema) + ".t")),
+  EXPECT_EQ(admin.scalar<std::string>(
+                runtime_sql("SELECT string_agg(id::text, ',') FROM " + quote_identifier(schema) + ".t")),
             "2");
 }
 
@@ -337,8 +337,8 @@ TEST_F(retry_test, ConnectionKilledMidTransactionIsRetriedWithoutDuplicates) {
   EXPECT_EQ(retries[0].cause, typeid(connection_error).name());
   ASSERT_EQ(pids.size(), 2U);
   EXPECT_NE(pids[0], pids[1]);
-  EXPECT_EQ(admin.scalar<std::string>(runtime_sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM " +
-                                                  quote_identifier(schema) + ".t")),
+  EXPECT_EQ(admin.scalar<std::string>(
+                runtime_sql("SELECT string_agg(id::text, ',' ORDER BY id) FROM " + quote_identifier(schema) + ".t")),
             "1,2");
 }
 

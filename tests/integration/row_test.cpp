@@ -44,7 +44,7 @@ TEST_F(row_test, FieldsByNameAndByPosition) {
   const char* name = "a";
   EXPECT_EQ(rw[name].as<int>(), 1);
 
-  EXPECT_EQ(rw[0].as<int>(), 1);                       // int
+  EXPECT_EQ(rw[0].as<int>(), 1);                           // int
   EXPECT_EQ(rw[std::size_t{1}].as<std::string>(), "two");  // size_t
   EXPECT_EQ(rw[1u].as<std::string>(), "two");              // unsigned
   EXPECT_EQ(rw[1L].as<std::string>(), "two");              // long
@@ -101,13 +101,12 @@ TEST_F(row_test, IterateTheFieldsOfARow) {
 }
 
 TEST_F(row_test, TypeOidsOfCommonTypes) {
-  const auto rw = db.queryone(
-      "SELECT 1::smallint, 1::int, 1::bigint, 1::numeric, 1::real, 1::float8, 'x'::text, true");
+  const auto rw = db.queryone("SELECT 1::smallint, 1::int, 1::bigint, 1::numeric, 1::real, 1::float8, 'x'::text, true");
   ASSERT_TRUE(rw.has_value());
   std::vector<std::uint32_t> oids;
   for (const auto f : *rw) oids.push_back(f.type_oid());
-  EXPECT_EQ(oids, (std::vector<std::uint32_t>{oid::int2, oid::int4, oid::int8, oid::numeric, oid::float4,
-                                              oid::float8, oid::text, oid::boolean}));
+  EXPECT_EQ(oids, (std::vector<std::uint32_t>{oid::int2, oid::int4, oid::int8, oid::numeric, oid::float4, oid::float8,
+                                              oid::text, oid::boolean}));
 }
 
 TEST_F(row_test, UnnamedColumnGetsTheServersName) {
@@ -161,8 +160,7 @@ TEST_F(row_test, UnknownColumnNameListsTheColumnsThereAre) {
 TEST_F(row_test, ColumnIndexOutOfRangeIsAUsageError) {
   const auto rw = db.queryone("SELECT 1 AS a, 2 AS b");
   ASSERT_TRUE(rw.has_value());
-  EXPECT_EQ(message_of<usage_error>([&] { (void)(*rw)[2]; }),
-            "column index 2 is out of range: the row has 2 columns");
+  EXPECT_EQ(message_of<usage_error>([&] { (void)(*rw)[2]; }), "column index 2 is out of range: the row has 2 columns");
   EXPECT_EQ(message_of<usage_error>([&] { (void)(*rw)[-1]; }),
             "column index -1 is out of range: the row has 2 columns");
   EXPECT_THROW((void)(*rw)[std::size_t{2}], usage_error);
@@ -177,8 +175,7 @@ TEST_F(row_test, ColumnIndexOutOfRangeIsAUsageError) {
 TEST_F(row_test, HugeUnsignedColumnIndexIsReportedAsItWasGiven) {
   const auto rw = db.queryone("SELECT 1 AS a");
   ASSERT_TRUE(rw.has_value());
-  const std::string m =
-      message_of<usage_error>([&] { (void)(*rw)[std::numeric_limits<std::size_t>::max()]; });
+  const std::string m = message_of<usage_error>([&] { (void)(*rw)[std::numeric_limits<std::size_t>::max()]; });
   EXPECT_TRUE(contains(m, "column index 18446744073709551615 is out of range")) << m;
 }
 
@@ -188,8 +185,7 @@ TEST_F(row_test, ARowWithNoColumns) {
   EXPECT_EQ(rw->size(), 0u);
   EXPECT_TRUE(rw->begin() == rw->end());
   EXPECT_THROW((void)(*rw)[0], usage_error);
-  EXPECT_EQ(message_of<usage_error>([&] { (void)(*rw)["x"]; }),
-            "no column named \"x\"; the columns are: (none)");
+  EXPECT_EQ(message_of<usage_error>([&] { (void)(*rw)["x"]; }), "no column named \"x\"; the columns are: (none)");
 }
 
 TEST_F(row_test, BigintOutOfRangeForInt32NamesColumnTypeAndReason) {
@@ -285,7 +281,10 @@ TEST_F(row_test, FloatingPoint) {
 }
 
 TEST_F(row_test, MultibyteUtf8Strings) {
-  const std::string text = "\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9 \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x8e\x89";
+  const std::string text =
+      "\xc3\xbcn\xc3\xaf"
+      "c\xc3\xb8"
+      "d\xc3\xa9 \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x8e\x89";
   const auto rw = db.queryone("SELECT %s::text AS \"\xe5\x90\x8d\xe5\x89\x8d\", length(%s::text) AS chars", text, text);
   ASSERT_TRUE(rw.has_value());
   const field f = (*rw)["\xe5\x90\x8d\xe5\x89\x8d"];
@@ -294,7 +293,7 @@ TEST_F(row_test, MultibyteUtf8Strings) {
   EXPECT_EQ(f.as<std::string_view>(), text);
   EXPECT_EQ(f.text(), text);
   EXPECT_EQ(f.text().size(), text.size());  // bytes
-  EXPECT_EQ((*rw)["chars"].as<int>(), 14);   // characters
+  EXPECT_EQ((*rw)["chars"].as<int>(), 14);  // characters
 }
 
 TEST_F(row_test, ARowFromQueryoneOutlivesItsResult) {

@@ -96,9 +96,14 @@ std::string random_digits(std::mt19937& rng, std::size_t n) {
 // --- numeric ----------------------------------------------------------------------
 
 TEST_F(scalar_roundtrip_test, NumericAgreesWithTheServerBothWays) {
-  std::vector<std::string> literals = {"0",       "-0",         "0.00",      "-12.3400", "1e-300",   "1.5e-300",
-                                       "1e300",   "NaN",        "Infinity",  "-Infinity", "inf",     "1.50e1",
-                                       "0.0001",  "10000",      "-99999999", "9223372036854775808",
+  std::vector<std::string> literals = {"0",          "-0",
+                                       "0.00",       "-12.3400",
+                                       "1e-300",     "1.5e-300",
+                                       "1e300",      "NaN",
+                                       "Infinity",   "-Infinity",
+                                       "inf",        "1.50e1",
+                                       "0.0001",     "10000",
+                                       "-99999999",  "9223372036854775808",
                                        "00012.3400", "123456789.000000001"};
   std::mt19937 rng(7);
   const std::string big = random_digits(rng, 1000);
@@ -113,9 +118,9 @@ TEST_F(scalar_roundtrip_test, NumericAgreesWithTheServerBothWays) {
       SCOPED_TRACE(literal.substr(0, 40));
       const numeric n(literal);
       const std::string text = server_text(db, literal, "numeric");
-      EXPECT_EQ(n.to_string(), text);                                     // parsing normalises as the server
-      EXPECT_EQ(db.scalar<numeric>("SELECT %s", n), n);                   // parameter, result
-      EXPECT_EQ(db.scalar<std::string>("SELECT %s::text", n), text);      // the server reads our binary as written
+      EXPECT_EQ(n.to_string(), text);                                 // parsing normalises as the server
+      EXPECT_EQ(db.scalar<numeric>("SELECT %s", n), n);               // parameter, result
+      EXPECT_EQ(db.scalar<std::string>("SELECT %s::text", n), text);  // the server reads our binary as written
       EXPECT_TRUE(db.scalar<bool>(runtime_sql("SELECT %s = " + sql_literal(literal) + "::numeric"), n));
       EXPECT_EQ(db.scalar<std::string>("SELECT pg_typeof(%s)::text", n), "numeric");
       std::string wire;
@@ -139,7 +144,7 @@ TEST_F(scalar_roundtrip_test, NumericScaleIntegersAndColumns) {
             numeric(std::numeric_limits<std::uint64_t>::max()));
   EXPECT_EQ(db.scalar<numeric>("SELECT %s", numeric(std::numeric_limits<std::int64_t>::min())),
             numeric(std::numeric_limits<std::int64_t>::min()));
-  EXPECT_EQ(db.scalar<numeric>("SELECT count(*) FROM generate_series(1, 3)"), numeric(3));   // bigint column
+  EXPECT_EQ(db.scalar<numeric>("SELECT count(*) FROM generate_series(1, 3)"), numeric(3));  // bigint column
   EXPECT_EQ(db.scalar<numeric>("SELECT 32767::int2"), numeric(32767));
   EXPECT_EQ(db.scalar<numeric>("SELECT 1e100::float8").to_string(), "1" + std::string(100, '0'));  // float text
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT %s", numeric(42)), 42);  // an integral numeric read as an integer
@@ -154,16 +159,17 @@ TEST_F(scalar_roundtrip_test, NumericScaleIntegersAndColumns) {
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(std::get<0>(r[0]).to_string(), "19.9900");
   EXPECT_EQ(std::get<1>(r[0]).to_string(), "-0.000000000000000000001");
-  EXPECT_THROW(db.execute("INSERT INTO prices VALUES (2, %s, 0)", numeric("123456789.5")), sql_error);  // overflows (12, 4)
+  EXPECT_THROW(db.execute("INSERT INTO prices VALUES (2, %s, 0)", numeric("123456789.5")),
+               sql_error);  // overflows (12, 4)
 }
 
 // --- uuid -------------------------------------------------------------------------
 
 TEST_F(scalar_roundtrip_test, UuidAgreesWithTheServerBothWays) {
-  const char* literals[] = {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",   "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
-                            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "a0eebc999c0b4ef8bb6d6bb9bd380a11",
+  const char* literals[] = {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",    "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+                            "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",  "a0eebc999c0b4ef8bb6d6bb9bd380a11",
                             "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11", "00000000-0000-0000-0000-000000000000",
-                            "ffffffff-ffff-ffff-ffff-ffffffffffff",   "80000000-0000-0000-0000-000000000001"};
+                            "ffffffff-ffff-ffff-ffff-ffffffffffff",    "80000000-0000-0000-0000-000000000001"};
   in_both_result_formats(db, [&] {
     for (const char* literal : literals) {
       SCOPED_TRACE(literal);
@@ -251,7 +257,7 @@ TEST_F(scalar_roundtrip_test, ByteaColumnsAndText) {
   db.execute("INSERT INTO blobs VALUES (1, %s), (2, %s)", with_nuls, bytes_t{});
   EXPECT_EQ(db.scalar<bytes_t>("SELECT data FROM blobs WHERE id = 1"), with_nuls);
   EXPECT_EQ(db.scalar<bytes_t>("SELECT data FROM blobs WHERE id = 2"), bytes_t{});
-  EXPECT_FALSE(db.scalar<bool>("SELECT data IS NULL FROM blobs WHERE id = 2"));  // empty, not NULL
+  EXPECT_FALSE(db.scalar<bool>("SELECT data IS NULL FROM blobs WHERE id = 2"));             // empty, not NULL
   EXPECT_EQ(db.scalar<std::string>("SELECT data FROM blobs WHERE id = 1"), "\\x00010200");  // the text form
   // Multibyte text and the empty string as their UTF-8 bytes.
   const std::string utf8 = "ünïcødé ✓ 日本語 🎉";
@@ -268,8 +274,9 @@ constexpr std::string_view nested =
     R"({"b": [1, 2.50, {"c": null, "d": [[], {}]}], "a": {"x": "ünï ✓ \"q\"", "": ""}, "n": -0.5e3, "t": true})";
 
 TEST_F(scalar_roundtrip_test, JsonAgreesWithTheServerBothWays) {
-  const std::string literals[] = {std::string(nested), "[]", "{}", "null", "\"\"", "[1, [2, [3, [4]]]]",
-                                  R"({"dup": 1, "dup": 2})", R"(  {"spaced"  :  "out"}  )"};
+  const std::string literals[] = {
+      std::string(nested),          "[]", "{}", "null", "\"\"", "[1, [2, [3, [4]]]]", R"({"dup": 1, "dup": 2})",
+      R"(  {"spaced"  :  "out"}  )"};
   in_both_result_formats(db, [&] {
     for (const std::string& literal : literals) {
       SCOPED_TRACE(literal);
@@ -305,7 +312,7 @@ TEST_F(scalar_roundtrip_test, JsonColumnsOperatorsAndErrors) {
   EXPECT_EQ(db.scalar<std::string>("SELECT %s->>'t'", json{std::string(nested)}), "true");
   EXPECT_EQ(db.scalar<std::optional<jsonb>>("SELECT %s", std::optional<jsonb>{}), std::nullopt);
   EXPECT_EQ(db.scalar<jsonb>("SELECT %s::text", jsonb{"[1,2]"}).text(), "[1, 2]");  // a text column reads too
-  EXPECT_THROW(db.scalar<json>("SELECT %s", json{"{not json"}), data_exception);   // last: it aborts the transaction
+  EXPECT_THROW(db.scalar<json>("SELECT %s", json{"{not json"}), data_exception);    // last: it aborts the transaction
 }
 
 #if PGWRAP_HAS_NLOHMANN_JSON

@@ -60,14 +60,15 @@ TEST_F(stream_test, columns_are_known_before_the_first_row) {
 TEST_F(stream_test, typed_streams_read_tuples_and_structs) {
   db.set_stream_batch_size(3);
   std::int64_t sum = 0;
-  for (auto [id, label] : db.stream<std::int64_t, std::string>("SELECT g::int8, 'p' || g FROM generate_series(1, 10) g")) {
+  for (auto [id, label] :
+       db.stream<std::int64_t, std::string>("SELECT g::int8, 'p' || g FROM generate_series(1, 10) g")) {
     sum += id;
     EXPECT_EQ(label, "p" + std::to_string(id));
   }
   EXPECT_EQ(sum, 55);
   std::vector<streaming::point> points;
-  for (const streaming::point& p : db.stream<streaming::point>(
-           "SELECT 'q' || g AS label, g::int8 AS id FROM generate_series(1, 5) g ORDER BY g")) {
+  for (const streaming::point& p :
+       db.stream<streaming::point>("SELECT 'q' || g AS label, g::int8 AS id FROM generate_series(1, 5) g ORDER BY g")) {
     points.push_back(p);
   }
   ASSERT_EQ(points.size(), 5U);
@@ -118,7 +119,10 @@ void nested_calls_on_every_row(database& d) {
         if (n % 20'000 == 1) kept.push_back(*one);
         break;
       }
-      case 2: ASSERT_EQ(d.insert("inner_log", {{"n", n}}), 1); ++inserted; break;
+      case 2:
+        ASSERT_EQ(d.insert("inner_log", {{"n", n}}), 1);
+        ++inserted;
+        break;
       case 3: ASSERT_EQ(d.query("SELECT %s::int8 AS n UNION ALL SELECT 0", n).size(), 2U); break;
       default: {
         std::int64_t sum = 0;  // a stream inside the stream
@@ -224,7 +228,7 @@ TEST_F(stream_test, commit_inside_the_loop_ends_the_stream_with_a_clear_error) {
   } catch (const usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("transaction"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(seen, 10);  // the batch in memory was read; the next one had no cursor left
+  EXPECT_EQ(seen, 10);                       // the batch in memory was read; the next one had no cursor left
   EXPECT_EQ(db.scalar<int>("SELECT 1"), 1);  // and the database is fine
 }
 
@@ -417,7 +421,8 @@ TEST_F(stream_test, memory_stays_flat_over_millions_of_rows) {
   constexpr std::int64_t total = 3'000'000;  // buffered, these rows take about 400 MiB
   std::int64_t rows = 0;
   std::int64_t checksum = 0;
-  for (auto [id, name, score, at, flag] : db.stream<std::int64_t, std::string, double, std::chrono::sys_time<std::chrono::microseconds>, bool>(
+  for (auto [id, name, score, at, flag] :
+       db.stream<std::int64_t, std::string, double, std::chrono::sys_time<std::chrono::microseconds>, bool>(
            "SELECT g::int8, 'name ' || g, g * 0.5, now(), g %% 2 = 0 FROM generate_series(1, %s) g", total)) {
     ++rows;
     checksum += id + static_cast<std::int64_t>(name.size()) + (flag ? 1 : 0);

@@ -6,12 +6,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <tuple>
-#include <vector>
 #include <cstdint>
 #include <future>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "test_db.hpp"
 

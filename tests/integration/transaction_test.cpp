@@ -18,8 +18,7 @@ using transaction_test = db_test;
 
 /// Rows of `schema`.t as another (autocommit) connection sees them: committed work only.
 std::int64_t committed_rows(database& outside, const std::string& schema) {
-  return outside.scalar<std::int64_t>(
-      runtime_sql("SELECT count(*) FROM " + quote_identifier(schema) + ".t"));
+  return outside.scalar<std::int64_t>(runtime_sql("SELECT count(*) FROM " + quote_identifier(schema) + ".t"));
 }
 
 /// The ids in t, in order, as `conn` sees them.
@@ -233,8 +232,7 @@ TEST_F(transaction_test, AnErrorAbortsTheTransactionAndCommitReportsIt) {
     FAIL() << "expected sql_error 25P02";
   } catch (const sql_error& e) {
     EXPECT_EQ(e.sqlstate(), "25P02");
-    EXPECT_NE(e.server_message().find("current transaction is aborted"), std::string::npos)
-        << e.server_message();
+    EXPECT_NE(e.server_message().find("current transaction is aborted"), std::string::npos) << e.server_message();
   }
 
   try {

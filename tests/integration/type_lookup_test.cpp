@@ -54,7 +54,8 @@ TEST_F(type_lookup_test, BatchResultsCarryTheirTypes) {
   create_types(db);
   db.commit();
   batch b;
-  b.add("INSERT INTO stock VALUES (2, %s, 'red', '{}')", item{"nut", 5}).add("SELECT what, c, cs FROM stock WHERE id = 1");
+  b.add("INSERT INTO stock VALUES (2, %s, 'red', '{}')", item{"nut", 5})
+      .add("SELECT what, c, cs FROM stock WHERE id = 1");
   for (const bool autocommit : {true, false}) {  // the look-up after our COMMIT, or in the user's transaction
     SCOPED_TRACE(autocommit ? "autocommit" : "in a transaction");
     database fresh = connect();  // whose catalog knows nothing yet

@@ -113,8 +113,7 @@ TEST_F(typed_test, MissingAndExtraColumnsAreErrorsUnlessRelaxed) {
     (void)db.query<user>("SELECT id, name FROM users");
     FAIL() << "expected usage_error";
   } catch (const usage_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no column for member \"uid\"; the columns are: id, name"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no column for member \"uid\"; the columns are: id, name"), std::string::npos)
         << e.what();
   }
   try {
@@ -148,8 +147,7 @@ TEST_F(typed_test, TypedReadsComeInBinaryWhenEveryColumnAllows) {
   EXPECT_EQ(std::get<0>(db.query<format_probe>("SELECT 1::int")[0]).seen, wire_format::binary);
   EXPECT_EQ(db.scalar<format_probe>("SELECT 1::int").seen, wire_format::binary);
   // A column whose codec reads no binary (custom_point) keeps the whole row in text.
-  EXPECT_EQ(std::get<0>(db.query<format_probe, custom_point>("SELECT 1::int, point(1, 2)")[0]).seen,
-            wire_format::text);
+  EXPECT_EQ(std::get<0>(db.query<format_probe, custom_point>("SELECT 1::int, point(1, 2)")[0]).seen, wire_format::text);
   // A column of a type the codec does not read in binary (bigint for the probe): text.
   EXPECT_EQ(std::get<0>(db.query<format_probe>("SELECT 1::bigint")[0]).seen, wire_format::text);
   // Untyped queries read text.
@@ -224,10 +222,11 @@ TEST_F(typed_test, CacheSizeZeroPreparesNothing) {
 TEST_F(typed_test, UntypedStatementsArePreparedAfterFiveRuns) {
   auto count_in_session = [&] {
     // pg_prepared_statements is per session: ask db's own (untyped, so asking prepares nothing).
-    return db.query("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-                    "%untyped marker%")[0][0].as<std::int64_t>();
+    return db.query("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", "%untyped marker%")[0][0]
+        .as<std::int64_t>();
   };
-  for (int run = 1; run <= 4; ++run) EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", run)[0][0].as<int>(), run);
+  for (int run = 1; run <= 4; ++run)
+    EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", run)[0][0].as<int>(), run);
   EXPECT_EQ(count_in_session(), 0);
   EXPECT_EQ(db.query("SELECT %s::int /* untyped marker */", 5)[0][0].as<int>(), 5);
   EXPECT_EQ(count_in_session(), 1);

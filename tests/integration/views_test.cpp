@@ -68,9 +68,9 @@ TEST_F(views_test, CopyInTakesPipelines) {
   db.set_autocommit(true);
   db.execute("CREATE TABLE numbers (id integer, half double precision)");  // binary COPY
   const std::vector<int> ids = {1, 2, 3, 4};
-  EXPECT_EQ(db.copy_in("numbers", {"id", "half"},
-                       ids | std::views::transform([](int i) { return std::tuple(i, i / 2.0); })),
-            4);
+  EXPECT_EQ(
+      db.copy_in("numbers", {"id", "half"}, ids | std::views::transform([](int i) { return std::tuple(i, i / 2.0); })),
+      4);
   EXPECT_EQ(db.scalar<double>("SELECT sum(half) FROM numbers"), 5.0);
 
   make_table(db);  // int into int, text into text: text COPY, from a filter pipeline

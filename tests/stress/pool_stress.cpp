@@ -49,8 +49,8 @@ struct config {
 struct thread_log {
   std::map<int, std::tuple<int, int, std::int64_t>> transfers;  // seq -> (from, to, amount)
   std::vector<int> events;                                      // seqs of committed event inserts
-  int declined = 0;         // not enough money: rolled back on purpose
-  int retried = 0;          // deadlock / serialization failure, run again
+  int declined = 0;                                             // not enough money: rolled back on purpose
+  int retried = 0;                                              // deadlock / serialization failure, run again
   int failed_on_purpose = 0;
   int reads = 0;
   int discarded = 0;
@@ -120,9 +120,9 @@ void read_totals(pgwrap::pool& pool, const config& cfg, std::mt19937& rng, threa
   }
   // One statement, one snapshot: the total is exact even while transfers run.
   const auto [sum, count, dirty] = c->queryone<std::int64_t, std::int64_t, std::optional<std::string>>(
-                                         "SELECT sum(balance)::bigint, count(*), "
-                                         "current_setting('pgwrap.stress_dirty', true) FROM accounts")
-                                        .value();
+                                        "SELECT sum(balance)::bigint, count(*), "
+                                        "current_setting('pgwrap.stress_dirty', true) FROM accounts")
+                                       .value();
   ++log.reads;
   if (sum != cfg.initial_balance * cfg.accounts) {
     violation(log, "read: the sum of balances is " + std::to_string(sum));
@@ -136,7 +136,7 @@ void insert_event(pgwrap::pool& pool, int thread, int seq, std::mt19937& rng, th
   pgwrap::pooled_connection c = pool.acquire(120s);
   const bool autocommit = rng() % 2 == 0;
   if (autocommit) {
-    c->set_autocommit(true);  // the pool sets it back
+    c->set_autocommit(true);                        // the pool sets it back
     c->execute("SET pgwrap.stress_dirty = 'yes'");  // and resets the session
   }
   c->execute("INSERT INTO events (thread, seq) VALUES (%s, %s)", thread, seq);
@@ -228,8 +228,8 @@ int check(pgwrap::database& db, const config& cfg, const std::vector<thread_log>
         ++it;
       }
     }
-    const auto stored = db.query<int>("SELECT seq FROM events WHERE thread = %s AND seq >= 0 ORDER BY seq",
-                                      static_cast<int>(t));
+    const auto stored =
+        db.query<int>("SELECT seq FROM events WHERE thread = %s AND seq >= 0 ORDER BY seq", static_cast<int>(t));
     std::vector<int> seqs;
     for (const auto& [seq] : stored) seqs.push_back(seq);
     if (seqs != log.events) {
@@ -301,11 +301,11 @@ int main(int argc, char** argv) {
   try {
     pgwrap::database setup(with_search_path(dsn, schema));
     setup.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0))");
-    setup.execute("CREATE TABLE ledger (thread int, seq int, from_id int NOT NULL, to_id int NOT NULL, "
-                  "amount bigint NOT NULL, PRIMARY KEY (thread, seq))");
+    setup.execute(
+        "CREATE TABLE ledger (thread int, seq int, from_id int NOT NULL, to_id int NOT NULL, "
+        "amount bigint NOT NULL, PRIMARY KEY (thread, seq))");
     setup.execute("CREATE TABLE events (thread int, seq int, PRIMARY KEY (thread, seq))");
-    setup.execute("INSERT INTO accounts SELECT g, %s FROM generate_series(1, %s) g", cfg.initial_balance,
-                  cfg.accounts);
+    setup.execute("INSERT INTO accounts SELECT g, %s FROM generate_series(1, %s) g", cfg.initial_balance, cfg.accounts);
     setup.commit();
 
     pgwrap::pool_options options;
@@ -313,8 +313,8 @@ int main(int argc, char** argv) {
     options.wait_timeout = 120s;
     pgwrap::pool pool(with_search_path(dsn, schema), options);
 
-    std::cout << "pool_stress: " << cfg.threads << " threads x " << cfg.ops << " operations, pool of "
-              << cfg.pool_size << ", " << cfg.accounts << " accounts\n";
+    std::cout << "pool_stress: " << cfg.threads << " threads x " << cfg.ops << " operations, pool of " << cfg.pool_size
+              << ", " << cfg.accounts << " accounts\n";
     const auto start = std::chrono::steady_clock::now();
     std::vector<thread_log> logs(static_cast<std::size_t>(cfg.threads));
     std::vector<std::thread> threads;
@@ -340,8 +340,7 @@ int main(int argc, char** argv) {
       discarded += log.discarded;
     }
     std::cout << "declined transfers " << declined << ", retried (deadlock/serialization) " << retried << ", reads "
-              << reads << ", failed on purpose " << failed << ", discarded " << discarded << "; " << seconds
-              << " s\n";
+              << reads << ", failed on purpose " << failed << ", discarded " << discarded << "; " << seconds << " s\n";
   } catch (const std::exception& e) {
     std::cerr << "pool_stress: " << e.what() << "\n";
     ++bad;

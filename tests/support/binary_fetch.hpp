@@ -30,8 +30,7 @@ inline std::optional<fetched_value> fetch_value(const std::string& sql, wire_for
   if (PQstatus(conn.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn.get()));
   PQclear(PQexec(conn.get(), "SET DateStyle = ISO; SET IntervalStyle = postgres"));
   std::unique_ptr<PGresult, decltype(&PQclear)> res(
-      PQexecParams(conn.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, static_cast<int>(format)),
-      &PQclear);
+      PQexecParams(conn.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, static_cast<int>(format)), &PQclear);
   if (PQresultStatus(res.get()) != PGRES_TUPLES_OK) throw std::runtime_error(PQresultErrorMessage(res.get()));
   if (PQntuples(res.get()) != 1 || PQnfields(res.get()) != 1) throw std::runtime_error("need one value: " + sql);
   if (PQgetisnull(res.get(), 0, 0)) return std::nullopt;

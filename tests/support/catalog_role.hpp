@@ -30,7 +30,9 @@ class catalog_role_test : public own_database_test {
   /// The test database's DSN as the role.
   [[nodiscard]] std::string role_dsn() const { return dsn_with(database_dsn(), "user", role); }
   /// The OID of type `item`, as the errors name it.
-  [[nodiscard]] std::string item_oid() { return std::to_string(db.scalar<std::int64_t>("SELECT 'item'::regtype::oid::int8")); }
+  [[nodiscard]] std::string item_oid() {
+    return std::to_string(db.scalar<std::int64_t>("SELECT 'item'::regtype::oid::int8"));
+  }
 
   std::string role;
 };

@@ -34,8 +34,9 @@ class private_server {
 
   /// True when initdb/pg_ctl can be found, as scripts/pg_throwaway.sh looks for them.
   static bool available() {
-    return std::system("{ [ -n \"${PGWRAP_PG_BINDIR:-}\" ] || command -v pg_ctl || "
-                       "ls /usr/lib/postgresql/*/bin/pg_ctl; } >/dev/null 2>&1") == 0;
+    return std::system(
+               "{ [ -n \"${PGWRAP_PG_BINDIR:-}\" ] || command -v pg_ctl || "
+               "ls /usr/lib/postgresql/*/bin/pg_ctl; } >/dev/null 2>&1") == 0;
   }
 
   /// Starts a new cluster; `tcp_port` > 0 also makes it listen on 127.0.0.1:tcp_port.
@@ -88,9 +89,8 @@ class private_server {
 
  private:
   [[nodiscard]] std::string script(const std::string& command) const {
-    return "env -u PGWRAP_PG_TCP_PORT PGWRAP_PG_STATE=" + state_file_ + " " PGWRAP_SOURCE_DIR
-           "/scripts/pg_throwaway.sh " +
-           command;
+    return "env -u PGWRAP_PG_TCP_PORT PGWRAP_PG_STATE=" + state_file_ +
+           " " PGWRAP_SOURCE_DIR "/scripts/pg_throwaway.sh " + command;
   }
 
   // pg_ctl as the server's user, from a directory that user may enter.
@@ -165,7 +165,7 @@ class private_server {
     work_dir_.clear();
   }
 
-  std::string work_dir_;    // ours: the state file and the commands' log
+  std::string work_dir_;  // ours: the state file and the commands' log
   std::string state_file_;
   std::string log_file_;
   std::string socket_dir_;  // the script's: data/, server.log and the socket

@@ -61,8 +61,8 @@ inline bool wait_until_running(pgwrap::database& admin, int pid, const std::stri
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (admin.scalar<std::int64_t>(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active' AND strpos(query, %s) > 0",
-            pid, text) == 1) {
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND state = 'active' AND strpos(query, %s) > 0", pid,
+            text) == 1) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

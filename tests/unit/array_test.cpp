@@ -133,8 +133,7 @@ T round_trip(const T& v) {
   return codec<T>::decode(value_view{e.bytes, e.oid, e.format});
 }
 
-#define EXPECT_CONTAINS(haystack, needle)                                          \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
+#define EXPECT_CONTAINS(haystack, needle) EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 // --- compile-time properties ----------------------------------------------------
 
@@ -155,11 +154,10 @@ static_assert(codec<std::vector<std::vector<std::byte>>>::type_oid == 1001);
 
 TEST(array_oids, TableBothWays) {
   const std::vector<std::pair<std::uint32_t, std::uint32_t>> table = {
-      {oid::boolean, 1000}, {oid::int2, 1005},    {oid::int4, 1007},     {oid::int8, 1016},
-      {oid::text, 1009},    {oid::float4, 1021},  {oid::float8, 1022},   {oid::numeric, 1231},
-      {oid::bytea, 1001},   {oid::date, 1182},    {oid::time, 1183},     {oid::timestamp, 1115},
-      {oid::timestamptz, 1185}, {oid::interval, 1187}, {oid::uuid, 2951}, {oid::json, 199},
-      {oid::jsonb, 3807},   {oid::varchar, 1015}};
+      {oid::boolean, 1000}, {oid::int2, 1005},      {oid::int4, 1007},        {oid::int8, 1016},     {oid::text, 1009},
+      {oid::float4, 1021},  {oid::float8, 1022},    {oid::numeric, 1231},     {oid::bytea, 1001},    {oid::date, 1182},
+      {oid::time, 1183},    {oid::timestamp, 1115}, {oid::timestamptz, 1185}, {oid::interval, 1187}, {oid::uuid, 2951},
+      {oid::json, 199},     {oid::jsonb, 3807},     {oid::varchar, 1015}};
   for (const auto& [element, array] : table) {
     EXPECT_EQ(detail::array_oid(element), array) << element;
     EXPECT_EQ(detail::array_element_oid(array), element) << array;
@@ -170,7 +168,7 @@ TEST(array_oids, TableBothWays) {
 
 TEST(array_oids, ReadsBinaryWhenTheElementCodecDoes) {
   EXPECT_TRUE(codec<std::vector<int>>::reads_binary(1007));
-  EXPECT_TRUE(codec<std::vector<int>>::reads_binary(1016));  // int codecs read any integer column
+  EXPECT_TRUE(codec<std::vector<int>>::reads_binary(1016));        // int codecs read any integer column
   EXPECT_FALSE(codec<std::vector<int>>::reads_binary(oid::int4));  // not an array
   EXPECT_FALSE(codec<std::vector<int>>::reads_binary(1009));
   EXPECT_FALSE(codec<std::vector<int>>::reads_binary(0));
@@ -212,7 +210,7 @@ TEST(array_text, NullIsNotTheQuotedWordNull) {
 TEST(array_text, Whitespace) {
   using v = std::vector<std::string>;
   EXPECT_EQ(from_text<std::vector<int>>("  { 1 ,\t2\n, 3 }  "), (std::vector<int>{1, 2, 3}));
-  EXPECT_EQ(from_text<v>("{ a b , c }", 1009), (v{"a b", "c"}));  // inner spaces kept, outer trimmed
+  EXPECT_EQ(from_text<v>("{ a b , c }", 1009), (v{"a b", "c"}));     // inner spaces kept, outer trimmed
   EXPECT_EQ(from_text<v>(R"({ a\  ,\ b})", 1009), (v{"a ", " b"}));  // escaped spaces kept
   EXPECT_EQ(from_text<v>(R"({ "a" , " b " })", 1009), (v{"a", " b "}));
   EXPECT_EQ(from_text<std::vector<int>>(" { } "), std::vector<int>{});
@@ -342,10 +340,9 @@ TEST(array_binary, Empty) {
 }
 
 TEST(array_binary, TextAndFloatElements) {
-  const std::string text = binary_array(oid::text, {4}, be32(3) + "a,b" + be32(0) + null_element() +
-                                                              be32(4) + std::string("\"\\{}", 4), true);
-  EXPECT_EQ(from_binary<std::vector<opt_str>>(text, 1009),
-            (std::vector<opt_str>{"a,b", "", std::nullopt, "\"\\{}"}));
+  const std::string text = binary_array(
+      oid::text, {4}, be32(3) + "a,b" + be32(0) + null_element() + be32(4) + std::string("\"\\{}", 4), true);
+  EXPECT_EQ(from_binary<std::vector<opt_str>>(text, 1009), (std::vector<opt_str>{"a,b", "", std::nullopt, "\"\\{}"}));
   std::string nan;
   detail::store_be(std::bit_cast<std::uint64_t>(std::numeric_limits<double>::quiet_NaN()), nan);
   const auto d = from_binary<std::vector<double>>(binary_array(oid::float8, {1}, be32(8) + nan), 1022);
@@ -487,10 +484,12 @@ TEST(array_encode, MixedFormsFallBackToTheLiteral) {
 }
 
 TEST(array_encode, RaggedIsAnError) {
-  EXPECT_EQ(encode_error(std::vector<std::vector<int>>{{1, 2}, {3}}),
-            "cannot send a ragged nested vector as an array: element [1] has 1 element where element [0] has 2 elements; "
-            "the sub-arrays of a PostgreSQL array all have the same length");
-  EXPECT_CONTAINS(encode_error(std::vector<std::vector<int>>{{}, {3}}), "element [1] has 1 element where element [0] has 0 elements");
+  EXPECT_EQ(
+      encode_error(std::vector<std::vector<int>>{{1, 2}, {3}}),
+      "cannot send a ragged nested vector as an array: element [1] has 1 element where element [0] has 2 elements; "
+      "the sub-arrays of a PostgreSQL array all have the same length");
+  EXPECT_CONTAINS(encode_error(std::vector<std::vector<int>>{{}, {3}}),
+                  "element [1] has 1 element where element [0] has 0 elements");
   EXPECT_CONTAINS(encode_error(std::vector<std::vector<std::vector<int>>>{{{1}, {2}}, {{3}, {4, 5}}}),
                   "element [1][1] has 2 elements where element [0][0] has 1 element;");
   EXPECT_EQ(encode_error(std::vector<std::vector<int>>{{1, 2}, {3, 4}}), "");

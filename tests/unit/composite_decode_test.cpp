@@ -92,8 +92,9 @@ TEST(composite_decode, RefusesHostileBinary) {
             std::string::npos);
   for (std::size_t cut = 0; cut < 24; ++cut) {
     const std::string full = be32(2) + be32(oid::text) + be32(0) + be32(oid::int4) + be32(4) + be32(5);
-    EXPECT_THROW((void)codec<pair>::decode({std::string_view(full).substr(0, cut), pair_oid, wire_format::binary, &types}),
-                 conversion_error)
+    EXPECT_THROW(
+        (void)codec<pair>::decode({std::string_view(full).substr(0, cut), pair_oid, wire_format::binary, &types}),
+        conversion_error)
         << cut;
   }
 }

@@ -78,7 +78,7 @@ TEST(format, ListExpandsAndArrayStaysOneParameter) {
 
   const auto array = format_query("SELECT * FROM t WHERE id = ANY(%s)", ids);
   EXPECT_EQ(array.sql, "SELECT * FROM t WHERE id = ANY($1)");
-  EXPECT_EQ(array.params, (params{R"({"3","1","2"})"}));  // sent in binary; shown as PostgreSQL spells it
+  EXPECT_EQ(array.params, (params{R"({"3","1","2"})"}));             // sent in binary; shown as PostgreSQL spells it
   EXPECT_EQ(array.param_types, (std::vector<std::uint32_t>{1007}));  // int4[]
   const std::vector<std::optional<std::string>> texts{"a\"b", std::nullopt, "c\\d"};
   EXPECT_EQ(format_query("SELECT %s", texts).params, (params{R"({"a\"b",NULL,"c\\d"})"}));
@@ -97,8 +97,7 @@ TEST(format, EmptyListIsAClearError) {
 
 TEST(format, IdentifiersAreQuoted) {
   EXPECT_EQ(format_query("SELECT * FROM %I", "users").sql, R"(SELECT * FROM "users")");
-  EXPECT_EQ(format_query("SELECT * FROM %I", ident("my schema", "Order")).sql,
-            R"(SELECT * FROM "my schema"."Order")");
+  EXPECT_EQ(format_query("SELECT * FROM %I", ident("my schema", "Order")).sql, R"(SELECT * FROM "my schema"."Order")");
   EXPECT_EQ(format_query("SELECT %I FROM t", std::string("a\"b; DROP TABLE t; --")).sql,
             R"(SELECT "a""b; DROP TABLE t; --" FROM t)");
   EXPECT_TRUE(format_query("SELECT %I FROM t", "x").params.empty());
@@ -107,8 +106,7 @@ TEST(format, IdentifiersAreQuoted) {
 
 TEST(format, MapKeysAreQuotedIdentifiers) {
   const fields hostile{{"a\" = 1; DROP TABLE t; --", "v"}};
-  EXPECT_EQ(format_query("UPDATE t SET %S", hostile).sql,
-            R"(UPDATE t SET "a"" = 1; DROP TABLE t; --" = $1)");
+  EXPECT_EQ(format_query("UPDATE t SET %S", hostile).sql, R"(UPDATE t SET "a"" = 1; DROP TABLE t; --" = $1)");
 }
 
 TEST(format, RuntimeSqlGetsTheSameChecks) {
@@ -130,8 +128,7 @@ TEST(format, RuntimeSqlGetsTheSameChecks) {
             "no argument named \"id\" for %(id)s; pass pgwrap::arg(\"id\", value)");
   EXPECT_EQ(message(runtime_sql("SELECT 1"), arg("id", 1)),
             "the argument named \"id\" is not used: the SQL has no %(id)s");
-  EXPECT_EQ(message(runtime_sql("SELECT %(id)s"), arg("id", 1), arg("id", 2)),
-            "two arguments are named \"id\"");
+  EXPECT_EQ(message(runtime_sql("SELECT %(id)s"), arg("id", 1), arg("id", 2)), "two arguments are named \"id\"");
   EXPECT_EQ(message(runtime_sql("SELECT %(id)s, %(x)s"), arg("id", 1), arg("y", 2)),
             "no argument named \"x\" for %(x)s; pass pgwrap::arg(\"x\", value)");
   EXPECT_EQ(message(runtime_sql("SELECT %s, %s"), 1), "the SQL has 2 placeholders but 1 argument was given");
@@ -174,7 +171,8 @@ TEST(format, ExpansionsStayTokensOfTheirOwn) {
   EXPECT_EQ(format_query("SELECT a%s", 1).sql, "SELECT a $1");
   EXPECT_EQ(format_query("SELECT %sx", 1).sql, "SELECT $1 x");
   EXPECT_EQ(format_query("SELECT %I$$ %s x$$", "t").sql, R"(SELECT "t" $$ %s x$$)");
-  EXPECT_THROW((void)format_query(runtime_sql("SELECT %s$1"), 1), usage_error);  // $1 after a directive is a placeholder
+  EXPECT_THROW((void)format_query(runtime_sql("SELECT %s$1"), 1),
+               usage_error);  // $1 after a directive is a placeholder
 }
 
 }  // namespace

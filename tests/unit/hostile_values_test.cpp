@@ -62,8 +62,7 @@ TEST(hostile_values, NumericDigitsBeyondTheScaleAreRejectedBeforeAnythingIsBuilt
             std::string::npos);
   EXPECT_NE(numeric_error(numeric_bytes(1, -32768, positive, 16383, {1})).find("digits beyond its scale"),
             std::string::npos);
-  EXPECT_NE(numeric_error(numeric_bytes(2, 0, positive, 2, {1, 5})).find("digits beyond its scale"),
-            std::string::npos);
+  EXPECT_NE(numeric_error(numeric_bytes(2, 0, positive, 2, {1, 5})).find("digits beyond its scale"), std::string::npos);
   EXPECT_NE(numeric_error(numeric_bytes(1, -1, positive, 3, {1})).find("digits beyond its scale"), std::string::npos);
   EXPECT_NE(numeric_error(numeric_bytes(1, 0, positive, 0xFFFF, {1})).find("invalid scale"), std::string::npos);
   EXPECT_NE(numeric_error(numeric_bytes(1, 0, positive, 0, {10000})).find("invalid base-10000 digit"),
@@ -78,7 +77,7 @@ TEST(hostile_values, NumericTextIsExactAtEveryWeightAndScale) {
   EXPECT_EQ(read_numeric(numeric_bytes(1, -2, negative, 8, {12})), "-0.00000012");
   EXPECT_EQ(read_numeric(numeric_bytes(3, 1, negative, 6, {12, 3456, 7800})), "-123456.780000");
   EXPECT_EQ(read_numeric(numeric_bytes(3, 2, negative, 4, {0, 0, 12})), "-12.0000");  // leading zero digits
-  EXPECT_EQ(read_numeric(numeric_bytes(1, 0, negative, 2, {0})), "0.00");            // no negative zero
+  EXPECT_EQ(read_numeric(numeric_bytes(1, 0, negative, 2, {0})), "0.00");             // no negative zero
   EXPECT_EQ(read_numeric(numeric_bytes(0, 32767, negative, 0, {})), "0");
   EXPECT_EQ(read_numeric(numeric_bytes(0, -32768, positive, 0x3FFF, {})), "0." + std::string(16383, '0'));
   // The largest integer part there is: 131072 digits, from 10 bytes.

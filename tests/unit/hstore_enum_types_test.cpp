@@ -44,17 +44,18 @@ TEST(hstore_types, text_form_is_what_the_server_prints) {
 }
 
 TEST(hstore_types, text_reader_takes_what_hstore_in_takes) {
-  const hstore h = detail::read_hstore_text(text_view(R"(  a=>1 ,b => NULL, "c d"=>"NULL", e=>nUlL, f\ g=>x=y, h=>\NULL,)"));
+  const hstore h =
+      detail::read_hstore_text(text_view(R"(  a=>1 ,b => NULL, "c d"=>"NULL", e=>nUlL, f\ g=>x=y, h=>\NULL,)"));
   // (Each checked against hstore_in on PostgreSQL 15.)
-  const hstore want{{"a", "1"}, {"b", std::nullopt}, {"c d", "NULL"}, {"e", std::nullopt},
-                    {"f g", "x=y"}, {"h", std::nullopt}};
+  const hstore want{{"a", "1"},          {"b", std::nullopt}, {"c d", "NULL"},
+                    {"e", std::nullopt}, {"f g", "x=y"},      {"h", std::nullopt}};
   EXPECT_EQ(h, want);
   EXPECT_EQ(detail::read_hstore_text(text_view("a=>1, a=>2")).at("a"), "1");  // the first of a repeated key
   EXPECT_TRUE(detail::read_hstore_text(text_view("   ")).empty());
   EXPECT_EQ(detail::read_hstore_text(text_view("a=>1,,b=>2")), (hstore{{"a", "1"}, {",b", "2"}}));
   EXPECT_EQ(detail::read_hstore_text(text_view(R"(a"b=>1)")), (hstore{{"a\"b", "1"}}));
-  for (const std::string_view bad : {"a", "a=>", "a=1", "a=>1 b=>2", R"("a=>1)", R"(a=>"1)", "a=>1\\", "a = > 1",
-                                     "=>1"}) {
+  for (const std::string_view bad :
+       {"a", "a=>", "a=1", "a=>1 b=>2", R"("a=>1)", R"(a=>"1)", "a=>1\\", "a = > 1", "=>1"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW((void)detail::read_hstore_text(text_view(bad)), conversion_error);
   }
@@ -68,14 +69,14 @@ TEST(hstore_types, binary_form_is_read_and_its_lies_are_errors) {
   const std::vector<std::string> bad = {
       "",
       be32(-1),
-      be32(0x7FFFFFFF) + std::string(36, '\0'),        // a count no input of this size can hold
-      be32(1) + be32(1) + "a",                          // no value length
-      be32(1) + be32(5) + "a" + be32(-1),               // key longer than what is left
-      be32(1) + be32(-3) + be32(-1),                    // negative key length
-      be32(1) + be32(1) + "a" + be32(-2),               // value length below -1
-      be32(1) + be32(1) + "a" + be32(9) + "1",          // value longer than what is left
-      be32(1) + be32(1) + "a" + be32(-1) + "x",         // a byte left over
-      be32(2) + be32(1) + "a" + be32(-1),               // fewer pairs than counted
+      be32(0x7FFFFFFF) + std::string(36, '\0'),  // a count no input of this size can hold
+      be32(1) + be32(1) + "a",                   // no value length
+      be32(1) + be32(5) + "a" + be32(-1),        // key longer than what is left
+      be32(1) + be32(-3) + be32(-1),             // negative key length
+      be32(1) + be32(1) + "a" + be32(-2),        // value length below -1
+      be32(1) + be32(1) + "a" + be32(9) + "1",   // value longer than what is left
+      be32(1) + be32(1) + "a" + be32(-1) + "x",  // a byte left over
+      be32(2) + be32(1) + "a" + be32(-1),        // fewer pairs than counted
   };
   for (const std::string& b : bad) {
     SCOPED_TRACE(b.size());

@@ -29,7 +29,8 @@ constexpr bool is(const statement_summary& s, std::string_view operation, std::s
 
 // --- at compile time, on literals as calls take them ---
 
-constexpr pgwrap::sql_string<> with_select = "WITH recent AS (SELECT * FROM orders WHERE d > now()) SELECT * FROM recent";
+constexpr pgwrap::sql_string<> with_select =
+    "WITH recent AS (SELECT * FROM orders WHERE d > now()) SELECT * FROM recent";
 static_assert(with_select.operation_name() == "SELECT");
 static_assert(with_select.collection_name() == "recent");
 
@@ -209,7 +210,8 @@ TEST(observer_summary, pool_metrics_of_hand_filled_stats) {
   s.total_wait = std::chrono::milliseconds(1500);
   s.total_use = std::chrono::seconds(42);
   const std::vector<pgwrap::metric> m = pgwrap::pool_metrics(s);
-  const auto value = [&](std::string_view name, std::string_view state, std::string_view unit) -> std::optional<double> {
+  const auto value = [&](std::string_view name, std::string_view state,
+                         std::string_view unit) -> std::optional<double> {
     std::optional<double> found;
     for (const pgwrap::metric& x : m) {
       if (x.name == name && x.state == state) {

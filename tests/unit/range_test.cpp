@@ -175,17 +175,17 @@ TEST(range_binary, Parses) {
 
 TEST(range_binary, HostileBytesAreConversionErrors) {
   const std::vector<std::string> bad = {
-      "",                                                   // no flags
-      bytes({0x20}),                                        // unknown flag
-      bytes({0x80}),                                        // RANGE_CONTAIN_EMPTY never goes on the wire
-      bytes({0x01, 0}),                                     // empty with bytes after it
-      bytes({0x02}),                                        // a lower bound's length missing
-      bytes({0x02, 0, 0, 0}),                               // a short length
-      bytes({0x02, 0, 0, 0, 4, 0, 0}),                      // bound shorter than its length
-      bytes({0x02, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1}),    // a length of 2^31 - 1 in 9 bytes
-      bytes({0x02, 0xFF, 0xFF, 0xFF, 0xFF}),                // negative length (NULL bounds do not exist)
-      bytes({0x18, 0}),                                     // bytes left over
-      bytes({0x08, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 0}),    // bytes left over after a bound
+      "",                                                 // no flags
+      bytes({0x20}),                                      // unknown flag
+      bytes({0x80}),                                      // RANGE_CONTAIN_EMPTY never goes on the wire
+      bytes({0x01, 0}),                                   // empty with bytes after it
+      bytes({0x02}),                                      // a lower bound's length missing
+      bytes({0x02, 0, 0, 0}),                             // a short length
+      bytes({0x02, 0, 0, 0, 4, 0, 0}),                    // bound shorter than its length
+      bytes({0x02, 0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1}),  // a length of 2^31 - 1 in 9 bytes
+      bytes({0x02, 0xFF, 0xFF, 0xFF, 0xFF}),              // negative length (NULL bounds do not exist)
+      bytes({0x18, 0}),                                   // bytes left over
+      bytes({0x08, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0, 0}),  // bytes left over after a bound
   };
   for (const std::string& b : bad) {
     SCOPED_TRACE(testing::PrintToString(b));
@@ -246,8 +246,10 @@ TEST(multirange_text, Parses) {
   using m = multirange<int>;
   EXPECT_EQ(codec<m>::decode(text("{}", oid::int4multirange)), m{});
   EXPECT_EQ(codec<m>::decode(text(" { } ", oid::int4multirange)), m{});
-  EXPECT_EQ(codec<m>::decode(text("{[1,3),[5,7)}", oid::int4multirange)), (m{r::closed_open(1, 3), r::closed_open(5, 7)}));
-  EXPECT_EQ(codec<m>::decode(text("{ [1,3) , empty, (,0] }", oid::int4multirange)), (m{r::closed_open(1, 3), r::at_most(0)}));
+  EXPECT_EQ(codec<m>::decode(text("{[1,3),[5,7)}", oid::int4multirange)),
+            (m{r::closed_open(1, 3), r::closed_open(5, 7)}));
+  EXPECT_EQ(codec<m>::decode(text("{ [1,3) , empty, (,0] }", oid::int4multirange)),
+            (m{r::closed_open(1, 3), r::at_most(0)}));
   // A quoted ) does not end a range.
   const auto pieces = detail::split_multirange(text("{[\"1\",\")\"], (,)}", oid::unknown), "t");
   ASSERT_EQ(pieces.size(), 2u);
@@ -256,9 +258,10 @@ TEST(multirange_text, Parses) {
   // As a vector: a multirange column reads as its ranges; an array column as its elements.
   EXPECT_EQ(codec<std::vector<r>>::decode(text("{[1,3),[5,7)}", oid::int4multirange)),
             (std::vector<r>{r::closed_open(1, 3), r::closed_open(5, 7)}));
-  EXPECT_EQ(codec<std::vector<r>>::decode(text("{\"[1,3)\",empty}", 3905)), (std::vector<r>{r::closed_open(1, 3), r()}));
-  for (const char* bad : {"", "[1,2)", "{", "{[1,2)", "{[1,2),}", "{[1,2) [3,4)}", "{1,2}", "{[1,2)}x", "{\"[1,2)\"}",
-                          "{[1,2\\"}) {
+  EXPECT_EQ(codec<std::vector<r>>::decode(text("{\"[1,3)\",empty}", 3905)),
+            (std::vector<r>{r::closed_open(1, 3), r()}));
+  for (const char* bad :
+       {"", "[1,2)", "{", "{[1,2)", "{[1,2),}", "{[1,2) [3,4)}", "{1,2}", "{[1,2)}x", "{\"[1,2)\"}", "{[1,2\\"}) {
     SCOPED_TRACE(bad);
     const std::string e = multirange_error_of(text(bad, oid::int4multirange));
     EXPECT_NE(e.find("malformed"), std::string::npos) << e;
@@ -279,7 +282,8 @@ TEST(multirange_binary, ParsesAndRefusesHostileCounts) {
   detail::append_param_text(p, t);
   EXPECT_EQ(t, "{[1,3),(,)}");
   const std::vector<std::string> bad = {
-      "", bytes({0, 0, 0}),
+      "",
+      bytes({0, 0, 0}),
       bytes({0x7F, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 0x01}),  // 2^31 - 1 ranges in 9 bytes: refused before reserving
       bytes({0xFF, 0xFF, 0xFF, 0xFF}),                    // negative count
       bytes({0, 0, 0, 1, 0, 0, 0, 2, 0x01}),              // a range longer than the rest
@@ -294,7 +298,9 @@ TEST(multirange_binary, ParsesAndRefusesHostileCounts) {
 }
 
 TEST(numeric_into_integers, IntegralAtAnyScale) {
-  const auto as_int = [](std::string_view s) { return codec<int>::decode(value_view{s, oid::numeric, wire_format::text}); };
+  const auto as_int = [](std::string_view s) {
+    return codec<int>::decode(value_view{s, oid::numeric, wire_format::text});
+  };
   EXPECT_EQ(as_int("42.00"), 42);
   EXPECT_EQ(as_int("-42.000"), -42);
   EXPECT_EQ(as_int("0.0"), 0);

@@ -26,7 +26,6 @@ namespace {
 
 // --- helpers --------------------------------------------------------------------
 
-
 template <typename T>
 std::string encoded(const T& v, std::string& scratch, param_ref& ref) {
   ref = codec<T>::encode(v, scratch);
@@ -115,8 +114,8 @@ TEST(numeric_codec, ParsingNormalisesAsPostgresqlDoes) {
 }
 
 TEST(numeric_codec, RejectsWhatIsNotANumber) {
-  for (const char* bad : {"", ".", "1e", "1e+", "e5", "0x1A", "1_000", "- 5", " 12", "12 ", "+nan", "-NaN", "1.2.3",
-                          "--1", "abc", "1,5", "Infinityx", "infinit", "1e5.5", "١٢"}) {
+  for (const char* bad : {"",     ".",    "1e",    "1e+", "e5",  "0x1A", "1_000",     "- 5",     " 12",   "12 ",
+                          "+nan", "-NaN", "1.2.3", "--1", "abc", "1,5",  "Infinityx", "infinit", "1e5.5", "١٢"}) {
     EXPECT_THROW(numeric{bad}, conversion_error) << '"' << bad << '"';
     EXPECT_FALSE(numeric::try_parse(bad).has_value()) << '"' << bad << '"';
   }
@@ -149,7 +148,7 @@ TEST(numeric_codec, IntegersAreExact) {
   static_assert(!std::is_constructible_v<numeric, double>);  // no path through double
   static_assert(!std::is_constructible_v<numeric, char>);
   static_assert(!std::is_convertible_v<std::string, numeric>);  // parsing may throw: explicit
-  const numeric n = 42;  // implicit: an integer always fits
+  const numeric n = 42;                                         // implicit: an integer always fits
   EXPECT_EQ(n, numeric("42"));
   EXPECT_TRUE(n == 42);
 }
@@ -214,8 +213,7 @@ TEST(numeric_codec, DecodesTheBinaryForm) {
   EXPECT_EQ(from_binary<numeric>(hex_bytes("0000 0000 f000 0000"), oid::numeric).to_string(), "-Infinity");
   // A negative zero (never sent by the server) is zero; non-normalised zero digits are fine.
   EXPECT_EQ(from_binary<numeric>(hex_bytes("0000 0000 4000 0002"), oid::numeric).to_string(), "0.00");
-  EXPECT_EQ(from_binary<numeric>(hex_bytes("0003 0001 4000 0004 0000 0007 0000"), oid::numeric).to_string(),
-            "-7.0000");
+  EXPECT_EQ(from_binary<numeric>(hex_bytes("0003 0001 4000 0004 0000 0007 0000"), oid::numeric).to_string(), "-7.0000");
   // The integer types' binary forms too.
   EXPECT_EQ(from_binary<numeric>(hex_bytes("ffff"), oid::int2).to_string(), "-1");
   EXPECT_EQ(from_binary<numeric>(hex_bytes("7fffffff"), oid::int4).to_string(), "2147483647");
@@ -303,17 +301,17 @@ TEST(uuid_codec, ParsesEveryFormPostgresqlAccepts) {
 }
 
 TEST(uuid_codec, RejectsOtherForms) {
-  for (const char* bad : {"", "{}", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",      // 31 digits
-                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",              // 33
-                          "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",              // no closing brace
-                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",              // no opening brace
-                          "-a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",              // leading hyphen
-                          "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11",              // two hyphens
-                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-",              // after the last group
-                          "a0e-ebc99-9c0b-4ef8-bb6d-6bb9bd380a11",              // inside a group
-                          "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11",               // after 7 digits
-                          "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",               // not hex
-                          " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",              // whitespace
+  for (const char* bad : {"", "{}", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1",  // 31 digits
+                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",          // 33
+                          "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",          // no closing brace
+                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",          // no opening brace
+                          "-a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",          // leading hyphen
+                          "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11",          // two hyphens
+                          "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-",          // after the last group
+                          "a0e-ebc99-9c0b-4ef8-bb6d-6bb9bd380a11",          // inside a group
+                          "a0eebc9-99c0b-4ef8-bb6d-6bb9bd380a11",           // after 7 digits
+                          "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",           // not hex
+                          " a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",          // whitespace
                           "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 ", "(a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11)",
                           "urn:uuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"}) {
     EXPECT_THROW((void)uuid::parse(bad), conversion_error) << '"' << bad << '"';
@@ -366,7 +364,9 @@ using bytes_t = std::vector<std::byte>;
 
 TEST(bytea_codec, DecodesHexText) {
   EXPECT_EQ(from_text<bytes_t>("\\x", oid::bytea), bytes_t{});
-  EXPECT_EQ(from_text<bytes_t>("\\x00ff41", oid::bytea), byte_vector(std::string_view("\0\xff" "A", 3)));
+  EXPECT_EQ(from_text<bytes_t>("\\x00ff41", oid::bytea), byte_vector(std::string_view("\0\xff"
+                                                                                      "A",
+                                                                                      3)));
   EXPECT_EQ(from_text<bytes_t>("\\xDEADbeef", oid::bytea), byte_vector("\xde\xad\xbe\xef"));
   EXPECT_EQ(from_text<bytes_t>("\\x00 01\n02", oid::bytea), byte_vector(std::string_view("\0\1\2", 3)));
   EXPECT_THROW(from_text<bytes_t>("\\x0", oid::bytea), conversion_error);
@@ -377,7 +377,9 @@ TEST(bytea_codec, DecodesHexText) {
 TEST(bytea_codec, DecodesEscapeText) {
   // What the server sends with bytea_output = escape for '\x00015c7f80ff41'.
   EXPECT_EQ(from_text<bytes_t>("\\000\\001\\\\\\177\\200\\377A", oid::bytea),
-            byte_vector(std::string_view("\0\1\\\x7f\x80\xff" "A", 7)));
+            byte_vector(std::string_view("\0\1\\\x7f\x80\xff"
+                                         "A",
+                                         7)));
   EXPECT_EQ(from_text<bytes_t>("", oid::bytea), bytes_t{});
   EXPECT_EQ(from_text<bytes_t>("plain text", oid::bytea), byte_vector("plain text"));
   for (const char* bad : {"\\", "a\\", "\\9", "\\400", "\\01", "\\x"}) {
@@ -466,7 +468,7 @@ TEST(json_codec, WrappersCarryTheTextWithTheirType) {
 TEST(json_codec, ReadsTextAndBothBinaryForms) {
   EXPECT_EQ(from_text<json>(R"({"b":1,"a":2})", oid::json).text(), R"({"b":1,"a":2})");
   EXPECT_EQ(from_text<jsonb>(R"({"a": 2, "b": 1})", oid::jsonb).text(), R"({"a": 2, "b": 1})");
-  EXPECT_EQ(from_binary<json>(R"({"b":1})", oid::json).text(), R"({"b":1})");  // json binary: the text
+  EXPECT_EQ(from_binary<json>(R"({"b":1})", oid::json).text(), R"({"b":1})");        // json binary: the text
   EXPECT_EQ(from_binary<json>("\x01{\"b\": 1}", oid::jsonb).text(), R"({"b": 1})");  // jsonb: version 1, text
   EXPECT_EQ(from_binary<jsonb>("\x01[]", oid::jsonb).text(), "[]");
   EXPECT_EQ(from_binary<jsonb>("[1]", oid::text).text(), "[1]");

@@ -14,11 +14,11 @@ namespace pgwrap::test {
 namespace {
 
 using detail::analyze_sql;
+using detail::cursor_accepts;
 using detail::directive;
 using detail::directive_kind;
 using detail::scan_error;
 using detail::scan_result;
-using detail::cursor_accepts;
 using detail::scan_sql;
 using detail::sql_form;
 using detail::sql_token;
@@ -178,19 +178,19 @@ TEST(scanner, SingleQuotedStrings) {
 
 TEST(scanner, EscapeStrings) {
   check_directives({
-      {"E'\\'%s'", {}},                                  // E'\'%s'
-      {"E'\\'' %s", {{K::positional, 6, "%s"}}},         // E'\'' then %s
-      {"e'\\'%s' %s", {{K::positional, 8, "%s"}}},       // lower-case e
-      {"E'\\\\' %s", {{K::positional, 6, "%s"}}},        // E'\\' is one backslash
-      {"E'a''%s' %s", {{K::positional, 9, "%s"}}},       // '' works in E strings too
+      {"E'\\'%s'", {}},                             // E'\'%s'
+      {"E'\\'' %s", {{K::positional, 6, "%s"}}},    // E'\'' then %s
+      {"e'\\'%s' %s", {{K::positional, 8, "%s"}}},  // lower-case e
+      {"E'\\\\' %s", {{K::positional, 6, "%s"}}},   // E'\\' is one backslash
+      {"E'a''%s' %s", {{K::positional, 9, "%s"}}},  // '' works in E strings too
       {"SELECT E'\\'' || %s", {{K::positional, 16, "%s"}}},
-      {"(E'x\\'%s')", {}},                               // E after a non-identifier character
+      {"(E'x\\'%s')", {}},  // E after a non-identifier character
       // 'a'<newline>'b' is one literal, and a continued E string keeps its escapes in every part.
       {"E'a'\n'\\' %s -- '", {}},
       {"E'a'\n'\\' -- ' || %s", {{K::positional, 17, "%s"}}},
-      {"E'a' -- note\n'\\' %s'", {}},                      // a -- comment may come between the parts
-      {"E'a' '\\' %s", {{K::positional, 9, "%s"}}},        // no newline: a new, plain string
-      {"'a'\n'\\' %s", {{K::positional, 8, "%s"}}},        // a plain string's parts have no escapes
+      {"E'a' -- note\n'\\' %s'", {}},                // a -- comment may come between the parts
+      {"E'a' '\\' %s", {{K::positional, 9, "%s"}}},  // no newline: a new, plain string
+      {"'a'\n'\\' %s", {{K::positional, 8, "%s"}}},  // a plain string's parts have no escapes
   });
 }
 
@@ -484,7 +484,7 @@ TEST(cursor_accepts, KeywordsInQuotesAndCommentsDoNotCount) {
       {"SELECT E'\\' into', $$ into $$ /* into */", true},
       {"WITH \"insert\" AS (SELECT 1 AS \"into\") SELECT * FROM \"insert\"", true},
       {"SELECT 1 AS \"a\"\"into;\"", true},  // "" inside a quoted identifier
-      {"SELECT 1 AS \"into", false},          // unterminated
+      {"SELECT 1 AS \"into", false},         // unterminated
       {"SELECT $tag$ ; DELETE INTO $x$ $tag$", true},
       {"SELECT $a$ $b$ INTO $b$ $a$", true},
       {"SELECT $tag$ x", false},

@@ -25,7 +25,6 @@ namespace {
 
 // --- helpers --------------------------------------------------------------------
 
-
 struct encoded {
   std::string data;  // copied out of the param_ref: the text, or the binary bytes
   bool null = false;
@@ -52,9 +51,7 @@ encoded encode(const T& v) {
 
 // A result value as the server sends it. Text is read the same whatever the
 // column's type, so text values default to a text column.
-value_view text_value(std::string_view text, std::uint32_t type = oid::text) {
-  return {text, type, wire_format::text};
-}
+value_view text_value(std::string_view text, std::uint32_t type = oid::text) { return {text, type, wire_format::text}; }
 value_view binary_value(std::string_view data, std::uint32_t type) { return {data, type, wire_format::binary}; }
 
 template <typename T>
@@ -279,8 +276,7 @@ TEST(codec, IntegerErrors) {
       {decode_error<std::int16_t>("-32769"), "cannot read \"-32769\" as int16: out of range"},
       {decode_error<std::int32_t>("2147483648"), "cannot read \"2147483648\" as int32: out of range"},
       {decode_error<std::int32_t>("3000000000"), "cannot read \"3000000000\" as int32: out of range"},
-      {decode_error<std::int64_t>("9223372036854775808"),
-       "cannot read \"9223372036854775808\" as int64: out of range"},
+      {decode_error<std::int64_t>("9223372036854775808"), "cannot read \"9223372036854775808\" as int64: out of range"},
       {decode_error<std::int64_t>("-9223372036854775809"),
        "cannot read \"-9223372036854775809\" as int64: out of range"},
       {decode_error<std::int8_t>("128"), "cannot read \"128\" as int8_t: out of range"},
@@ -365,8 +361,8 @@ TEST(codec, IntegersSurviveTheTripThroughTheirBinaryForm) {
   for (const std::int16_t v : {std::int16_t{-32768}, std::int16_t{-1}, std::int16_t{32767}}) {
     expect_binary_round_trip(v);
   }
-  for (const std::int32_t v : {std::numeric_limits<std::int32_t>::min(), -1, 0, 0x01020304,
-                               std::numeric_limits<std::int32_t>::max()}) {
+  for (const std::int32_t v :
+       {std::numeric_limits<std::int32_t>::min(), -1, 0, 0x01020304, std::numeric_limits<std::int32_t>::max()}) {
     expect_binary_round_trip(v);
   }
   for (const std::int64_t v : {std::numeric_limits<std::int64_t>::min(), std::int64_t{-1}, std::int64_t{3000000000},
@@ -492,10 +488,10 @@ TEST(codec, DoubleEncodesAsBigEndianFloat8) {
     EXPECT_FALSE(e.null);
   }
   // Every double survives the trip through its binary form, bit for bit.
-  for (const double v : {0.1, 0.2 + 0.1, 1.0 / 3.0, 6.02214076e23, 1e-310, -123.456e-7, -0.0,
-                         std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
-                         std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::infinity(),
-                         -std::numeric_limits<double>::infinity()}) {
+  for (const double v :
+       {0.1, 0.2 + 0.1, 1.0 / 3.0, 6.02214076e23, 1e-310, -123.456e-7, -0.0, std::numeric_limits<double>::max(),
+        std::numeric_limits<double>::lowest(), std::numeric_limits<double>::denorm_min(),
+        std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
     const encoded e = encode(v);
     const double back = decode_binary<double>(e.data, e.oid);
     EXPECT_EQ(back, v);
@@ -529,8 +525,8 @@ TEST(codec, FloatEncodesAsBigEndianFloat4) {
     EXPECT_EQ(e.oid, oid::float4);
     EXPECT_FALSE(e.null);
   }
-  for (const float v : {0.1f, 3.14159265f, 1e-40f, std::numeric_limits<float>::max(), -0.0f,
-                        -std::numeric_limits<float>::infinity()}) {
+  for (const float v :
+       {0.1f, 3.14159265f, 1e-40f, std::numeric_limits<float>::max(), -0.0f, -std::numeric_limits<float>::infinity()}) {
     const encoded e = encode(v);
     const float back = decode_binary<float>(e.data, e.oid);
     EXPECT_EQ(back, v);
@@ -659,8 +655,13 @@ TEST(codec, StringsAreSentAsUnknownSoTheServerInfersTheType) {
   EXPECT_EQ(encode("literal").data, "literal");
   EXPECT_EQ(encode("literal").oid, oid::unknown);
   EXPECT_EQ(encode("literal").format, wire_format::text);
-  EXPECT_EQ(encode(std::string("\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9 \xe2\x9c\x93")).data,
-            "\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9 \xe2\x9c\x93");
+  EXPECT_EQ(encode(std::string("\xc3\xbcn\xc3\xaf"
+                               "c\xc3\xb8"
+                               "d\xc3\xa9 \xe2\x9c\x93"))
+                .data,
+            "\xc3\xbcn\xc3\xaf"
+            "c\xc3\xb8"
+            "d\xc3\xa9 \xe2\x9c\x93");
 }
 
 // A default-constructed std::string_view has a null data(); it is still the
@@ -865,10 +866,9 @@ TEST(codec, WhichTypesAreEncodableAndDecodable) {
 // The OIDs of every built-in type, in pgwrap::oid's order.
 const std::vector<std::uint32_t>& every_oid() {
   static const std::vector<std::uint32_t> oids = {
-      oid::unknown, oid::boolean, oid::bytea,     oid::char_,       oid::name,     oid::int8,
-      oid::int2,    oid::int4,    oid::text,      oid::oid,         oid::json,     oid::float4,
-      oid::float8,  oid::bpchar,  oid::varchar,   oid::date,        oid::time,     oid::timestamp,
-      oid::timestamptz, oid::interval, oid::numeric, oid::uuid, oid::jsonb, 99999};
+      oid::unknown, oid::boolean,   oid::bytea,       oid::char_,    oid::name,    oid::int8,   oid::int2,    oid::int4,
+      oid::text,    oid::oid,       oid::json,        oid::float4,   oid::float8,  oid::bpchar, oid::varchar, oid::date,
+      oid::time,    oid::timestamp, oid::timestamptz, oid::interval, oid::numeric, oid::uuid,   oid::jsonb,   99999};
   return oids;
 }
 
@@ -1184,8 +1184,7 @@ TEST(identifier, LengthLimitIsSixtyThreeBytes) {
   EXPECT_EQ(ident(max, max).quoted(), "\"" + max + "\".\"" + max + "\"");
   const std::string too_long(64, 'n');
   EXPECT_EQ(usage_message([&] { (void)quote_identifier(too_long); }),
-            "identifier \"" + too_long.substr(0, 20) +
-                "...\" is 64 bytes long; PostgreSQL would cut it to 63 bytes");
+            "identifier \"" + too_long.substr(0, 20) + "...\" is 64 bytes long; PostgreSQL would cut it to 63 bytes");
   EXPECT_THROW(ident{too_long}, usage_error);
   EXPECT_THROW(ident(too_long, "t"), usage_error);
   EXPECT_THROW(ident("s", too_long), usage_error);

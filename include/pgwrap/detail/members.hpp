@@ -23,7 +23,9 @@ constexpr member<S, M> make_member(std::string_view name, M S::*pointer) {
 // The description is found by argument-dependent lookup, so PGWRAP_DESCRIBE
 // works in the struct's own namespace.
 template <typename S>
-concept described = requires(const S* p) { pgwrap_describe(p); };
+concept described = requires(const S* p) {
+  pgwrap_describe(p);
+};
 
 template <typename S>
 constexpr auto members_of() {

@@ -50,8 +50,7 @@ struct scan_result {
 };
 
 constexpr bool is_ident_start(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // PostgreSQL identifiers may contain '$' after the first character.
@@ -385,12 +384,11 @@ constexpr bool cursor_accepts(std::string_view s) {
       if (t.kind == token_kind::symbol && text == "(") return true;  // (SELECT ...) UNION ...
       started = true;
       with = word && same_word(text, "WITH");
-      refused = !with && !(word && (same_word(text, "SELECT") || same_word(text, "VALUES") ||
-                                    same_word(text, "TABLE")));
+      refused =
+          !with && !(word && (same_word(text, "SELECT") || same_word(text, "VALUES") || same_word(text, "TABLE")));
     } else if (word) {
-      refused = same_word(text, "INTO") ||
-                (with && (same_word(text, "INSERT") || same_word(text, "UPDATE") || same_word(text, "DELETE") ||
-                          same_word(text, "MERGE")));
+      refused = same_word(text, "INTO") || (with && (same_word(text, "INSERT") || same_word(text, "UPDATE") ||
+                                                     same_word(text, "DELETE") || same_word(text, "MERGE")));
     }
     return !refused;
   });
@@ -410,11 +408,11 @@ struct statement_summary {
 
 /// The verbs observers are told, as the server's command tags spell them.
 inline constexpr std::string_view summary_verbs[] = {
-    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "WITH", "COPY", "CALL", "DO",
-    "TRUNCATE", "LOCK", "CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "EXPLAIN", "ANALYZE",
-    "VACUUM", "REFRESH", "CLUSTER", "REINDEX", "SET", "RESET", "SHOW", "BEGIN", "START", "COMMIT", "END",
-    "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE",
-    "CLOSE", "LISTEN", "UNLISTEN", "NOTIFY", "DISCARD", "IMPORT", "SECURITY"};
+    "SELECT",  "INSERT",   "UPDATE",   "DELETE",    "MERGE",   "VALUES",  "TABLE",   "WITH",       "COPY",    "CALL",
+    "DO",      "TRUNCATE", "LOCK",     "CREATE",    "ALTER",   "DROP",    "COMMENT", "GRANT",      "REVOKE",  "EXPLAIN",
+    "ANALYZE", "VACUUM",   "REFRESH",  "CLUSTER",   "REINDEX", "SET",     "RESET",   "SHOW",       "BEGIN",   "START",
+    "COMMIT",  "END",      "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH",
+    "MOVE",    "CLOSE",    "LISTEN",   "UNLISTEN",  "NOTIFY",  "DISCARD", "IMPORT",  "SECURITY"};
 
 constexpr std::string_view summary_verb(std::string_view word) {
   for (const std::string_view verb : summary_verbs) {

@@ -37,9 +37,9 @@ struct user_type {
   std::uint32_t element_oid = 0;  // an array type's element type, else 0
   std::uint32_t base_oid = 0;     // a domain's base type, else 0
   std::vector<type_attribute> attributes;  // a composite's, in order, dropped ones left out
-  std::string typname;            // pg_type.typname: the name without its schema
-  std::string extension;          // the extension that created it (hstore's is "hstore"), else empty
-  std::string lookup_error;       // the look-up failed (nothing else is known): what the server said
+  std::string typname;                     // pg_type.typname: the name without its schema
+  std::string extension;                   // the extension that created it (hstore's is "hstore"), else empty
+  std::string lookup_error;                // the look-up failed (nothing else is known): what the server said
 };
 
 /// An immutable set of types once built. Copies share the entries.

@@ -151,7 +151,7 @@ struct array_shape {
   using leaf = T;
 };
 template <typename U>
-  requires requires { typename codec<std::vector<U>>::array_leaf; }
+requires requires { typename codec<std::vector<U>>::array_leaf; }
 struct array_shape<std::vector<U>> {
   static constexpr std::size_t rank = codec<std::vector<U>>::array_rank;
   using leaf = typename codec<std::vector<U>>::array_leaf;
@@ -306,8 +306,8 @@ Leaf decode_array_element(const value_view& whole, std::size_t rank, const array
 }
 
 template <typename V>
-void decode_array_level(V& out, const value_view& whole, std::size_t rank, const array_contents& a,
-                        std::size_t level, std::size_t& next) {
+void decode_array_level(V& out, const value_view& whole, std::size_t rank, const array_contents& a, std::size_t level,
+                        std::size_t& next) {
   using element = typename V::value_type;
   const std::size_t n = a.dims[level];
   out.reserve(n);
@@ -326,7 +326,7 @@ void decode_array_level(V& out, const value_view& whole, std::size_t rank, const
 /// @brief A std::vector is one array parameter: `WHERE id = ANY(%s)` with a vector
 /// of ids. (Wrap it in pgwrap::list to expand it into `$1, $2, ...` instead.)
 template <typename T>
-  requires detail::has_encode<T> || detail::has_decode<T>
+requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<std::vector<T>> {
   /// Marks pgwrap's array codec: nested vectors are further dimensions.
   using array_leaf = typename detail::array_shape<T>::leaf;
@@ -339,9 +339,7 @@ struct codec<std::vector<T>> {
 
   static constexpr std::uint32_t type_oid = detail::array_oid(detail::null_oid<array_leaf>());
 
-  static param_ref encode(const std::vector<T>& values, std::string& scratch)
-    requires detail::has_encode<array_leaf>
-  {
+  static param_ref encode(const std::vector<T>& values, std::string& scratch) requires detail::has_encode<array_leaf> {
     std::array<std::size_t, detail::max_array_dimensions> dims{};
     std::array<std::size_t, detail::max_array_dimensions> at{};
     std::size_t seen = 0;
@@ -361,9 +359,8 @@ struct codec<std::vector<T>> {
     return encoder.finish();
   }
 
-  static std::vector<T> decode(const value_view& v)
-    requires detail::has_decode<array_leaf> && (!detail::views_its_data<array_leaf>)
-  {
+  static std::vector<T> decode(const value_view& v) requires detail::has_decode<array_leaf> &&
+      (!detail::views_its_data<array_leaf>) {
     detail::array_contents a;
     detail::parse_array(v, array_rank, a);
     std::vector<T> out;

@@ -114,7 +114,7 @@ template <typename... M>
 struct all_members<std::tuple<M...>> {
   // A std::string_view member would view text unescaped into a buffer that
   // is gone when decode returns: read std::string.
-  static constexpr bool decodable = ((pgwrap::decodable<typename M::type> && !views_its_data<typename M::type>) && ...);
+  static constexpr bool decodable = ((pgwrap::decodable<typename M::type> && !views_its_data<typename M::type>)&&...);
   static constexpr bool encodable = (pgwrap::encodable<typename M::type> && ...);
 };
 
@@ -154,17 +154,13 @@ struct codec<S> {
   /// chosen). The text literal needs no OIDs: the server takes the type from
   /// the context (`INSERT ... VALUES (%s)`, `%s::item`, a function argument).
   /// Members whose codec sends binary are written in their text form.
-  static param_ref encode(const S& value, std::string& scratch)
-    requires detail::composite_encodable<S>
-  {
+  static param_ref encode(const S& value, std::string& scratch) requires detail::composite_encodable<S> {
     detail::write_record_text(value, scratch);
     return param_ref::text(scratch.c_str(), oid::unknown);
   }
 
   /// Reads a composite value, text or binary, members matched by name.
-  static S decode(const value_view& v)
-    requires detail::composite_decodable<S>
-  {
+  static S decode(const value_view& v) requires detail::composite_decodable<S> {
     constexpr std::string_view cxx_type = "a described struct";
     detail::record_contents record;
     const detail::user_type& type = detail::read_record(v, cxx_type, record);
@@ -225,8 +221,7 @@ struct codec<S> {
 /// @brief The record's text as PostgreSQL prints it, when each member's text is the
 /// server's: `(1,"a b",)` (the last attribute NULL).
 template <detail::described S>
-  requires detail::composite_encodable<S>
-std::string to_string(const S& value) {
+requires detail::composite_encodable<S> std::string to_string(const S& value) {
   std::string out;
   detail::write_record_text(value, out);
   return out;

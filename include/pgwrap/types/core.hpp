@@ -22,9 +22,9 @@ namespace pgwrap {
 namespace detail {
 // Character types are text, not numbers; bool is its own codec.
 template <typename T>
-concept sql_integer = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> &&
-                      !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> &&
-                      !std::same_as<T, char16_t> && !std::same_as<T, char32_t>;
+concept sql_integer =
+    std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> && !std::same_as<T, wchar_t> &&
+    !std::same_as<T, char8_t> && !std::same_as<T, char16_t> && !std::same_as<T, char32_t>;
 
 template <sql_integer T>
 constexpr std::string_view integer_name() {
@@ -110,7 +110,9 @@ struct codec<bool> {
   /// @brief The codec interface (see pgwrap::codec).
   /// @{
   static constexpr std::uint32_t type_oid = oid::boolean;
-  static param_ref encode(bool v, std::string&) { return param_ref::binary(v ? "\1" : std::string_view("\0", 1), type_oid); }
+  static param_ref encode(bool v, std::string&) {
+    return param_ref::binary(v ? "\1" : std::string_view("\0", 1), type_oid);
+  }
   static bool decode(const value_view& v) {
     if (v.format == wire_format::binary && v.type_oid == oid::boolean && v.data.size() == 1) return v.data[0] != 0;
     return detail::read_bool(v);
@@ -128,7 +130,8 @@ struct codec<double> {
   static constexpr std::uint32_t type_oid = oid::float8;
   static param_ref encode(double v, std::string& scratch) { return detail::write_double(v, scratch); }
   static double decode(const value_view& v) {
-    if (v.format == wire_format::binary && v.type_oid == oid::float8 && v.data.size() == 8) {  // inline: the common case
+    if (v.format == wire_format::binary && v.type_oid == oid::float8 &&
+        v.data.size() == 8) {  // inline: the common case
       return std::bit_cast<double>(detail::load_be<std::uint64_t>(v.data.data()));
     }
     return detail::read_double(v);

@@ -77,7 +77,9 @@ consteval bool check_enum_mapping(const enum_mapping<E, N>& m) {
 
 /// An enum described with PGWRAP_ENUM or PGWRAP_ENUM_LABELS.
 template <typename E>
-concept described_enum = std::is_enum_v<E> && requires(const E* p) { pgwrap_enum_mapping(p); };
+concept described_enum = std::is_enum_v<E> && requires(const E* p) {
+  pgwrap_enum_mapping(p);
+};
 
 template <described_enum E>
 constexpr auto enum_mapping_of() {
@@ -156,28 +158,34 @@ struct codec<E> {
 // The macros' own repetition (up to 256 enumerators).
 #define PGWRAP_DETAIL_ENUM_PARENS ()
 #define PGWRAP_DETAIL_ENUM_EXPAND(...) \
-  PGWRAP_DETAIL_ENUM_EXPAND4(PGWRAP_DETAIL_ENUM_EXPAND4(PGWRAP_DETAIL_ENUM_EXPAND4(PGWRAP_DETAIL_ENUM_EXPAND4(__VA_ARGS__))))
+  PGWRAP_DETAIL_ENUM_EXPAND4(          \
+      PGWRAP_DETAIL_ENUM_EXPAND4(PGWRAP_DETAIL_ENUM_EXPAND4(PGWRAP_DETAIL_ENUM_EXPAND4(__VA_ARGS__))))
 #define PGWRAP_DETAIL_ENUM_EXPAND4(...) \
-  PGWRAP_DETAIL_ENUM_EXPAND1(PGWRAP_DETAIL_ENUM_EXPAND1(PGWRAP_DETAIL_ENUM_EXPAND1(PGWRAP_DETAIL_ENUM_EXPAND1(__VA_ARGS__))))
+  PGWRAP_DETAIL_ENUM_EXPAND1(           \
+      PGWRAP_DETAIL_ENUM_EXPAND1(PGWRAP_DETAIL_ENUM_EXPAND1(PGWRAP_DETAIL_ENUM_EXPAND1(__VA_ARGS__))))
 #define PGWRAP_DETAIL_ENUM_EXPAND1(...) __VA_ARGS__
 
-#define PGWRAP_DETAIL_ENUM_NAMES(type, first, ...)                    \
-  ::pgwrap::enum_label<type>{type::first, #first} __VA_OPT__(, PGWRAP_DETAIL_ENUM_NAMES_AGAIN PGWRAP_DETAIL_ENUM_PARENS(type, __VA_ARGS__))
+#define PGWRAP_DETAIL_ENUM_NAMES(type, first, ...) \
+  ::pgwrap::enum_label<type>{                      \
+      type::first, #first} __VA_OPT__(, PGWRAP_DETAIL_ENUM_NAMES_AGAIN PGWRAP_DETAIL_ENUM_PARENS(type, __VA_ARGS__))
 #define PGWRAP_DETAIL_ENUM_NAMES_AGAIN() PGWRAP_DETAIL_ENUM_NAMES
 
 #define PGWRAP_DETAIL_ENUM_PAIR_VALUE(value, label) value
 #define PGWRAP_DETAIL_ENUM_PAIR_LABEL(value, label) label
-#define PGWRAP_DETAIL_ENUM_PAIRS(type, first, ...)                                                            \
-  ::pgwrap::enum_label<type>{type::PGWRAP_DETAIL_ENUM_PAIR_VALUE first, PGWRAP_DETAIL_ENUM_PAIR_LABEL first} \
-  __VA_OPT__(, PGWRAP_DETAIL_ENUM_PAIRS_AGAIN PGWRAP_DETAIL_ENUM_PARENS(type, __VA_ARGS__))
+#define PGWRAP_DETAIL_ENUM_PAIRS(type, first, ...)                                                              \
+  ::pgwrap::enum_label<type>{                                                                                   \
+      type::PGWRAP_DETAIL_ENUM_PAIR_VALUE first,                                                                \
+      PGWRAP_DETAIL_ENUM_PAIR_LABEL first} __VA_OPT__(,                                                         \
+                                                      PGWRAP_DETAIL_ENUM_PAIRS_AGAIN PGWRAP_DETAIL_ENUM_PARENS( \
+                                                          type, __VA_ARGS__))
 #define PGWRAP_DETAIL_ENUM_PAIRS_AGAIN() PGWRAP_DETAIL_ENUM_PAIRS
 
-#define PGWRAP_DETAIL_ENUM_DEFINE(type, ...)                                                             \
-  [[maybe_unused]] constexpr auto pgwrap_enum_mapping(const type*) {                                     \
-    constexpr ::std::array labels{__VA_ARGS__};                                                          \
-    constexpr ::pgwrap::enum_mapping<type, labels.size()> mapping{#type, labels};                       \
-    static_assert(::pgwrap::detail::check_enum_mapping(mapping));                                        \
-    return mapping;                                                                                       \
+#define PGWRAP_DETAIL_ENUM_DEFINE(type, ...)                                      \
+  [[maybe_unused]] constexpr auto pgwrap_enum_mapping(const type*) {              \
+    constexpr ::std::array labels{__VA_ARGS__};                                   \
+    constexpr ::pgwrap::enum_mapping<type, labels.size()> mapping{#type, labels}; \
+    static_assert(::pgwrap::detail::check_enum_mapping(mapping));                 \
+    return mapping;                                                               \
   }
 
 /// @brief Maps an enum to a PostgreSQL enum whose labels are the enumerators'

@@ -110,7 +110,7 @@ struct nlohmann_codec {
   static constexpr std::uint32_t type_oid = oid::jsonb;
   static param_ref encode(const Json& j, std::string& scratch) {
     try {
-      scratch = j.dump();  // compact; strings escape control characters, so no NUL byte
+      scratch = j.dump();                           // compact; strings escape control characters, so no NUL byte
     } catch (const nlohmann::json::exception& e) {  // e.g. a string that is not UTF-8
       throw conversion_error(std::string(cxx_type) + " cannot be sent: " + e.what());
     }

@@ -306,15 +306,11 @@ struct std::hash<pgwrap::cidr> {
 };
 template <>
 struct std::hash<pgwrap::macaddr> {
-  std::size_t operator()(const pgwrap::macaddr& v) const noexcept {
-    return pgwrap::detail::hash_bytes(v.bytes(), 6);
-  }
+  std::size_t operator()(const pgwrap::macaddr& v) const noexcept { return pgwrap::detail::hash_bytes(v.bytes(), 6); }
 };
 template <>
 struct std::hash<pgwrap::macaddr8> {
-  std::size_t operator()(const pgwrap::macaddr8& v) const noexcept {
-    return pgwrap::detail::hash_bytes(v.bytes(), 8);
-  }
+  std::size_t operator()(const pgwrap::macaddr8& v) const noexcept { return pgwrap::detail::hash_bytes(v.bytes(), 8); }
 };
 /// @endcond
 PGWRAP_API_END

@@ -76,8 +76,8 @@ class range {
   range(std::optional<T> lower, std::optional<T> upper, std::string_view bounds = "[)")
       : lower_(std::move(lower)), upper_(std::move(upper)), empty_(false) {
     if (bounds.size() != 2 || (bounds[0] != '[' && bounds[0] != '(') || (bounds[1] != ']' && bounds[1] != ')')) {
-      throw usage_error(R"-(pgwrap::range: bounds must be "[)", "(]", "[]" or "()", not ")-" +
-                        std::string(bounds) + "\"");
+      throw usage_error(R"-(pgwrap::range: bounds must be "[)", "(]", "[]" or "()", not ")-" + std::string(bounds) +
+                        "\"");
     }
     lower_inclusive_ = lower_.has_value() && bounds[0] == '[';
     upper_inclusive_ = upper_.has_value() && bounds[1] == ']';
@@ -117,8 +117,7 @@ class range {
   /// @brief PostgreSQL's text for the range (`[1,5)`, `empty`, `(,"2024-01-01 00:00:00")`),
   /// the same as the server's `r::text` for a range read from it (tstzrange:
   /// with the session's TimeZone set to UTC, as pgwrap prints instants in UTC).
-  [[nodiscard]] std::string to_string() const
-    requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); };
+  [[nodiscard]] std::string to_string() const requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); };
 
   /// Emptiness, bounds and inclusivity (see above).
   friend bool operator==(const range&, const range&) = default;
@@ -166,8 +165,7 @@ class multirange {
   [[nodiscard]] const range<T>& operator[](std::size_t i) const { return ranges_[i]; }
 
   /// PostgreSQL's text: `{}`, `{[1,3),[5,7)}`.
-  [[nodiscard]] std::string to_string() const
-    requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); }
+  [[nodiscard]] std::string to_string() const requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); }
   {
     std::string out = "{";
     for (std::size_t i = 0; i < ranges_.size(); ++i) {
@@ -361,8 +359,9 @@ param_ref encode_multirange(std::span<const range<T>> ranges, std::string& out) 
 }  // namespace detail
 
 template <typename T>
-std::string range<T>::to_string() const
-  requires requires(const T& v, std::string& s) { codec<T>::encode(v, s); }
+std::string range<T>::to_string() const requires requires(const T& v, std::string& s) {
+  codec<T>::encode(v, s);
+}
 {
   if (empty_) return "empty";
   std::string out(1, lower_inclusive_ ? '[' : '(');
@@ -386,19 +385,15 @@ std::string range<T>::to_string() const
 /// when T is one of the element types above; read from the text and binary
 /// forms of any range type whose bounds T's codec reads.
 template <typename T>
-  requires detail::has_encode<T> || detail::has_decode<T>
+requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<range<T>> {
   /// @brief The codec interface (see pgwrap::codec).
   /// @{
   static constexpr std::uint32_t type_oid = detail::range_oid(detail::null_oid<T>());
-  static param_ref encode(const range<T>& r, std::string& scratch)
-    requires detail::has_encode<T>
-  {
+  static param_ref encode(const range<T>& r, std::string& scratch) requires detail::has_encode<T> {
     return detail::encode_range(r, scratch);
   }
-  static range<T> decode(const value_view& v)
-    requires detail::has_decode<T> && (!detail::views_its_data<T>)
-  {
+  static range<T> decode(const value_view& v) requires detail::has_decode<T> &&(!detail::views_its_data<T>) {
     return detail::decode_range<T>(v, detail::null_oid<T>());
   }
   static bool reads_binary(std::uint32_t type) {
@@ -411,19 +406,15 @@ struct codec<range<T>> {
 /// @brief A multirange: sent as the built-in multirange type (binary), read from
 /// the text and binary forms of any multirange type.
 template <typename T>
-  requires detail::has_encode<T> || detail::has_decode<T>
+requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<multirange<T>> {
   /// @brief The codec interface (see pgwrap::codec).
   /// @{
   static constexpr std::uint32_t type_oid = detail::multirange_oid(detail::range_oid(detail::null_oid<T>()));
-  static param_ref encode(const multirange<T>& m, std::string& scratch)
-    requires detail::has_encode<T>
-  {
+  static param_ref encode(const multirange<T>& m, std::string& scratch) requires detail::has_encode<T> {
     return detail::encode_multirange<T>(m.ranges(), scratch);
   }
-  static multirange<T> decode(const value_view& v)
-    requires detail::has_decode<T> && (!detail::views_its_data<T>)
-  {
+  static multirange<T> decode(const value_view& v) requires detail::has_decode<T> &&(!detail::views_its_data<T>) {
     return multirange<T>(detail::decode_multirange<T>(v));
   }
   static bool reads_binary(std::uint32_t type) {
@@ -436,7 +427,7 @@ struct codec<multirange<T>> {
 /// @brief std::vector<range<T>>: sent as an array of ranges (int4range[]); read from
 /// an array of ranges or from a multirange (the column's type decides).
 template <typename T>
-  requires detail::has_encode<T> || detail::has_decode<T>
+requires detail::has_encode<T> || detail::has_decode<T>
 struct codec<std::vector<range<T>>> {
   /// As pgwrap's array codec: nested vectors of ranges are arrays too.
   using array_leaf = range<T>;
@@ -445,9 +436,7 @@ struct codec<std::vector<range<T>>> {
   static constexpr std::size_t array_rank = 1;
   static constexpr std::uint32_t type_oid = detail::array_oid(detail::range_oid(detail::null_oid<T>()));
 
-  static param_ref encode(const std::vector<range<T>>& values, std::string& scratch)
-    requires detail::has_encode<T>
-  {
+  static param_ref encode(const std::vector<range<T>>& values, std::string& scratch) requires detail::has_encode<T> {
     const std::size_t dims[1] = {values.size()};
     detail::array_encoder encoder(scratch, std::span<const std::size_t>(dims, 1), detail::null_oid<range<T>>());
     if (encoder.size() > 0) {
@@ -463,9 +452,8 @@ struct codec<std::vector<range<T>>> {
     return encoder.finish();
   }
 
-  static std::vector<range<T>> decode(const value_view& v)
-    requires detail::has_decode<T> && (!detail::views_its_data<T>)
-  {
+  static std::vector<range<T>> decode(const value_view& v) requires detail::has_decode<T> &&
+      (!detail::views_its_data<T>) {
     if (detail::multirange_range_oid(v.type_oid) != oid::unknown) return detail::decode_multirange<T>(v);
     detail::array_contents a;
     detail::parse_array(v, 1, a);
