@@ -40,32 +40,32 @@ T server_binary(std::string_view literal, std::string_view type, wire_format for
 
 const std::vector<std::string_view> inet_literals = {"127.168.0.1",
                                                      "127.168.0.1/32",
-                                                     "10.1.2.3/8",
+                                                     "10.1.2.3/8",  // ip-literal-ok: only parsed and printed
                                                      "10.1/16",
-                                                     "0.0.0.0",  // ip-literal-ok: only parsed and printed
-                                                     "0.0.0.0/0",
-                                                     "255.255.255.255",
+                                                     "0.0.0.0",          // ip-literal-ok: only parsed and printed
+                                                     "0.0.0.0/0",        // ip-literal-ok: only parsed and printed
+                                                     "255.255.255.255",  // ip-literal-ok: only parsed and printed
                                                      "127.0.0.1/31",
-                                                     "2001:db8::1",
+                                                     "2001:db8::1",           // ip-literal-ok: only parsed and printed
                                                      "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
-                                                     "2001:db8::/32",
+                                                     "2001:db8::/32",         // ip-literal-ok: only parsed and printed
                                                      "::",
                                                      "::/0",
                                                      "::1",
-                                                     "1::",  // ip-literal-ok: only parsed and printed
-                                                     "::ffff:1.2.3.4",
-                                                     "::ffff:0:0",
-                                                     "::1.2.3.4",
-                                                     "::0.0.1.2",
+                                                     "1::",                 // ip-literal-ok: only parsed and printed
+                                                     "::ffff:1.2.3.4",      // ip-literal-ok: only parsed and printed
+                                                     "::ffff:0:0",          // ip-literal-ok: only parsed and printed
+                                                     "::1.2.3.4",           // ip-literal-ok: only parsed and printed
+                                                     "::0.0.1.2",           // ip-literal-ok: only parsed and printed
                                                      "::ffff:1.2.3.4/120",  // ip-literal-ok: only parsed and printed
-                                                     "1:0:0:1:0:0:0:1",
-                                                     "1:0:0:1:0:0:1:1",
-                                                     "fe80::1:2:3:4/10",
-                                                     "0:0:0:0:0:1:0:0",
-                                                     "1:2:3:4:5:6:7:8",  // ip-literal-ok: only parsed and printed
+                                                     "1:0:0:1:0:0:0:1",     // ip-literal-ok: only parsed and printed
+                                                     "1:0:0:1:0:0:1:1",     // ip-literal-ok: only parsed and printed
+                                                     "fe80::1:2:3:4/10",    // ip-literal-ok: only parsed and printed
+                                                     "0:0:0:0:0:1:0:0",     // ip-literal-ok: only parsed and printed
+                                                     "1:2:3:4:5:6:7:8",     // ip-literal-ok: only parsed and printed
                                                      "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
-                                                     "1:2:3:4:5:6:1.2.3.4",
-                                                     "::0.1.0.0"};  // ip-literal-ok: only parsed and printed
+                                                     "1:2:3:4:5:6:1.2.3.4",  // ip-literal-ok: only parsed and printed
+                                                     "::0.1.0.0"};           // ip-literal-ok: only parsed and printed
 
 TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
   in_both_result_formats(db, [&] {
@@ -90,14 +90,14 @@ TEST_F(network_test, CidrPrintsAndTravelsAsTheServer) {
                                                   "128",
                                                   "224",
                                                   "10.1/24",
-                                                  "10.0.0.0/8",
-                                                  "1.2.3.4",  // ip-literal-ok: only parsed and printed
-                                                  "0.0.0.0/0",
-                                                  "2001:db8::/32",
+                                                  "10.0.0.0/8",     // ip-literal-ok: only parsed and printed
+                                                  "1.2.3.4",        // ip-literal-ok: only parsed and printed
+                                                  "0.0.0.0/0",      // ip-literal-ok: only parsed and printed
+                                                  "2001:db8::/32",  // ip-literal-ok: only parsed and printed
                                                   "::1",
-                                                  "::/0",  // ip-literal-ok: only parsed and printed
-                                                  "::ffff:1.2.3.0/120",
-                                                  "fe80::/10"};  // ip-literal-ok: only parsed and printed
+                                                  "::/0",                // ip-literal-ok: only parsed and printed
+                                                  "::ffff:1.2.3.0/120",  // ip-literal-ok: only parsed and printed
+                                                  "fe80::/10"};          // ip-literal-ok: only parsed and printed
   in_both_result_formats(db, [&] {
     for (const std::string_view literal : literals) {
       SCOPED_TRACE(literal);
@@ -146,11 +146,13 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
   db.execute(
       "CREATE TABLE hosts (id int, a inet, n cidr, m macaddr, m8 macaddr8, aa inet[], nn cidr[], mm macaddr[], "
       "mm8 macaddr8[])");
-  const std::vector<inet> addresses = {inet::parse("10.0.0.1"),
+  const std::vector<inet> addresses = {inet::parse("10.0.0.1"),          // ip-literal-ok: only parsed and printed
                                        inet::parse("2001:db8::2/64"),    // ip-literal-ok: only parsed and printed
                                        inet::parse("::ffff:10.0.0.1")};  // ip-literal-ok: only parsed and printed
-  const std::vector<std::optional<cidr>> networks = {cidr::parse("10.0.0.0/8"), std::nullopt,
-                                                     cidr::parse("::/0")};  // ip-literal-ok: only parsed and printed
+  const std::vector<std::optional<cidr>> networks = {
+      cidr::parse("10.0.0.0/8"),  // ip-literal-ok: only parsed and printed
+      std::nullopt,               // ip-literal-ok: only parsed and printed
+      cidr::parse("::/0")};       // ip-literal-ok: only parsed and printed
   const std::vector<macaddr> macs = {macaddr::parse("08:00:2b:01:02:03"), macaddr::parse("ff:ff:ff:ff:ff:ff")};
   const std::vector<macaddr8> macs8 = {
       macaddr8::parse("08:00:2b:01:02:03:04:05")};  // ip-literal-ok: only parsed and printed
@@ -209,8 +211,10 @@ TEST_F(network_test, OrderingAgreesWithTheServer) {
 }
 
 TEST_F(network_test, BadInputIsRejectedOnBothSides) {
-  for (const char* bad : {"1.2.3", "256.1.1.1", "1.2.3.4/33", "1::2::3", "12345::", "::1/129", "1.2/24",
-                          ""}) {  // ip-literal-ok: only parsed and printed
+  for (const char* bad :
+       {"1.2.3", "256.1.1.1", "1.2.3.4/33", "1::2::3", "12345::", "::1/129",  // ip-literal-ok: only parsed and printed
+        "1.2/24",                                                             // ip-literal-ok: only parsed and printed
+        ""}) {                                                                // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(inet::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "inet"), data_exception);
@@ -240,8 +244,8 @@ TEST_F(network_test, BadInputIsRejectedOnBothSides) {
     EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
   }
   // An inet with host bits does not read as a cidr.
-  EXPECT_THROW((void)db.scalar<cidr>("SELECT '10.1.2.3/8'::inet"),
-               conversion_error);  // ip-literal-ok: only parsed and printed
+  EXPECT_THROW((void)db.scalar<cidr>("SELECT '10.1.2.3/8'::inet"),  // ip-literal-ok: only parsed and printed
+               conversion_error);                                   // ip-literal-ok: only parsed and printed
 }
 
 }  // namespace

@@ -66,19 +66,19 @@ TEST(network_types, inet_rejects_what_the_server_rejects) {
                                      "1.2.3",
                                      "1.2.3.4.5",
                                      "256.1.1.1",
-                                     "1.2.3.4/33",
-                                     "1.2.3.4/",
+                                     "1.2.3.4/33",  // ip-literal-ok: only parsed and printed
+                                     "1.2.3.4/",    // ip-literal-ok: only parsed and printed
                                      "1.2/24",
                                      "a.b.c.d",
-                                     "1.2.3.4 ",
+                                     "1.2.3.4 ",  // ip-literal-ok: only parsed and printed
                                      " 1.2.3.4",  // ip-literal-ok: only parsed and printed
                                      ":::",
-                                     "1:::2",
+                                     "1:::2",  // ip-literal-ok: only parsed and printed
                                      "1::2::3",
                                      "12345::",
                                      "1:2:3:4:5:6:7:8:9",
                                      "1:2:3:4:5:6:7",
-                                     ":1::",
+                                     ":1::",  // ip-literal-ok: only parsed and printed
                                      "1:",
                                      "::1/129",  // ip-literal-ok: only parsed and printed
                                      "::1.2.3",
@@ -121,14 +121,16 @@ TEST(network_types, cidr_takes_abbreviations_and_rejects_host_bits) {
 
 TEST(network_types, order_equality_and_hash_follow_the_server) {
   // As the server sorts: v4 before v6, network bits, then prefix, then the address.
-  const std::vector<inet> sorted = {inet::parse("10.0.0.0/8"), inet::parse("10.0.0.1/8"),
+  const std::vector<inet> sorted = {inet::parse("10.0.0.0/8"),   // ip-literal-ok: only parsed and printed
+                                    inet::parse("10.0.0.1/8"),   // ip-literal-ok: only parsed and printed
                                     inet::parse("10.0.0.0/16"),  // ip-literal-ok: only parsed and printed
-                                    inet::parse("10.0.0.1"),
-                                    inet::parse("::1")};  // ip-literal-ok: only parsed and printed
+                                    inet::parse("10.0.0.1"),     // ip-literal-ok: only parsed and printed
+                                    inet::parse("::1")};         // ip-literal-ok: only parsed and printed
   for (std::size_t i = 1; i < sorted.size(); ++i) EXPECT_LT(sorted[i - 1], sorted[i]) << i;
   EXPECT_EQ(inet::parse("::ffff:1.2.3.4"), inet::parse("::FFFF:0102:0304"));  // ip-literal-ok: only parsed and printed
-  const std::unordered_set<inet> set{inet::parse("1.2.3.4"), inet::parse("1.2.3.4/32"),
-                                     inet::parse("1.2.3.4/24")};  // ip-literal-ok: only parsed and printed
+  const std::unordered_set<inet> set{inet::parse("1.2.3.4"),                  // ip-literal-ok: only parsed and printed
+                                     inet::parse("1.2.3.4/32"),               // ip-literal-ok: only parsed and printed
+                                     inet::parse("1.2.3.4/24")};              // ip-literal-ok: only parsed and printed
   EXPECT_EQ(set.size(), 2u);
   const std::set<macaddr> macs{macaddr::parse("08:00:2b:01:02:04"), macaddr::parse("08:00:2b:01:02:03")};
   EXPECT_EQ(macs.begin()->to_string(), "08:00:2b:01:02:03");
@@ -149,10 +151,11 @@ TEST(network_types, macaddr_reads_every_documented_form) {
 }
 
 TEST(network_types, macaddr8_reads_6_and_8_bytes) {
-  for (const std::string_view in : {"08:00:2b:01:02:03:04:05", "08-00-2b-01-02-03-04-05",
-                                    "08002b:0102030405",  // ip-literal-ok: only parsed and printed
-                                    "0800.2b01.0203.0405", "0800-2b01-0203-0405", "08002b0102030405",
-                                    "  08:00:2b:01:02:03:04:05  "}) {  // ip-literal-ok: only parsed and printed
+  for (const std::string_view in :
+       {"08:00:2b:01:02:03:04:05", "08-00-2b-01-02-03-04-05",  // ip-literal-ok: only parsed and printed
+        "08002b:0102030405",                                   // ip-literal-ok: only parsed and printed
+        "0800.2b01.0203.0405", "0800-2b01-0203-0405", "08002b0102030405",
+        "  08:00:2b:01:02:03:04:05  "}) {  // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(in);
     EXPECT_EQ(macaddr8::parse(in).to_string(), "08:00:2b:01:02:03:04:05");  // ip-literal-ok: only parsed and printed
   }
@@ -161,7 +164,8 @@ TEST(network_types, macaddr8_reads_6_and_8_bytes) {
   EXPECT_EQ(macaddr8(macaddr::parse("08:00:2b:01:02:03")),
             macaddr8::parse("08:00:2b:ff:fe:01:02:03"));  // ip-literal-ok: only parsed and printed
   for (const std::string_view bad :
-       {"", "08:00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:06", "08:00-2b:01:02:03:04:05", "8:0:2b:1:2:3:4:5",
+       {"", "08:00:2b:01:02:03:04", "08:00:2b:01:02:03:04:05:06", "08:00-2b:01:02:03:04:05",
+        "8:0:2b:1:2:3:4:5",                           // ip-literal-ok: only parsed and printed
         "08:00:2b:01 :02:03", "zz002b0102030405"}) {  // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(macaddr8::try_parse(bad).has_value());
@@ -226,8 +230,11 @@ TEST(network_types, arrays_of_network_types_go_in_binary) {
   EXPECT_EQ(codec<std::vector<inet>>::decode(
                 {std::string_view(p.data, static_cast<std::size_t>(p.length)), 1041, wire_format::binary}),
             v);
-  EXPECT_EQ(codec<std::vector<cidr>>::decode({"{10.0.0.0/8,::/0}", 651, wire_format::text}).at(1).to_string(),
-            "::/0");  // ip-literal-ok: only parsed and printed
+  EXPECT_EQ(codec<std::vector<cidr>>::decode(
+                {"{10.0.0.0/8,::/0}", 651, wire_format::text})  // ip-literal-ok: only parsed and printed
+                .at(1)
+                .to_string(),  // ip-literal-ok: only parsed and printed
+            "::/0");           // ip-literal-ok: only parsed and printed
   EXPECT_EQ(detail::type_name(1040), "macaddr[]");
 }
 
