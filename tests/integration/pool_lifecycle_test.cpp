@@ -89,7 +89,9 @@ TEST_F(pool_lifecycle_test, MinSizeIsOpenedInTheBackgroundAndKilledConnectionsCo
   o.min_size = 4;
   o.health_check_period = 1s;
   pool p(pool_dsn(), o);
-  ASSERT_TRUE(eventually([&] { return server_connections() == 4; })) << server_connections();
+  // A backend shows in pg_stat_activity while it is still starting up, before
+  // the pool has finished opening it: wait for both sides.
+  ASSERT_TRUE(eventually([&] { return server_connections() == 4 && p.stats().idle == 4; })) << server_connections();
   EXPECT_EQ(p.stats().size, 4U);
   EXPECT_EQ(p.stats().idle, 4U);
 
@@ -101,7 +103,7 @@ TEST_F(pool_lifecycle_test, MinSizeIsOpenedInTheBackgroundAndKilledConnectionsCo
   const auto killed = steady_clock::now();
   ASSERT_TRUE(eventually([&] {
     const std::set<int> now = server_pids();
-    return now.size() == 4 && now.count(first) == 0 && now.count(second) == 0;
+    return now.size() == 4 && now.count(first) == 0 && now.count(second) == 0 && p.stats().idle == 4;
   }));
   const auto back_after = steady_clock::now() - killed;
   // One check period, plus the time to open two connections on a busy machine.
