@@ -2,7 +2,7 @@
 # shared build (BUILD_SHARED_LIBS=ON; a static one would leave the runtime
 # package empty) split into two packages by the install
 # components of cmake/install.cmake:
-#   libpgwrap<SOVERSION>  the shared libraries (libpgwrap.so.0.1, libpgwrap_asio.so.0.1)
+#   libpgwrap<SOVERSION>  the shared library (libpgwrap.so.0.1, both faces: cmake/asio.cmake)
 #   libpgwrap-dev         headers, the .so links, CMake config and pkg-config files
 # The runtime package is named after the SONAME, as Debian does, so two
 # ABI-incompatible versions can be installed side by side.
@@ -44,19 +44,16 @@ if(PGWRAP_PACKAGE_LICENSE)  # Debian has no License field: say it in the descrip
 endif()
 
 # Runtime: dpkg-shlibdeps derives libpq5, libstdc++6 and libc6 (with their
-# minimum versions) from what the libraries link; the shlibs file and the
+# minimum versions) from what the library links; the shlibs file and the
 # ldconfig trigger let other packages depend on it the same way.
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME ${pgwrap_runtime_package})
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_GENERATE_SHLIBS ON)
-# libpgwrap_asio needs libpgwrap, which is in this package, not yet in one
-# installed: dpkg-shlibdeps finds it in the build tree (a private directory).
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
-set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "${PGWRAP_PACKAGE_SUMMARY} (shared libraries)
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "${PGWRAP_PACKAGE_SUMMARY} (shared library)
 ${PGWRAP_PACKAGE_DESCRIPTION}
 
-This package holds the shared libraries (SONAME libpgwrap.so.${PGWRAP_SOVERSION}).")
+This package holds the shared library (SONAME libpgwrap.so.${PGWRAP_SOVERSION}).")
 
 # Development: the runtime package of exactly this version; libpq-dev for
 # pgwrapConfig.cmake's find_dependency(PostgreSQL); the Asio that the

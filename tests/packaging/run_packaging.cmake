@@ -71,12 +71,12 @@ if(asio STREQUAL "standalone")
 endif()
 message(STATUS "control fields: ok")
 
-# Contents: the runtime package holds the versioned libraries and nothing a
-# build needs; -dev holds the rest.
+# Contents: the runtime package holds the versioned library (both faces, see
+# cmake/asio.cmake) and nothing a build needs; -dev holds the rest.
 run(dpkg-deb -c ${runtime_deb})
 string(REGEX MATCHALL "\\./usr/[^ \n]*[^/ \n]( -> [^\n]+)?\n" runtime_files "${last_output}")
 foreach(entry IN LISTS runtime_files)
-  if(NOT entry MATCHES "^\\./usr/lib/[^/]+/libpgwrap(_asio)?\\.so\\.${soversion_re}(\\.[0-9]+)?( |\n)"
+  if(NOT entry MATCHES "^\\./usr/lib/[^/]+/libpgwrap\\.so\\.${soversion_re}(\\.[0-9]+)?( |\n)"
      AND NOT entry MATCHES "^\\./usr/share/doc/")
     message(FATAL_ERROR "the runtime package should hold only the shared libraries, not ${entry}")
   endif()
@@ -98,17 +98,13 @@ run(dpkg-deb -x ${dev_deb} ${root})
 file(GLOB libdir LIST_DIRECTORIES true ${root}/usr/lib/*/libpgwrap.so)
 get_filename_component(libdir "${libdir}" DIRECTORY)
 
-# linked_from_root(program [library]): the program needs the library's SONAME
-# and the dynamic loader finds it in the unpacked root.
+# linked_from_root(program): the program needs libpgwrap's SONAME and the
+# dynamic loader finds it in the unpacked root.
 function(linked_from_root program)
-  set(library libpgwrap)
-  if(ARGC GREATER 1)
-    set(library ${ARGV1})
-  endif()
   run(readelf -d ${program})
-  expect("${last_output}" "NEEDED\\)[^\n]*\\[${library}\\.so\\.${soversion_re}\\]" "${program}: readelf -d")
+  expect("${last_output}" "NEEDED\\)[^\n]*\\[libpgwrap\\.so\\.${soversion_re}\\]" "${program}: readelf -d")
   run(${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${libdir} ldd ${program})
-  expect("${last_output}" "${library}\\.so\\.${soversion_re} => ${libdir}/${library}\\.so\\.${soversion_re} "
+  expect("${last_output}" "libpgwrap\\.so\\.${soversion_re} => ${libdir}/libpgwrap\\.so\\.${soversion_re} "
          "${program}: ldd")
 endfunction()
 
@@ -137,7 +133,7 @@ linked_from_root(${work}/find_package/consumer)
 expect_runs(${work}/find_package/consumer)
 message(STATUS "find_package(pgwrap) against the packages: ok")
 if(consume_asio)
-  linked_from_root(${work}/find_package/async_consumer libpgwrap_asio)
+  linked_from_root(${work}/find_package/async_consumer)
   expect_runs(${work}/find_package/async_consumer async)
   message(STATUS "find_package(pgwrap COMPONENTS asio) against the packages: ok")
 endif()
@@ -151,7 +147,7 @@ expect_runs(${work}/pkg_config_consumer)
 message(STATUS "pkg-config pgwrap against the packages: ok")
 if(consume_asio)
   pkg_config_compile(pgwrap-asio ${SOURCE_DIR}/tests/consumer/async_main.cpp ${work}/pkg_config_async_consumer)
-  linked_from_root(${work}/pkg_config_async_consumer libpgwrap_asio)
+  linked_from_root(${work}/pkg_config_async_consumer)
   expect_runs(${work}/pkg_config_async_consumer async)
   message(STATUS "pkg-config pgwrap-asio against the packages: ok")
 endif()
