@@ -462,7 +462,9 @@ class async_pooled_connection {
   async_pooled_connection& operator=(const async_pooled_connection&) = delete;
   /// Returns the connection to the pool, or closes it when the pool no
   /// longer wants it (expired, drained, resized, pool destroyed).
-  ~async_pooled_connection();
+  // Only std::system_error (locking) or std::bad_alloc can escape; terminating
+  // then beats a pool that believes the connection is still lent.
+  ~async_pooled_connection();  // NOLINT(bugprone-exception-escape)
 
   /// The connection (unchecked: not on a moved-from handle).
   async_database& operator*() const noexcept { return *db_; }
@@ -598,7 +600,8 @@ class async_pool {
   async_pool(net::any_io_executor executor, std::string conninfo, pool_options options = {});
   /// Closes the idle connections; waiting acquire() calls end with
   /// usage_error (see Lifetime above).
-  ~async_pool();
+  // As ~async_pooled_connection: only system_error or bad_alloc can escape.
+  ~async_pool();  // NOLINT(bugprone-exception-escape)
   async_pool(const async_pool&) = delete;
   async_pool& operator=(const async_pool&) = delete;
 

@@ -264,9 +264,8 @@ async_pooled_connection& async_pooled_connection::operator=(async_pooled_connect
   return *this;
 }
 
-// Locking and handing back can throw only std::system_error or std::bad_alloc;
-// terminating then beats leaving the pool with a connection it thinks is lent.
-async_pooled_connection::~async_pooled_connection() {  // NOLINT(bugprone-exception-escape)
+// NOLINTNEXTLINE(bugprone-exception-escape): as the declaration says, only locking or allocation can throw
+async_pooled_connection::~async_pooled_connection() {
   if (!pool_ || db_ == nullptr) return;
   {
     const std::lock_guard lock(pool_->mutex);
@@ -284,8 +283,8 @@ async_pool::async_pool(net::any_io_executor executor, std::string conninfo, pool
   state_->self = state_;
 }
 
-// As above: only std::system_error or std::bad_alloc can escape, and terminate.
-async_pool::~async_pool() {  // NOLINT(bugprone-exception-escape)
+// NOLINTNEXTLINE(bugprone-exception-escape): as the declaration says
+async_pool::~async_pool() {
   {
     const std::lock_guard lock(state_->mutex);
     state_->closed = true;
