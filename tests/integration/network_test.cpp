@@ -40,11 +40,11 @@ T server_binary(std::string_view literal, std::string_view type, wire_format for
 
 const std::vector<std::string_view> inet_literals = {"127.168.0.1",
                                                      "127.168.0.1/32",
-                                                     "10.1.2.3/8",  // ip-literal-ok: only parsed and printed
+                                                     "127.1.2.3/8",  // ip-literal-ok: only parsed and printed
                                                      "10.1/16",
                                                      "0.0.0.0",          // ip-literal-ok: only parsed and printed
                                                      "0.0.0.0/0",        // ip-literal-ok: only parsed and printed
-                                                     "255.255.255.255",  // ip-literal-ok: only parsed and printed
+                                                     "127.255.255.255",  // ip-literal-ok: only parsed and printed
                                                      "127.0.0.1/31",
                                                      "2001:db8::1",           // ip-literal-ok: only parsed and printed
                                                      "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
@@ -53,7 +53,7 @@ const std::vector<std::string_view> inet_literals = {"127.168.0.1",
                                                      "::/0",
                                                      "::1",
                                                      "1::",                 // ip-literal-ok: only parsed and printed
-                                                     "::ffff:1.2.3.4",      // ip-literal-ok: only parsed and printed
+                                                     "::ffff:127.2.3.4",    // ip-literal-ok: only parsed and printed
                                                      "::ffff:0:0",          // ip-literal-ok: only parsed and printed
                                                      "::1.2.3.4",           // ip-literal-ok: only parsed and printed
                                                      "::0.0.1.2",           // ip-literal-ok: only parsed and printed
