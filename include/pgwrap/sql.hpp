@@ -203,8 +203,11 @@ class basic_sql_string {
 
  private:
   std::string_view text_;
-  bool checked_ = true;
+  // The summary before the bool: clang 14, emitting the object the consteval
+  // constructor made for a by-value parameter, writes a member that follows a
+  // bool into the bool's padding, so every observer saw a garbage summary.
   detail::statement_summary summary_{};
+  bool checked_ = true;
 };
 
 /// @brief The parameter type of every call that takes SQL. Args are deduced from

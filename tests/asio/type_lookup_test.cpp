@@ -10,23 +10,11 @@
 #include "catalog_role.hpp"
 #include "format_probe.hpp"
 
-namespace async_lookup {
-struct item {
-  std::string name;
-  int qty = 0;
-  friend bool operator==(const item&, const item&) = default;
-};
-PGWRAP_DESCRIBE(item, name, qty)
-
-enum class color { red, green, blue };
-PGWRAP_ENUM(color, red, green, blue)
-}  // namespace async_lookup
-
 namespace pgwrap::test {
 namespace {
 
-using async_lookup::color;
-using async_lookup::item;
+using catalog_types::color;
+using catalog_types::item;
 using type_lookup = async_test;
 
 TEST_F(type_lookup, EnumsAndArraysOfThemReadInTextAndBinary) {

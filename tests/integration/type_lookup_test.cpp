@@ -13,22 +13,15 @@
 #include "test_db.hpp"
 
 namespace lookup_test {
-struct item {
-  std::string name;
-  int qty = 0;
-  friend bool operator==(const item&, const item&) = default;
-};
-PGWRAP_DESCRIBE(item, name, qty)
+using catalog_types::color;
+using catalog_types::item;
 
-// The same with a member that tells the form its attribute came in.
+// `item` with a member that tells the form its attribute came in.
 struct probed_item {
   std::string name;
   pgwrap::test::format_probe<int> qty;
 };
 PGWRAP_DESCRIBE(probed_item, name, qty)
-
-enum class color { red, green, blue };
-PGWRAP_ENUM(color, red, green, blue)
 }  // namespace lookup_test
 
 namespace pgwrap::test {

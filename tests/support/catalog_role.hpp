@@ -8,6 +8,20 @@
 
 #include "test_db.hpp"
 
+// The C++ side of the types these tests create: `item (name text, qty int)`
+// and the enum `color ('red', 'green', 'blue')`.
+namespace catalog_types {
+struct item {
+  std::string name;
+  int qty = 0;
+  friend bool operator==(const item&, const item&) = default;
+};
+PGWRAP_DESCRIBE(item, name, qty)
+
+enum class color { red, green, blue };
+PGWRAP_ENUM(color, red, green, blue)
+}  // namespace catalog_types
+
 namespace pgwrap::test {
 
 class catalog_role_test : public own_database_test {

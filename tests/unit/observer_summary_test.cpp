@@ -111,6 +111,20 @@ TEST(observer_summary, runtime_summaries_match_compile_time_ones) {
   EXPECT_EQ(none.collection, "");
 }
 
+// As a call gets it: a literal converted to a by-value sql_string parameter.
+// clang 14 once wrote the summary into the wrong bytes on exactly this path.
+pgwrap::detail::sql_ref passed_as_parameter(pgwrap::sql_string<> sql) { return sql.ref(); }
+pgwrap::detail::sql_ref passed_as_parameter_with(pgwrap::sql_string<int> sql) { return sql.ref(); }
+
+TEST(observer_summary, a_literal_passed_to_a_call_keeps_its_summary) {
+  const pgwrap::detail::sql_ref plain = passed_as_parameter("SELECT count(*) FROM obs_t");
+  EXPECT_EQ(plain.text, "SELECT count(*) FROM obs_t");
+  EXPECT_TRUE(plain.checked);
+  EXPECT_TRUE(is(plain.summary, "SELECT", "obs_t"));
+  const pgwrap::detail::sql_ref with = passed_as_parameter_with("DELETE FROM jobs WHERE id = %s");
+  EXPECT_TRUE(is(with.summary, "DELETE", "jobs"));
+}
+
 TEST(observer_summary, enum_names) {
   using pgwrap::operation_kind;
   EXPECT_EQ(pgwrap::to_string(operation_kind::query), "query");
