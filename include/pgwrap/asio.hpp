@@ -447,7 +447,8 @@ class async_transaction : public detail::async_statements<async_transaction> {
  *
  * @par Lifetime
  * The async_database stays valid while the handle holds it, also across
- * moves. A moved-from handle holds none: only assign to it or destroy it.
+ * moves. A moved-from handle holds none: using it is a usage_error; assign
+ * to it or destroy it.
  * The handle may outlive its pool: the connection keeps working and is
  * closed when the handle lets go of it.
  */
@@ -466,12 +467,19 @@ class async_pooled_connection {
   // then beats a pool that believes the connection is still lent.
   ~async_pooled_connection();  // NOLINT(bugprone-exception-escape)
 
-  /// The connection (unchecked: not on a moved-from handle).
-  async_database& operator*() const noexcept { return *db_; }
-  /// The connection, for `c->query(...)`; as operator*.
-  async_database* operator->() const noexcept { return db_; }
-  /// The connection; as operator*.
-  [[nodiscard]] async_database& db() const noexcept { return *db_; }
+  /// The connection.
+  /**
+   * @par Errors
+   * usage_error on a handle that holds none (moved from, or the pool's own
+   * handle for a connection it closed).
+   */
+  [[nodiscard]] async_database& db() const;
+  /// The connection; as db().
+  async_database& operator*() const { return db(); }
+  /// The connection, for `c->query(...)`; as db().
+  async_database* operator->() const { return &db(); }
+  /// True while the handle holds a connection (false once moved from).
+  explicit operator bool() const noexcept { return db_ != nullptr; }
 
  private:
   friend class async_pool;
@@ -570,6 +578,27 @@ class async_listener {
   std::shared_ptr<state> state_;
 };
 
+/// The coroutine twins of pool_options::check and configure, for async_pool.
+/**
+ * pool_options::check and configure take a blocking database, which would
+ * block the loop: async_pool refuses them (usage_error) and takes these,
+ * through its second constructor, instead. Each runs in the coroutine that
+ * opens or vets the connection (acquire()'s caller, or the background one,
+ * on the pool's strand); it may run statements on it, but not keep it.
+ */
+struct async_pool_callbacks {
+  /// Awaited before an idle connection is handed out, after the pool's own
+  /// check, and on each idle connection by the health check; false or an
+  /// exception closes it (close_reason::failed_check) and acquire() goes on
+  /// to another. Not called for a connection just opened.
+  std::function<net::awaitable<bool>(async_database& db)> check{};
+  /// Awaited once on each new connection, just after it connects (SET
+  /// commands, LISTEN, type look-ups...). An exception closes it and counts
+  /// as a failed connection attempt (backoff, on_connect_failure); in
+  /// acquire() it is rethrown.
+  std::function<net::awaitable<void>(async_database& db)> configure{};
+};
+
 /// A pool of async_databases for coroutines, with the options of pool.
 /**
  * `co_await pool.acquire()` hands out an idle connection, opens a new one
@@ -577,27 +606,43 @@ class async_listener {
  * wait_timeout (then pool_timeout). A cancelled wait leaves the queue.
  * Every connection is in autocommit mode (pool_options::autocommit does not
  * apply, nor does stream_batch_size); reset, statement_timeout,
- * statement_cache_size, ping_after_idle and on_notice do. Of the lifecycle
- * options, max_lifetime (with its jitter), max_waiting (pool_overloaded)
- * and conninfo_provider apply as in pool; min_size, max_idle,
- * health_check_period, check, configure and the reconnect backoff do not
- * yet (docs/pool.md).
+ * statement_cache_size, ping_after_idle and on_notice do.
+ *
+ * The lifecycle options apply as in pool (docs/pool.md, "Lifecycle"):
+ * min_size, max_lifetime with its jitter, max_idle, health_check_period,
+ * max_waiting, conninfo_provider, and the reconnect backoff with
+ * on_connect_failure. The background work runs, only when one of min_size,
+ * max_lifetime, max_idle or health_check_period is set, as a coroutine on a
+ * strand of the pool's executor, driven by a timer: it never blocks the
+ * loop, and it ends when the pool is destroyed. check and configure are
+ * async_pool_callbacks' (pool_options' blocking ones are refused).
  *
  * @par Thread safety
  * Every member may be called from any thread; a mutex guards the pool's
- * bookkeeping, held briefly and never across a wait.
+ * bookkeeping, held briefly and never across a wait. conninfo_provider is
+ * called on the executor (in acquire(), under that mutex; in the
+ * background, without it); on_connect_failure and observers without it.
  *
  * @par Lifetime
- * Destroying the pool closes its idle connections and ends waiting
- * acquire() calls with usage_error; connections checked out keep working
- * and are closed when their handles let go (close_reason::pool_closed).
+ * Destroying the pool closes its idle connections, ends waiting acquire()
+ * calls with usage_error and stops the background coroutine (which lets go
+ * of the pool's state at its next step); connections checked out keep
+ * working and are closed when their handles let go
+ * (close_reason::pool_closed).
  */
 class async_pool {
  public:
   /// A pool whose connections run on `executor` and connect with
   /// `conninfo` ("" means libpq's defaults); nothing connects until
-  /// acquire(). usage_error for options that cannot work, as pool's.
+  /// acquire() (or the background work, for min_size).
+  /**
+   * @par Errors
+   * usage_error for options that cannot work, as pool's, and when
+   * pool_options::check or configure is set (use async_pool_callbacks).
+   */
   async_pool(net::any_io_executor executor, std::string conninfo, pool_options options = {});
+  /// The same, with coroutine check and configure callbacks.
+  async_pool(net::any_io_executor executor, std::string conninfo, pool_options options, async_pool_callbacks callbacks);
   /// Closes the idle connections; waiting acquire() calls end with
   /// usage_error (see Lifetime above).
   // As ~async_pooled_connection: only system_error or bad_alloc can escape.
@@ -606,14 +651,16 @@ class async_pool {
   async_pool& operator=(const async_pool&) = delete;
 
   /// A connection, connected: an idle one (pinged first when idle for
-  /// ping_after_idle, opened again if dead), a new one, or the first to
-  /// come back.
+  /// ping_after_idle, then vetted by async_pool_callbacks::check; a dead or
+  /// refused one is closed and another taken), a new one (configured by
+  /// async_pool_callbacks::configure), or the first to come back.
   /**
    * @par Errors
    * Thrown when awaited: pool_timeout when none came free within
    * wait_timeout; pool_overloaded when it would wait and max_waiting
    * coroutines wait already; connection_error when connecting fails (also
-   * when conninfo_provider throws or returns ""); usage_error when the pool
+   * when conninfo_provider throws or returns ""); what
+   * async_pool_callbacks::configure threw; usage_error when the pool
    * is destroyed first; net::error::operation_aborted (as std::system_error)
    * when the wait is cancelled.
    *
@@ -622,19 +669,21 @@ class async_pool {
    * it needs after that.
    */
   net::awaitable<async_pooled_connection> acquire();
-  /// A snapshot of the counts, as pool::stats(); a connection being opened
-  /// counts as in use (opening stays 0).
+  /// A snapshot of the counts, as pool::stats(), taken under the pool's
+  /// mutex: size == idle + in_use + opening (a connection being vetted by
+  /// the health check counts as in use).
   [[nodiscard]] pool_stats stats() const;
   /// The options the pool was made with (resize() does not change them).
   [[nodiscard]] const pool_options& options() const noexcept;
 
   /// As pool::drain(): closes every idle connection now and every one in
-  /// use when it comes back (close_reason::drained). Thread-safe; never
-  /// throws.
+  /// use when it comes back (close_reason::drained); up to min_size are
+  /// opened again in the background. Thread-safe; never throws.
   void drain() noexcept;
-  /// As pool::resize(): a new max_size (min_size is recorded for stats()
-  /// only). usage_error when max_size is 0 or min_size exceeds it.
-  /// Thread-safe.
+  /// As pool::resize(): a new max_size and min_size (the background work
+  /// opens up to the new min_size only when the pool was made with a
+  /// lifecycle option that starts it). usage_error when max_size is 0 or
+  /// min_size exceeds it. Thread-safe.
   void resize(std::size_t max_size, std::size_t min_size);
 
   /// Installs `o` for this pool: it sees the pool's events and every

@@ -144,6 +144,12 @@ class wait_group {
   std::shared_ptr<state> state_;
 };
 
+/// A pool's counts, for failure messages.
+inline std::string stats_text(const pgwrap::pool_stats& s) {
+  return "size " + std::to_string(s.size) + ", idle " + std::to_string(s.idle) + ", in_use " +
+         std::to_string(s.in_use) + ", opening " + std::to_string(s.opening) + ", waiting " + std::to_string(s.waiting);
+}
+
 /// Waits for `d` on the current coroutine's executor.
 inline net::awaitable<void> pause(steady::duration d) {
   net::steady_timer timer(co_await net::this_coro::executor, d);

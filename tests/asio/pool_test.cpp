@@ -18,11 +18,6 @@ using namespace net::experimental::awaitable_operators;
 
 using pool = async_test;
 
-std::string stats_text(const pgwrap::pool_stats& s) {
-  return "size " + std::to_string(s.size) + ", idle " + std::to_string(s.idle) + ", in_use " +
-         std::to_string(s.in_use) + ", waiting " + std::to_string(s.waiting);
-}
-
 // Connections are opened on demand up to max_size, used as async_databases,
 // and come back when the handle goes; stats() counts all along.
 TEST_F(pool, AcquireUseReturnAndStats) {

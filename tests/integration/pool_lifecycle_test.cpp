@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "sanitizer_slowdown.hpp"
 #include "test_db.hpp"
 
 namespace pgwrap::test {
@@ -24,25 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using steady_clock = std::chrono::steady_clock;
-
-// How much slower a sanitizer makes the work the bounds below allow for
-// (opening a connection, a statement, a sampling query); the pool's own
-// periods and lifetimes, which the bounds are about, do not scale.
-#if defined(__SANITIZE_THREAD__)
-constexpr int sanitizer_slowdown = 5;
-#elif defined(__SANITIZE_ADDRESS__)
-constexpr int sanitizer_slowdown = 2;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr int sanitizer_slowdown = 5;
-#elif __has_feature(address_sanitizer)
-constexpr int sanitizer_slowdown = 2;
-#else
-constexpr int sanitizer_slowdown = 1;
-#endif
-#else
-constexpr int sanitizer_slowdown = 1;
-#endif
 
 /// Polls `ready` every 10 ms until it holds or `limit` passes; how long it took.
 bool eventually(const std::function<bool()>& ready, steady_clock::duration limit = 10s) {
