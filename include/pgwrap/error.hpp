@@ -14,6 +14,7 @@
  *     ├─ unexpected_rows            a query returned a row count the call does not allow
  *     ├─ pool_timeout               no pooled connection came free in time
  *     ├─ pool_overloaded            too many callers were waiting for a pooled connection
+ *     ├─ standby_unavailable        no standby could serve a read, and the primary may not
  *     ├─ conversion_error           a value did not fit the C++ type asked for
  *     │  └─ unexpected_null         NULL read into a type that cannot hold it
  *     └─ sql_error                  the server rejected a statement
@@ -110,6 +111,16 @@ class pool_overloaded : public error {
 
  private:
   std::size_t max_waiting_;
+};
+
+/// cluster::acquire(read_only) found no standby that could serve the read and
+/// was told not to use the primary instead: none healthy and within
+/// max_replica_lag with fallback_to_primary off, or (with a consistency_token)
+/// none replayed past the token within replay_wait_timeout with
+/// on_replay_timeout::throw_error. The message says which, per standby.
+class standby_unavailable : public error {
+ public:
+  using error::error;
 };
 
 /// A value could not be converted: a result read as a C++ type that cannot

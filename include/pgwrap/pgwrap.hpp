@@ -4,6 +4,7 @@
 
 #include "pgwrap/arguments.hpp"     // IWYU pragma: export
 #include "pgwrap/batch.hpp"         // IWYU pragma: export
+#include "pgwrap/cluster.hpp"       // IWYU pragma: export
 #include "pgwrap/database.hpp"      // IWYU pragma: export
 #include "pgwrap/describe.hpp"      // IWYU pragma: export
 #include "pgwrap/error.hpp"         // IWYU pragma: export

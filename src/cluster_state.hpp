@@ -1,0 +1,69 @@
+#pragma once
+// A cluster's shared state: its pools, what the checks found, and the
+// background thread. Routing lives in cluster.cpp, checks in cluster_check.cpp.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pgwrap/cluster.hpp"
+
+namespace pgwrap::detail {
+
+struct cluster_state {
+  struct standby {
+    std::string conninfo;
+    std::unique_ptr<pool> connections;
+    standby_status status;              // guarded by cluster_state::mutex
+    std::unique_ptr<database> probe{};  // the check's own connection; guarded by check_mutex
+  };
+  /// The primary's WAL position at one check (for measuring lag, cluster_check.cpp).
+  struct wal_sample {
+    std::chrono::steady_clock::time_point at;
+    std::uint64_t lsn;
+  };
+
+  cluster_state(std::string primary_conninfo, std::vector<std::string> standby_conninfos, cluster_options opts);
+
+  /// Checks every standby now (cluster_check.cpp); never throws.
+  void check() noexcept;
+  /// Runs the first check if none has run yet.
+  void check_once();
+  /// The background thread: check() every lag_check_period until stopping.
+  void run_checks() noexcept;
+  /// The standbys usable for reads, starting at the next in turn.
+  [[nodiscard]] std::vector<std::size_t> usable_in_turn();
+  /// Records that a standby failed outside a check (it stays unusable until
+  /// a check finds it well again).
+  void mark_unhealthy(std::size_t index, const std::string& why);
+  /// Why each standby cannot serve, for standby_unavailable's message.
+  [[nodiscard]] std::string describe_standbys() const;
+
+  const cluster_options options;
+  const std::string primary_conninfo;
+  std::unique_ptr<pool> primary;
+  std::vector<standby> standbys;  // fixed after construction
+
+  mutable std::mutex mutex;  // the statuses
+  std::atomic<std::size_t> next_turn{0};
+  std::atomic<bool> checked{false};  // a check has run
+
+  std::mutex check_mutex;  // one check at a time; the probes and samples
+  std::unique_ptr<database> primary_probe{};
+  std::deque<wal_sample> samples{};
+
+  std::mutex stop_mutex;
+  std::condition_variable stop_signal;
+  bool stopping = false;  // guarded by stop_mutex
+  std::thread checker{};  // runs check() every lag_check_period, when set
+};
+
+}  // namespace pgwrap::detail
