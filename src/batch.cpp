@@ -204,6 +204,7 @@ void database::pipeline_run::start_observing(std::string_view sql, const detail:
 void database::pipeline_run::send(const std::string& sql, std::span<const param_ref> params) {
   pipeline_state& p = *state_;
   st_.fill_parameters(params);
+  if (st_.late) st_.write_late_parameters(sql, PQTRANS_INTRANS);  // the run's BEGIN or SAVEPOINT went first
   // Prepared once per distinct statement: every row after the first is only Bind/Execute.
   if (!p.prepared || sql != p.prepared_sql || st_.types != p.prepared_types) {
     // The unnamed statement: the next one replaces it, and nothing is left on the server

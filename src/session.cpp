@@ -75,9 +75,9 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
                                                                 PGTransactionStatusType before) {
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (before != PQTRANS_IDLE && !cursors.empty() && this->status() == PQTRANS_IDLE) transaction_ended();
-  if (status == PGRES_COMMAND_OK && (conn.cache.size() > 0 || !conn.types.empty()) &&
+  if (status == PGRES_COMMAND_OK && (conn.cache.size() > 0 || !conn.types.empty() || !conn.statement_types.empty()) &&
       changes_schema(PQcmdStatus(res.get()))) {
-    conn.types.clear();  // a type may have changed (ALTER TYPE ... ADD ATTRIBUTE) or gone
+    conn.forget_types();  // a type may have changed (ALTER TYPE ... ADD ATTRIBUTE) or gone
     if (conn.cache.size() > 0) forget_prepared();
   }
   if (res && status != PGRES_FATAL_ERROR && status != PGRES_NONFATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
@@ -154,6 +154,7 @@ bool stale_plan(const PGresult* res) {
 std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_chooser chooser,
                                                                          detail::operation& op) {
   const PGTransactionStatusType before = status();
+  if (late) write_late_parameters(sql, before);
   std::string key;
   // A typed read is prepared and described at once (its rows may then come in
   // binary); other statements once they have run often enough to be worth it.
@@ -225,6 +226,36 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
     if (before != PQTRANS_IDLE) return take(std::move(res), sql, statement_before);  // earlier work: it must surface
     if (begin) control("ROLLBACK");  // only this call's BEGIN is in the aborted transaction
   }
+}
+
+// The statement is described on its own first (the unnamed statement, which
+// the statement itself then replaces), outside the implicit BEGIN: nothing
+// in it runs. A statement libpq cannot describe keeps declaration order.
+// In a pipeline (executemany) this is a request of its own between the
+// run's statements, inside the run's transaction; it happens once per
+// statement, before its first row is sent.
+void database::impl::write_late_parameters(const std::string& statement, PGTransactionStatusType before) {
+  if (filled.size() > detail::max_described_parameters && detail::parameter_description_limited()) return;
+  const std::string key = engine::statement_cache::key(statement, types);
+  const std::vector<Oid>* described = conn.statement_types.find(key);
+  if (described == nullptr) {
+    const std::vector<command> commands = engine::parameter_types::describe(statement.c_str(), parameters());
+    const engine::request_ptr r = exchange(commands);
+    result_ptr parsed = result_of(*r, 0);
+    result_ptr description = result_of(*r, 1);
+    for (result_ptr* res : {&parsed, &description}) {
+      if (*res && PQresultStatus(res->get()) == PGRES_COMMAND_OK) continue;
+      // In a pipeline an earlier statement failed: its error is the one the run reports.
+      if (pipeline && *res && PQresultStatus(res->get()) == PGRES_PIPELINE_ABORTED) return;
+      take(std::move(*res), statement, before);  // throws what the server said
+      throw connection_error("could not describe the statement: " + conn.error_message());
+    }
+    described = &conn.statement_types.add(key, description.get());
+  }
+  const std::vector<std::uint32_t> wanted = engine::late_types(filled, *described);
+  if (wanted.empty()) return;  // no parameter of a user type: nothing to place by name
+  const std::shared_ptr<const detail::type_set> known = conn.types.types_for(conn, wanted, before != PQTRANS_IDLE);
+  if (known) engine::write_late(filled, *described, *known, late_texts, values);
 }
 
 void database::impl::commit() {

@@ -67,19 +67,33 @@ struct database::impl {
   std::vector<Oid> types;
   std::vector<int> lengths;
   std::vector<int> formats;
+  std::span<const param_ref> filled;  // the parameters filled in, while the call runs
+  bool late = false;                  // one of them carries a late writer (a described struct)
+  std::vector<std::string> late_texts;
 
   void fill_parameters(std::span<const param_ref> list) {
     values.clear();
     types.clear();
     lengths.clear();
     formats.clear();
+    filled = list;
+    late = false;
     for (const param_ref& p : list) {
       values.push_back(p.data);
       types.push_back(p.oid);
       lengths.push_back(p.length);
       formats.push_back(static_cast<int>(p.format));
+      late = late || p.late_write != nullptr;
     }
   }
+  /// When a filled parameter carries a late writer (a described struct):
+  /// learns the statement's parameter types (described once per statement
+  /// and connection) and the catalog's composites, and writes those
+  /// parameters again with members placed by attribute name. `statement`:
+  /// the SQL they go with; `before`: the transaction status. Throws the
+  /// server's error for a statement that does not parse, conversion_error
+  /// for a struct that does not fit.
+  void write_late_parameters(const std::string& statement, PGTransactionStatusType before);
   [[nodiscard]] engine::parameters parameters() const noexcept {
     return {static_cast<int>(values.size()), types.data(), values.data(), lengths.data(), formats.data()};
   }
@@ -245,7 +259,7 @@ struct database::impl {
     return command.starts_with("ALTER") || command.starts_with("DROP") || command.starts_with("CREATE");
   }
   void forget_prepared() noexcept {
-    conn.types.clear();
+    conn.forget_types();
     conn.cache.clear();
     deallocate("DEALLOCATE ALL");
   }

@@ -154,6 +154,7 @@ database::opened_stream database::open_stream(const detail::sql_ref& sql, std::s
       // server connection that other clients get next: such streams read at once.
       if (cursor_runs_it && !(hold && st.conn.behind_pooler())) {
         st.fill_parameters(st.params);
+        if (st.late) st.write_late_parameters(st.sql, before);
         // Typed streams come in binary when the statement's columns allow it;
         // the cached prepared statement's description says what they are.
         int format = 0;

@@ -1,12 +1,14 @@
 // The composite codec's non-template half: taking record values apart (text
 // and binary, both treated as hostile input), checking them against the
-// catalog, the errors that name attributes, and writing record literals.
+// catalog, the errors that name attributes, and writing record literals (in
+// declaration order, or by attribute name once the type is known).
 
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "literal_text.hpp"
@@ -17,6 +19,11 @@ namespace pgwrap::detail {
 
 std::uint32_t user_array_element(std::uint32_t array, const type_set* types) noexcept {
   return types == nullptr ? 0 : types->element_of(array);
+}
+
+std::uint32_t composite_array_element(std::uint32_t array, const type_set& types) noexcept {
+  const std::uint32_t element = types.element_of(array);
+  return element != 0 && types.composite(element) != nullptr ? element : 0;
 }
 
 namespace {
@@ -220,16 +227,70 @@ void bad_attribute(const user_type& type, std::size_t index, const char* why) {
 
 // record_out's quoting: a value is quoted when it is empty or holds '"',
 // '\\', '(', ')', ',' or white space; inside, '"' and '\\' are doubled.
-void append_record_field(const param_ref& p, std::string_view member, std::string& out) {
-  if (p.data == nullptr) return;  // NULL: nothing between the commas
-  std::string text;
+namespace {
+void append_member_text(const param_ref& p, std::string_view member, std::string& out) {
   try {
-    append_param_text(p, text);
+    append_param_text(p, out);
   } catch (const usage_error& e) {
     throw usage_error("member " + std::string(member) + ": " + e.what() + "; it cannot go in a record literal");
   }
+}
+
+void append_quoted_field(std::string_view text, std::string& out) {
   append_literal_element(
       text, [](char c) { return c == '(' || c == ')' || c == ','; }, out);
+}
+}  // namespace
+
+void append_record_field(const param_ref& p, std::string_view member, std::string& out) {
+  if (p.data == nullptr) return;  // NULL: nothing between the commas
+  std::string text;
+  append_member_text(p, member, text);
+  append_quoted_field(text, out);
+}
+
+record_by_name::record_by_name(const user_type& type, const type_set& types, std::string cxx_type)
+    : type_(type),
+      types_(types),
+      cxx_type_(std::move(cxx_type)),
+      fields_(type.attributes.size()),
+      used_(type.attributes.size(), false) {}
+
+void record_by_name::put(std::string_view member, const param_ref& p) {
+  std::size_t i = 0;
+  while (i < type_.attributes.size() && type_.attributes[i].name != member) ++i;
+  if (i == type_.attributes.size()) {
+    throw conversion_error("cannot send " + cxx_type_ + " as composite type " + type_.name + ": it has no attribute " +
+                           in_quotes(member) + " for member " + std::string(member) +
+                           "; its attributes are: " + attribute_list(type_));
+  }
+  used_[i] = true;
+  if (p.data == nullptr) return;  // NULL: nothing between the commas
+  std::string& text = fields_[i].emplace();
+  try {
+    // A nested struct (or array of them) is written for the attribute's type.
+    if (p.late_write != nullptr && p.late_write(p.late_source, type_.attributes[i].type_oid, types_, text)) return;
+  } catch (const conversion_error& e) {
+    throw conversion_error("member " + std::string(member) + " of " + cxx_type_ + ": " + e.what());
+  }
+  text.clear();
+  append_member_text(p, member, text);
+}
+
+void record_by_name::finish(std::string& out) {
+  for (std::size_t i = 0; i < used_.size(); ++i) {
+    if (!used_[i]) {
+      throw conversion_error("cannot send " + cxx_type_ + " as composite type " + type_.name + ": attribute " +
+                             in_quotes(type_.attributes[i].name) + " has no member in the struct (describe one " +
+                             "with PGWRAP_DESCRIBE)");
+    }
+  }
+  out = "(";
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (i > 0) out += ',';
+    if (fields_[i]) append_quoted_field(*fields_[i], out);
+  }
+  out += ')';
 }
 
 }  // namespace pgwrap::detail

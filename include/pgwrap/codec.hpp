@@ -24,6 +24,17 @@ class type_set;  // pgwrap/detail/type_set.hpp: user types from the catalog
 /// The two forms PostgreSQL sends values in.
 enum class wire_format : std::int16_t { text = 0, binary = 1 };
 
+/// Writes a value's text again once the SQL type it is sent as is known.
+/**
+ * `value` is what param_ref::late_source points at, `type_oid` the type the
+ * server gave the parameter, `types` the connection's catalog. Returns false
+ * (leaving `out` alone or not) when it has nothing better than the text
+ * already encoded, such as when `type_oid` is no composite the catalog knows.
+ * Throws conversion_error when the value does not fit the type.
+ */
+using late_writer = bool (*)(const void* value, std::uint32_t type_oid, const detail::type_set& types,
+                             std::string& out);
+
 /// One parameter as libpq takes it.
 struct param_ref {
   const char* data = nullptr;  ///< nullptr is SQL NULL; text is NUL-terminated
@@ -31,17 +42,25 @@ struct param_ref {
   std::int32_t length = 0;     ///< bytes of a binary value (unused for text)
   /** How `data` is encoded. */
   wire_format format = wire_format::text;
+  /// @brief A value whose text depends on its SQL type (a described struct,
+  /// sent by attribute name): what late_write reads. Null for every other value.
+  const void* late_source = nullptr;
+  /// @brief Set with late_source: the engine calls it with the parameter's
+  /// type, once known, and sends what it writes instead of `data`.
+  late_writer late_write = nullptr;
 
   /// A text parameter; `nul_terminated` is not copied (it must outlive the call).
   static constexpr param_ref text(const char* nul_terminated, std::uint32_t type) noexcept {
-    return {nul_terminated, type, 0, wire_format::text};
+    return {nul_terminated, type, 0, wire_format::text, nullptr, nullptr};
   }
   /// A binary parameter; `bytes` are not copied (they must outlive the call).
   static param_ref binary(std::string_view bytes, std::uint32_t type) noexcept {
-    return {bytes.data(), type, static_cast<std::int32_t>(bytes.size()), wire_format::binary};
+    return {bytes.data(), type, static_cast<std::int32_t>(bytes.size()), wire_format::binary, nullptr, nullptr};
   }
   /// SQL NULL of type `type` (0: untyped).
-  static constexpr param_ref null(std::uint32_t type) noexcept { return {nullptr, type, 0, wire_format::text}; }
+  static constexpr param_ref null(std::uint32_t type) noexcept {
+    return {nullptr, type, 0, wire_format::text, nullptr, nullptr};
+  }
 };
 
 /// A non-NULL result value as the server sent it.

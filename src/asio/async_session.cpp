@@ -266,7 +266,7 @@ void async_session::send(const op_ptr& o) {
         const std::vector<std::string> sql =
             engine::connection::reset_statements(in_transaction, o->keep_prepared, {options.statement_timeout});
         if (!o->keep_prepared) {
-          conn_.types.clear();
+          conn_.forget_types();
           conn_.cache.clear();
           ++cache_epoch_;
         }
@@ -495,7 +495,7 @@ void async_session::answer_statement(const op_ptr& o) {
   if (res && retry_after(o, res.get())) return;
   if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK && conn_.cache.size() > 0 &&
       changes_schema(PQcmdStatus(res.get()))) {
-    conn_.types.clear();
+    conn_.forget_types();
     conn_.cache.clear();
     ++cache_epoch_;
     send_internal("DEALLOCATE ALL");

@@ -134,7 +134,7 @@ request_ptr connection::send_set_up(const session_settings& settings) {
   server_closing_ = false;
   out_of_step_ = false;
   cache.clear();  // a new session has no prepared statements
-  types.clear();
+  forget_types();
   const char* date_style = PQparameterStatus(conn_, "DateStyle");
   const char* interval_style = PQparameterStatus(conn_, "IntervalStyle");
   set_up_sql_.clear();
@@ -188,7 +188,7 @@ void connection::close() noexcept {
   out_of_step_ = false;
   unwanted_copy_ = PGRES_COMMAND_OK;
   cache.clear();
-  types.clear();
+  forget_types();
 }
 
 PGTransactionStatusType connection::transaction_status() const noexcept {
@@ -240,7 +240,7 @@ bool connection::reset_session(bool keep_prepared, std::size_t cache_capacity,
         reset_statements(PQtransactionStatus(conn_) != PQTRANS_IDLE, keep_prepared, settings);
     if (!keep_prepared) {
       cache.clear();
-      types.clear();
+      forget_types();
     }
     for (const std::string& evicted : cache.set_capacity(cache_capacity)) sql.push_back("DEALLOCATE " + evicted);
     std::vector<command> commands;

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/parameter_types.hpp"
 #include "engine/request.hpp"
 #include "engine/statement_cache.hpp"
 #include "engine/type_catalog.hpp"
@@ -210,6 +211,13 @@ class connection {
   statement_cache cache;
   /// The user types this session has looked up (forgotten with `cache`).
   type_catalog types;
+  /// The parameter types of statements that send described structs.
+  parameter_types statement_types;
+  /// Forgets what `types` and `statement_types` know (DDL, a new session).
+  void forget_types() noexcept {
+    types.clear();
+    statement_types.clear();
+  }
   /// Where it is connected (kept after close: the last server).
   [[nodiscard]] const server_facts& server() const noexcept { return server_; }
 

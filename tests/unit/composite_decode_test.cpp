@@ -8,6 +8,7 @@
 #include <pgwrap/pgwrap.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace composite_unit {
 struct pair {
@@ -118,6 +119,40 @@ TEST(composite_decode, WritesRecordLiterals) {
   EXPECT_EQ(p.oid, oid::unknown);
   EXPECT_EQ(p.format, wire_format::text);
   EXPECT_STREQ(p.data, "(x,3)");
+}
+
+// What the engine does once it knows the parameter's type: the late writer
+// places members by attribute name, for arrays too.
+TEST(composite_decode, WritesRecordLiteralsByAttributeName) {
+  detail::type_set types = catalog();
+  constexpr std::uint32_t reversed_oid = 20001;
+  constexpr std::uint32_t reversed_array_oid = 20002;
+  constexpr std::uint32_t other_oid = 20003;
+  types.add({reversed_oid, "reversed", 'c', 0, 0, {{"b", oid::int4}, {"a", oid::text}}, "reversed", "", ""});
+  types.add({reversed_array_oid, "reversed[]", 'b', reversed_oid, 0, {}, "_reversed", "", ""});
+  types.add({other_oid, "other", 'c', 0, 0, {{"a", oid::text}, {"c", oid::int4}}, "other", "", ""});
+  std::string scratch;
+  const pair value{"x y", 3};
+  const param_ref p = codec<pair>::encode(value, scratch);
+  ASSERT_NE(p.late_write, nullptr);
+  std::string out;
+  ASSERT_TRUE(p.late_write(p.late_source, reversed_oid, types, out));
+  EXPECT_EQ(out, "(3,\"x y\")");
+  EXPECT_FALSE(p.late_write(p.late_source, oid::text, types, out));  // no composite: declaration order stays
+  const std::vector<std::optional<pair>> many{value, std::nullopt};
+  const param_ref array = codec<std::vector<std::optional<pair>>>::encode(many, scratch);
+  ASSERT_NE(array.late_write, nullptr);
+  ASSERT_TRUE(array.late_write(array.late_source, reversed_array_oid, types, out));
+  EXPECT_EQ(out, "{\"(3,\\\"x y\\\")\",NULL}");
+  // Arrays of anything else carry no late writer: they cost the engine nothing.
+  EXPECT_EQ(codec<std::vector<int>>::encode({1, 2}, scratch).late_write, nullptr);
+  try {
+    (void)p.late_write(p.late_source, other_oid, types, out);
+    ADD_FAILURE() << "no error";
+  } catch (const conversion_error& e) {
+    EXPECT_NE(std::string(e.what()).find("has no attribute \"b\" for member b"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("composite_unit::pair"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

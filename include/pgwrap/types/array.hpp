@@ -133,6 +133,8 @@ constexpr std::uint32_t array_element_oid(std::uint32_t array) {
 // The element type of a user array type (an array of composites), as the
 // catalog knows it; 0 when `types` is null or does not hold it.
 std::uint32_t user_array_element(std::uint32_t array, const type_set* types) noexcept;
+// The same when that element type is a composite (or a domain over one), else 0.
+std::uint32_t composite_array_element(std::uint32_t array, const type_set& types) noexcept;
 
 // Appends one element to an array literal: "quoted", with \\ and \" escaped.
 void append_array_element(std::string_view text, std::string& out);
@@ -175,6 +177,15 @@ template <typename T>
 inline constexpr bool views_its_data = std::is_same_v<T, std::string_view> || std::is_pointer_v<T>;
 template <typename T>
 inline constexpr bool views_its_data<std::optional<T>> = views_its_data<T>;
+
+/// Whether codec<T>'s parameters carry a late_writer (described structs,
+/// also inside std::optional): an array of them then carries one too.
+template <typename T>
+inline constexpr bool writes_late = requires {
+  codec<T>::writes_late;
+};
+template <typename T>
+inline constexpr bool writes_late<std::optional<T>> = writes_late<T>;
 
 /// Builds one array parameter from its elements, given one by one in
 /// row-major order. It chooses the binary array format when the first
@@ -288,6 +299,43 @@ void measure_array(const V& values, std::size_t level, std::array<std::size_t, m
   }
 }
 
+// Adds each element, written again for `element_oid` where it can be.
+template <typename V>
+void add_late_elements(const V& values, std::uint32_t element_oid, const type_set& types, array_encoder& encoder) {
+  using element = typename V::value_type;
+  std::string scratch;
+  std::string text;
+  for (const element& v : values) {
+    if constexpr (array_shape<element>::rank > 0) {
+      add_late_elements(v, element_oid, types, encoder);
+    } else {
+      param_ref p = codec<element>::encode(v, scratch);
+      if (p.late_write != nullptr && p.data != nullptr && p.late_write(p.late_source, element_oid, types, text)) {
+        p = param_ref::text(text.c_str(), oid::unknown);
+      }
+      (void)encoder.add(p);  // text elements: the literal always takes them
+    }
+  }
+}
+
+/// The array literal of a vector of described structs, each element written
+/// by attribute name for the element type of `type_oid` (a late_writer).
+/// False when that is no array of a composite the catalog knows.
+template <typename V>
+bool write_array_late(const void* value, std::uint32_t type_oid, const type_set& types, std::string& out) {
+  const std::uint32_t element = composite_array_element(type_oid, types);
+  if (element == oid::unknown) return false;
+  const V& values = *static_cast<const V*>(value);
+  std::array<std::size_t, max_array_dimensions> dims{};
+  std::array<std::size_t, max_array_dimensions> at{};
+  std::size_t seen = 0;
+  measure_array(values, 0, dims, at, seen);
+  array_encoder encoder(out, std::span<const std::size_t>(dims.data(), seen), oid::unknown);
+  if (encoder.size() > 0) add_late_elements(values, element, types, encoder);
+  (void)encoder.finish();  // the literal is in `out`
+  return true;
+}
+
 template <typename Leaf>
 Leaf decode_array_element(const value_view& whole, std::size_t rank, const array_contents& a, std::size_t index) {
   const array_element& e = a.elements[index];
@@ -356,7 +404,12 @@ struct codec<std::vector<T>> {
         detail::encode_array_elements(values, encoder, element, ok);
       }
     }
-    return encoder.finish();
+    param_ref p = encoder.finish();
+    if constexpr (detail::writes_late<array_leaf>) {  // elements by attribute name, once the array's type is known
+      p.late_source = &values;
+      p.late_write = &detail::write_array_late<std::vector<T>>;
+    }
+    return p;
   }
 
   static std::vector<T> decode(const value_view& v) requires detail::has_decode<array_leaf> &&

@@ -22,9 +22,22 @@
  *   `row[0].as<S>()`, `db.query<std::int64_t, S>` (a tuple), or as a member
  *   whose type is itself a described struct.
  * - Sending: the struct goes as a record literal `(1,"a b",)` in text with
- *   type OID 0, its members **in declaration order**, which must be the type's
- *   attribute order (the server reads a record literal by position). See
- *   codec<S>::encode for why.
+ *   type OID 0 (see codec<S>::encode for why), its members placed **by
+ *   name**: the engine asks the server for the statement's parameter types
+ *   (once per statement text and connection), and writes each member at the
+ *   attribute of its name, whatever order the struct declares them in. The
+ *   same holds for a struct inside another (an attribute of a composite
+ *   type), inside std::optional, and for vectors of structs (an array of a
+ *   composite type). A member with no attribute, or an attribute with no
+ *   member, is a conversion_error naming it, the struct and the type.
+ * - Where the parameter's type is no composite the catalog knows (`record`,
+ *   a parameter typed `unknown`, text), and where the struct is copied
+ *   before a connection is chosen (pgwrap::batch, pgwrap::param / fields,
+ *   db.insert, COPY rows, and the coroutine face, pgwrap/asio.hpp, which
+ *   copies a call's parameters when the call is made), the literal has the
+ *   members **in declaration order**, which must then be the type's
+ *   attribute order (the server reads a record literal by position).
+ *   query, execute, scalar, stream and executemany go by name.
  * - An anonymous record (`SELECT ROW(1, 'a')`) has no attribute names and is
  *   a conversion_error: cast it to a composite type (`CAST(ROW(1, 'a') AS item)`).
  * - pgwrap::to_string(s) is the record's text as PostgreSQL prints it
@@ -105,6 +118,63 @@ void check_attributes_used(const value_view& v, std::string_view cxx_type, const
 /// else its text form, quoted as PostgreSQL's record_out quotes it.
 void append_record_field(const param_ref& p, std::string_view member, std::string& out);
 
+/// The C++ name of `T`, for messages, as the compiler spells it in a
+/// function's signature (no RTTI needed); "a described struct" if not found.
+template <typename T>
+constexpr std::string_view cxx_name() {
+  const std::string_view signature = __PRETTY_FUNCTION__;  // g++: "[with T = ns::s; ...]", clang: "[T = ns::s]"
+  const std::size_t start = signature.find("T = ");
+  if (start == std::string_view::npos) return "a described struct";
+  const std::size_t end = signature.find_first_of(";]", start);
+  return signature.substr(start + 4, end == std::string_view::npos ? std::string_view::npos : end - start - 4);
+}
+
+/// Builds the record literal of a struct for one composite type, each
+/// member's text placed at the attribute of its name (see write_record_by_name).
+class record_by_name {
+ public:
+  /// `type`: the composite, as the catalog describes it; `cxx_type`: the struct, for messages.
+  record_by_name(const user_type& type, const type_set& types, std::string cxx_type);
+  /// Places member `member`'s parameter at its attribute; a nested struct
+  /// (or array of them) is written again for the attribute's type. Throws
+  /// conversion_error naming the member, the struct and the type when the
+  /// type has no attribute of that name.
+  void put(std::string_view member, const param_ref& p);
+  /// Writes the literal to `out`. Throws conversion_error naming the first
+  /// attribute no member was put at.
+  void finish(std::string& out);
+
+ private:
+  const user_type& type_;
+  const type_set& types_;
+  std::string cxx_type_;
+  std::vector<std::optional<std::string>> fields_;  // per attribute; nullopt: NULL
+  std::vector<bool> used_;
+};
+
+/// The record literal of a struct, its members placed by the names of the
+/// attributes of composite `type_oid` (a late_writer). False when the
+/// catalog has no such composite: the declaration-order literal then stays.
+template <typename S>
+bool write_record_by_name(const void* value, std::uint32_t type_oid, const type_set& types, std::string& out) {
+  const user_type* type = types.composite(type_oid);
+  if (type == nullptr) return false;
+  const S& s = *static_cast<const S*>(value);
+  record_by_name record(*type, types, std::string(cxx_name<S>()));
+  std::string piece;
+  std::apply(
+      [&](const auto&... m) {
+        auto one = [&](const auto& member) {
+          using M = typename std::remove_cvref_t<decltype(member)>::type;
+          record.put(member.name, codec<codec_type<M>>::encode(s.*(member.pointer), piece));
+        };
+        (one(m), ...);
+      },
+      members_of<S>());
+  record.finish(out);
+  return true;
+}
+
 template <typename S>
 using members_tuple = decltype(members_of<S>());
 
@@ -147,17 +217,28 @@ void write_record_text(const S& value, std::string& out) {
 /// A described struct is a composite type (see the file comment).
 template <detail::described S>
 struct codec<S> {
-  /// Sent as a record literal in text with type OID 0, members in declaration
-  /// order. Why not the binary record: it must carry the composite's OID and
-  /// every attribute's OID, which only the connection's catalog knows, and a
-  /// codec encodes without a connection (parameters are bound before one is
-  /// chosen). The text literal needs no OIDs: the server takes the type from
-  /// the context (`INSERT ... VALUES (%s)`, `%s::item`, a function argument).
-  /// Members whose codec sends binary are written in their text form.
+  /// Sent as a record literal in text with type OID 0. Why not the binary
+  /// record: it must carry the composite's OID and every attribute's OID,
+  /// which only the connection's catalog knows, and a codec encodes without
+  /// a connection (parameters are bound before one is chosen). The text
+  /// literal needs no OIDs: the server takes the type from the context
+  /// (`INSERT ... VALUES (%s)`, `%s::item`, a function argument). Members
+  /// whose codec sends binary are written in their text form.
+  ///
+  /// The literal written here has the members in declaration order; the
+  /// parameter also carries a late_writer, with which the engine writes it
+  /// again, members placed by attribute name, once it knows the parameter's
+  /// type (write_record_by_name). Where it cannot know it (see the file
+  /// comment), the declaration-order literal is sent.
   static param_ref encode(const S& value, std::string& scratch) requires detail::composite_encodable<S> {
     detail::write_record_text(value, scratch);
-    return param_ref::text(scratch.c_str(), oid::unknown);
+    param_ref p = param_ref::text(scratch.c_str(), oid::unknown);
+    p.late_source = &value;
+    p.late_write = &detail::write_record_by_name<S>;
+    return p;
   }
+  /// Marks a codec whose parameters carry a late_writer (arrays of such values carry one too).
+  static constexpr bool writes_late = true;
 
   /// Reads a composite value, text or binary, members matched by name.
   static S decode(const value_view& v) requires detail::composite_decodable<S> {
