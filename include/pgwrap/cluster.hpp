@@ -103,15 +103,12 @@ struct cluster_options {
 
 /// What the last check found about one standby (cluster::standbys()).
 struct standby_status {
-  std::size_t index = 0;  ///< its place in the list the cluster was made with
-  bool healthy = false;   ///< reachable and in recovery at the last check
-  bool lagging = false;   ///< its lag exceeded max_replica_lag at the last check
-  /// How old its data was at the last check (an upper bound; docs/replicas.md).
-  std::chrono::milliseconds lag{0};
-  /// How far it had replayed at the last check (empty: never checked or unreachable).
-  consistency_token replayed{};
-  /// Why it is not healthy ("" when it is).
-  std::string problem{};
+  std::size_t index = 0;             ///< its place in the list the cluster was made with
+  bool healthy = false;              ///< reachable and in recovery at the last check
+  bool lagging = false;              ///< its lag exceeded max_replica_lag at the last check
+  std::chrono::milliseconds lag{0};  ///< how old its data was at the last check (an upper bound)
+  consistency_token replayed{};      ///< how far it had replayed at the last check (empty: not known)
+  std::string problem{};             ///< why it is not healthy ("" when it is)
 };
 
 namespace detail {
