@@ -52,17 +52,17 @@ const std::vector<std::string_view> inet_literals = {"127.168.0.1",
                                                      "::",
                                                      "::/0",
                                                      "::1",
-                                                     "1::",                 // ip-literal-ok: only parsed and printed
-                                                     "::ffff:127.2.3.4",    // ip-literal-ok: only parsed and printed
-                                                     "::ffff:0:0",          // ip-literal-ok: only parsed and printed
-                                                     "::1.2.3.4",           // ip-literal-ok: only parsed and printed
-                                                     "::0.0.1.2",           // ip-literal-ok: only parsed and printed
-                                                     "::ffff:1.2.3.4/120",  // ip-literal-ok: only parsed and printed
-                                                     "1:0:0:1:0:0:0:1",     // ip-literal-ok: only parsed and printed
-                                                     "1:0:0:1:0:0:1:1",     // ip-literal-ok: only parsed and printed
-                                                     "fe80::1:2:3:4/10",    // ip-literal-ok: only parsed and printed
-                                                     "0:0:0:0:0:1:0:0",     // ip-literal-ok: only parsed and printed
-                                                     "1:2:3:4:5:6:7:8",     // ip-literal-ok: only parsed and printed
+                                                     "1::",                   // ip-literal-ok: only parsed and printed
+                                                     "::ffff:127.2.3.4",      // ip-literal-ok: only parsed and printed
+                                                     "::ffff:0:0",            // ip-literal-ok: only parsed and printed
+                                                     "::127.2.3.4",           // ip-literal-ok: only parsed and printed
+                                                     "::102",                 // ip-literal-ok: only parsed and printed
+                                                     "::ffff:127.2.3.4/120",  // ip-literal-ok: only parsed and printed
+                                                     "1:0:0:1:0:0:0:1",       // ip-literal-ok: only parsed and printed
+                                                     "1:0:0:1:0:0:1:1",       // ip-literal-ok: only parsed and printed
+                                                     "fe80::1:2:3:4/10",      // ip-literal-ok: only parsed and printed
+                                                     "0:0:0:0:0:1:0:0",       // ip-literal-ok: only parsed and printed
+                                                     "1:2:3:4:5:6:7:8",       // ip-literal-ok: only parsed and printed
                                                      "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
                                                      "1:2:3:4:5:6:1.2.3.4",  // ip-literal-ok: only parsed and printed
                                                      "::0.1.0.0"};           // ip-literal-ok: only parsed and printed
