@@ -64,8 +64,8 @@ const std::vector<std::string_view> inet_literals = {"127.168.0.1",
                                                      "0:0:0:0:0:1:0:0",       // ip-literal-ok: only parsed and printed
                                                      "1:2:3:4:5:6:7:8",       // ip-literal-ok: only parsed and printed
                                                      "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
-                                                     "1:2:3:4:5:6:1.2.3.4",  // ip-literal-ok: only parsed and printed
-                                                     "::0.1.0.0"};           // ip-literal-ok: only parsed and printed
+                                                     "1:2:3:4:5:6:127.2.3.4",  // ip-literal-ok: only parsed and printed
+                                                     "::0.1.0.0"};             // ip-literal-ok: only parsed and printed
 
 TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
   in_both_result_formats(db, [&] {
@@ -91,7 +91,7 @@ TEST_F(network_test, CidrPrintsAndTravelsAsTheServer) {
                                                   "224",
                                                   "10.1/24",
                                                   "10.0.0.0/8",     // ip-literal-ok: only parsed and printed
-                                                  "1.2.3.4",        // ip-literal-ok: only parsed and printed
+                                                  "127.2.3.4",      // ip-literal-ok: only parsed and printed
                                                   "0.0.0.0/0",      // ip-literal-ok: only parsed and printed
                                                   "2001:db8::/32",  // ip-literal-ok: only parsed and printed
                                                   "::1",
@@ -187,17 +187,17 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
     EXPECT_EQ(r[0]["nn"].as<std::string>(), "{10.0.0.0/8,NULL,::/0}");  // ip-literal-ok: only parsed and printed
   });
   // The server's binary arrays, decoded.
-  const auto v = fetch_value("SELECT '{1.2.3.4,::1/64}'::inet[]");  // ip-literal-ok: only parsed and printed
+  const auto v = fetch_value("SELECT '{127.2.3.4,::1/64}'::inet[]");  // ip-literal-ok: only parsed and printed
   ASSERT_TRUE(v.has_value());
   EXPECT_EQ(
       codec<std::vector<inet>>::decode(v->view()),
-      (std::vector<inet>{inet::parse("1.2.3.4"), inet::parse("::1/64")}));  // ip-literal-ok: only parsed and printed
+      (std::vector<inet>{inet::parse("127.2.3.4"), inet::parse("::1/64")}));  // ip-literal-ok: only parsed and printed
   // An array forced into its text literal (a NULL first) still spells every element.
   EXPECT_EQ(
       db.scalar<std::string>("SELECT %s::text",
                              std::vector<std::optional<inet>>{
-                                 std::nullopt, inet::parse("1.2.3.4/24")}),  // ip-literal-ok: only parsed and printed
-      "{NULL,1.2.3.4/24}");                                                  // ip-literal-ok: only parsed and printed
+                                 std::nullopt, inet::parse("127.2.3.4/24")}),  // ip-literal-ok: only parsed and printed
+      "{NULL,127.2.3.4/24}");                                                  // ip-literal-ok: only parsed and printed
 }
 
 TEST_F(network_test, OrderingAgreesWithTheServer) {
@@ -211,15 +211,15 @@ TEST_F(network_test, OrderingAgreesWithTheServer) {
 }
 
 TEST_F(network_test, BadInputIsRejectedOnBothSides) {
-  for (const char* bad :
-       {"1.2.3", "256.1.1.1", "1.2.3.4/33", "1::2::3", "12345::", "::1/129",  // ip-literal-ok: only parsed and printed
-        "1.2/24",                                                             // ip-literal-ok: only parsed and printed
-        ""}) {                                                                // ip-literal-ok: only parsed and printed
+  for (const char* bad : {"1.2.3", "256.1.1.1", "127.2.3.4/33", "1::2::3",
+                          "12345::", "::1/129",  // ip-literal-ok: only parsed and printed
+                          "1.2/24",              // ip-literal-ok: only parsed and printed
+                          ""}) {                 // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(inet::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "inet"), data_exception);
   }
-  for (const char* bad : {"10.1.2.3/8", "2001:db8::1/32", "1.2.3.4/33"}) {  // ip-literal-ok: only parsed and printed
+  for (const char* bad : {"127.1.2.3/8", "2001:db8::1/32", "127.2.3.4/33"}) {  // ip-literal-ok: only parsed and printed
     SCOPED_TRACE(bad);
     EXPECT_FALSE(cidr::try_parse(bad).has_value());
     EXPECT_THROW(server_prints(admin, bad, "cidr"), data_exception);
@@ -244,8 +244,8 @@ TEST_F(network_test, BadInputIsRejectedOnBothSides) {
     EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
   }
   // An inet with host bits does not read as a cidr.
-  EXPECT_THROW((void)db.scalar<cidr>("SELECT '10.1.2.3/8'::inet"),  // ip-literal-ok: only parsed and printed
-               conversion_error);                                   // ip-literal-ok: only parsed and printed
+  EXPECT_THROW((void)db.scalar<cidr>("SELECT '127.1.2.3/8'::inet"),  // ip-literal-ok: only parsed and printed
+               conversion_error);                                    // ip-literal-ok: only parsed and printed
 }
 
 }  // namespace
