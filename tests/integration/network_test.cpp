@@ -38,34 +38,35 @@ T server_binary(std::string_view literal, std::string_view type, wire_format for
   return v ? codec<T>::decode(v->view()) : T{};
 }
 
-const std::vector<std::string_view> inet_literals = {"127.168.0.1",
-                                                     "127.168.0.1/32",
-                                                     "127.1.2.3/8",  // ip-literal-ok: only parsed and printed
-                                                     "10.1/16",
-                                                     "0.0.0.0",          // ip-literal-ok: only parsed and printed
-                                                     "0.0.0.0/0",        // ip-literal-ok: only parsed and printed
-                                                     "127.255.255.255",  // ip-literal-ok: only parsed and printed
-                                                     "127.0.0.1/31",
-                                                     "2001:db8::1",           // ip-literal-ok: only parsed and printed
-                                                     "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
-                                                     "2001:db8::/32",         // ip-literal-ok: only parsed and printed
-                                                     "::",
-                                                     "::/0",
-                                                     "::1",
-                                                     "1::",                   // ip-literal-ok: only parsed and printed
-                                                     "::ffff:127.2.3.4",      // ip-literal-ok: only parsed and printed
-                                                     "::ffff:0:0",            // ip-literal-ok: only parsed and printed
-                                                     "::127.2.3.4",           // ip-literal-ok: only parsed and printed
-                                                     "::102",                 // ip-literal-ok: only parsed and printed
-                                                     "::ffff:127.2.3.4/120",  // ip-literal-ok: only parsed and printed
-                                                     "1:0:0:1:0:0:0:1",       // ip-literal-ok: only parsed and printed
-                                                     "1:0:0:1:0:0:1:1",       // ip-literal-ok: only parsed and printed
-                                                     "fe80::1:2:3:4/10",      // ip-literal-ok: only parsed and printed
-                                                     "0:0:0:0:0:1:0:0",       // ip-literal-ok: only parsed and printed
-                                                     "1:2:3:4:5:6:7:8",       // ip-literal-ok: only parsed and printed
-                                                     "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
-                                                     "1:2:3:4:5:6:127.2.3.4",  // ip-literal-ok: only parsed and printed
-                                                     "::0.1.0.0"};             // ip-literal-ok: only parsed and printed
+const std::vector<std::string_view> inet_literals = {
+    "127.168.0.1",
+    "127.168.0.1/32",
+    "127.1.2.3/8",  // ip-literal-ok: only parsed and printed
+    "10.1/16",
+    "0.0.0.0",          // ip-literal-ok: only parsed and printed
+    "0.0.0.0/0",        // ip-literal-ok: only parsed and printed
+    "127.255.255.255",  // ip-literal-ok: only parsed and printed
+    "127.0.0.1/31",
+    "2001:db8::1",           // ip-literal-ok: only parsed and printed
+    "2001:db8:0:0:1:0:0:1",  // ip-literal-ok: only parsed and printed
+    "2001:db8::/32",         // ip-literal-ok: only parsed and printed
+    "::",
+    "::/0",
+    "::1",
+    "1::",                   // ip-literal-ok: only parsed and printed
+    "::ffff:127.2.3.4",      // ip-literal-ok: only parsed and printed
+    "::ffff:0:0",            // ip-literal-ok: only parsed and printed
+    "::127.2.3.4",           // ip-literal-ok: only parsed and printed
+    "::102",                 // ip-literal-ok: only parsed and printed
+    "::ffff:127.2.3.4/120",  // ip-literal-ok: only parsed and printed
+    "1:0:0:1:0:0:0:1",       // ip-literal-ok: only parsed and printed
+    "1:0:0:1:0:0:1:1",       // ip-literal-ok: only parsed and printed
+    "fe80::1:2:3:4/10",      // ip-literal-ok: only parsed and printed
+    "0:0:0:0:0:1:0:0",       // ip-literal-ok: only parsed and printed
+    "1:2:3:4:5:6:7:8",       // ip-literal-ok: only parsed and printed
+    "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
+    "1:2:3:4:5:6:127.2.3.4",  // ip-literal-ok: only parsed and printed
+    "::1:0"};                 // ip-literal-ok: only parsed and printed; the server prints it as ::0.1.0.0
 
 TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
   in_both_result_formats(db, [&] {
@@ -90,14 +91,14 @@ TEST_F(network_test, CidrPrintsAndTravelsAsTheServer) {
                                                   "128",
                                                   "224",
                                                   "10.1/24",
-                                                  "10.0.0.0/8",     // ip-literal-ok: only parsed and printed
+                                                  "127.0.0.0/8",    // ip-literal-ok: only parsed and printed
                                                   "127.2.3.4",      // ip-literal-ok: only parsed and printed
                                                   "0.0.0.0/0",      // ip-literal-ok: only parsed and printed
                                                   "2001:db8::/32",  // ip-literal-ok: only parsed and printed
                                                   "::1",
-                                                  "::/0",                // ip-literal-ok: only parsed and printed
-                                                  "::ffff:1.2.3.0/120",  // ip-literal-ok: only parsed and printed
-                                                  "fe80::/10"};          // ip-literal-ok: only parsed and printed
+                                                  "::/0",                  // ip-literal-ok: only parsed and printed
+                                                  "::ffff:127.2.3.0/120",  // ip-literal-ok: only parsed and printed
+                                                  "fe80::/10"};            // ip-literal-ok: only parsed and printed
   in_both_result_formats(db, [&] {
     for (const std::string_view literal : literals) {
       SCOPED_TRACE(literal);
