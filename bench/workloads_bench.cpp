@@ -15,6 +15,9 @@
 //   I3  the same rows by COPY
 //   T1  pgbench's select-only transaction for 15 s on one connection, beside pgbench itself
 //   T2  the same on the 4 connections of an async_pool driven from one thread, beside pgbench -c 4 -j 1
+//   R1  8 threads of point reads through a pgwrap::cluster (a primary and two standbys: reads on the
+//       standbys) beside the same through the primary's pool alone; needs PGWRAP_FAILOVER_PRIMARY_DSN,
+//       _STANDBY_DSN and _STANDBY2_DSN (scripts/pg_replication.sh env; ./dev bench starts them)
 //
 // Every run is verified: row counts and an order-independent checksum of every
 // value fetched (or, for inserts, of what the table holds afterwards) must equal
@@ -37,7 +40,8 @@
 // speedup_vs_Q1 (Q1's pgwrap time per query over Q3's) and raw_speedup_vs_Q1 (the same for
 // raw libpq: the ceiling on this machine), Q1obs vs_no_observer (pgwrap with
 // the observer over pgwrap without it, in the same run; Q1obs has no libpqxx variant), T1
-// and T2 tps_ratio (pgwrap tps over pgbench's).
+// and T2 tps_ratio (pgwrap tps over pgbench's). R1's line is instead
+//   RESULT R1 reads_per_s_cluster=<n> reads_per_s_primary_only=<n>
 
 #include <arpa/inet.h>
 #include <endian.h>
@@ -62,6 +66,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <pgwrap/asio.hpp>
 #include <pgwrap/pgwrap.hpp>
@@ -71,6 +76,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -772,6 +778,20 @@ void run_workload(workload& w, const options& opt) {
     if (!a || !b || *b == 0) return std::nullopt;
     return *a / *b;
   };
+  if (w.id == "R1") {  // reads per second, through the cluster and through the primary alone
+    auto per_second = [&](bool through_cluster) -> std::string {
+      for (const variant& v : w.variants) {
+        if (v.fam == family::pgwrap && v.counts == through_cluster && v.error.empty() && !v.samples.empty()) {
+          return fmt_fixed(w.ops / median(field(v, &sample::seconds)), 0);
+        }
+      }
+      return "n/a";
+    };
+    std::printf("RESULT R1 reads_per_s_cluster=%s reads_per_s_primary_only=%s\n", per_second(true).c_str(),
+                per_second(false).c_str());
+    std::fflush(stdout);
+    return;
+  }
   const auto pw = best(family::pgwrap, &sample::seconds, true);
   std::string line = "RESULT " + w.id +
                      " pgwrap/raw=" + fmt_ratio(ratio(pw, best(family::raw, &sample::seconds, true))) +
@@ -2398,11 +2418,121 @@ workload make_t2(const options& opt) {
 }
 
 // ---------------------------------------------------------------------------
+// R1: point reads from 8 threads through a cluster (the standbys serve them)
+// and through the primary's pool alone. On 2 cores the three servers share
+// the CPUs the client uses, so no gain is expected: the number is a record.
+
+constexpr int r1_threads = 8;
+constexpr std::int64_t r1_rows = 10'000;
+
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Each thread reads random ids, acquiring a connection per read as a request
+// handler would; every value is checked against the formula that made it.
+sample r1_run(const std::function<pgwrap::pooled_connection()>& acquire, std::int64_t reads_each) {
+  return timed([&] {
+    std::mutex error_mutex;
+    std::string error;
+    std::vector<std::uint64_t> sums(r1_threads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < r1_threads; ++t) {
+      threads.emplace_back([&, t] {
+        try {
+          rng random{static_cast<std::uint64_t>(t) * 7919 + 1};
+          for (std::int64_t i = 0; i < reads_each; ++i) {
+            const std::int64_t id = random.in(1, r1_rows);
+            auto conn = acquire();
+            const auto v = conn->scalar<std::int64_t>("SELECT v FROM r1_items WHERE id = %s", id);
+            if (v != id * 7) throw std::runtime_error("R1: wrong value for id " + std::to_string(id));
+            sums[static_cast<std::size_t>(t)] += static_cast<std::uint64_t>(v);
+          }
+        } catch (const std::exception& e) {
+          const std::scoped_lock lock(error_mutex);
+          error = e.what();
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    if (!error.empty()) fail(error);
+    sample s;
+    s.rows = static_cast<std::uint64_t>(reads_each) * r1_threads;
+    for (const auto x : sums) s.checksum += x;
+    return s;
+  });
+}
+
+workload make_r1(const options& opt) {
+  const std::string primary = env_or_empty("PGWRAP_FAILOVER_PRIMARY_DSN");
+  const std::vector<std::string> standbys = {env_or_empty("PGWRAP_FAILOVER_STANDBY_DSN"),
+                                             env_or_empty("PGWRAP_FAILOVER_STANDBY2_DSN")};
+  if (primary.empty() || standbys[0].empty() || standbys[1].empty()) {
+    fail(
+        "needs a primary and two standbys: PGWRAP_FAILOVER_PRIMARY_DSN, _STANDBY_DSN, _STANDBY2_DSN "
+        "(eval \"$(PGWRAP_REPL_STANDBYS=2 scripts/pg_replication.sh env)\"; ./dev bench starts them)");
+  }
+  {
+    pgwrap::database setup(primary);
+    setup.set_autocommit(true);
+    setup.execute("DROP TABLE IF EXISTS r1_items");
+    setup.execute("CREATE TABLE r1_items (id int8 PRIMARY KEY, v int8 NOT NULL)");
+    setup.execute("INSERT INTO r1_items SELECT g, g * 7 FROM generate_series(1, %s) AS g", r1_rows);
+    setup.execute("ANALYZE r1_items");
+  }
+  const std::int64_t reads_each = opt.quick ? 500 : 5'000;
+  workload w;
+  w.id = "R1";
+  w.title = std::to_string(r1_threads) + " threads x " + with_commas(reads_each) +
+            " point reads (SELECT v FROM r1_items WHERE id = random), a connection acquired per read";
+  w.unit = "read";
+  w.ops = static_cast<double>(reads_each * r1_threads);
+  w.verify = [n = static_cast<std::uint64_t>(reads_each * r1_threads)](const sample& s) {
+    if (s.rows != n) fail("R1: not every read ran");
+  };
+  w.verified = "every value read equals 7 x its id";
+  pgwrap::pool_options pool{.max_size = r1_threads};
+  pool.autocommit = true;  // a read commits on its own: no transaction to end on release
+  pool.reset = pgwrap::session_reset::keep_prepared;
+  pgwrap::cluster_options cluster_options;
+  cluster_options.primary_pool = pool;
+  cluster_options.standby_pool = pool;
+  auto cluster = std::make_shared<pgwrap::cluster>(primary, standbys, cluster_options);
+  auto primary_only = std::make_shared<pgwrap::pool>(primary, pool);
+  // The standbys must hold every row before reads go there.
+  const auto token = [&] {
+    auto conn = cluster->acquire();
+    return pgwrap::cluster::token(*conn);
+  }();
+  for (std::size_t i = 0; i < standbys.size(); ++i) {
+    pgwrap::database standby(standbys[i]);
+    standby.set_autocommit(true);
+    for (int tries = 0; !standby.scalar<bool>("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", token.to_string());
+         ++tries) {
+      if (tries > 1'000) fail("R1: a standby did not replay the table");
+      std::this_thread::sleep_for(chr::milliseconds(10));
+    }
+  }
+  w.variants.push_back(
+      {"pgwrap cluster, acquire(read_only): two standbys", family::pgwrap, true,
+       [cluster] { (void)r1_run([&] { return cluster->acquire(pgwrap::read_only); }, 100); },
+       [cluster, reads_each] { return r1_run([&] { return cluster->acquire(pgwrap::read_only); }, reads_each); }});
+  w.variants.push_back(
+      {"pgwrap pool on the primary alone", family::pgwrap, false,
+       [primary_only] { (void)r1_run([&] { return primary_only->acquire(); }, 100); },
+       [primary_only, reads_each] { return r1_run([&] { return primary_only->acquire(); }, reads_each); }});
+  w.notes.push_back("the cluster reads from the standbys only; each pool holds up to " + std::to_string(r1_threads) +
+                    " connections, autocommit, prepared statements kept");
+  return w;
+}
+
+// ---------------------------------------------------------------------------
 
 void usage(std::FILE* out) {
   std::fprintf(
       out,
-      "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2]\n"
+      "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2,R1]\n"
       "                       [--keep-tables] [--pgbench PATH]\n"
       "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
 }
@@ -2412,7 +2542,8 @@ std::string upper(std::string s) {
   return s;
 }
 
-const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q1obs", "Q2", "Q3", "I1", "I2", "I3", "T1", "T2"};
+const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q1obs", "Q2", "Q3",
+                                                "I1", "I2", "I3", "T1",    "T2", "R1"};
 
 int run(const options& opt) {
   std::printf("pgwrap workloads benchmark: %s sizes, %d runs per implementation, alternating\n",
@@ -2488,6 +2619,16 @@ int run(const options& opt) {
       if (id == "T2") {
         ensure_pgbench_tables(cx, opt);
         w = make_t2(opt);
+      }
+      if (id == "R1") {
+        if (env_or_empty("PGWRAP_FAILOVER_STANDBY2_DSN").empty()) {
+          std::printf(
+              "\n== R1 ==\n  skipped: needs a primary and two standbys (PGWRAP_FAILOVER_* of "
+              "PGWRAP_REPL_STANDBYS=2 scripts/pg_replication.sh env; ./dev bench starts them)\n"
+              "RESULT R1 reads_per_s_cluster=n/a reads_per_s_primary_only=n/a\n");
+          continue;
+        }
+        w = make_r1(opt);
       }
       run_workload(w, opt);
     } catch (const std::exception& e) {

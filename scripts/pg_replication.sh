@@ -6,6 +6,8 @@
 #   scripts/pg_replication.sh env       print `export ...` lines for eval (see below)
 #   scripts/pg_replication.sh failover  stop the primary, promote the standby, wait until it takes writes
 #   scripts/pg_replication.sh stop_standbys  stop every standby (fast), leaving the primary running
+#   scripts/pg_replication.sh restart_primary  restart the primary (fast: its sessions end), no failover
+#   scripts/pg_replication.sh restart_standby  restart the last standby (fast)
 #   scripts/pg_replication.sh reset     back to the state `start` leaves: unless the primary still takes
 #                                       writes with the standby streaming from it, replace both by a fresh pair
 #   scripts/pg_replication.sh stop      stop both and delete everything
@@ -19,6 +21,7 @@
 #   PGWRAP_FAILOVER_COMMAND      a shell command that runs `failover` on this environment
 #   PGWRAP_FAILOVER_RESET_COMMAND  the same for `reset` (each failover test starts with it)
 #   PGWRAP_REPL_STOP_STANDBYS_COMMAND  the same for `stop_standbys`
+#   PGWRAP_REPL_RESTART_PRIMARY_COMMAND, PGWRAP_REPL_RESTART_STANDBY_COMMAND  the same for the restarts
 # Environment: PGWRAP_REPL_STATE state file (default <repo root>/.pgwrap-repl),
 #              PGWRAP_REPL_STANDBYS how many standbys `start` makes: 1 (default) or 2; reset
 #              remakes as many as start made. failover promotes the first standby only (the
@@ -117,6 +120,8 @@ EOF
         printf 'export PGWRAP_FAILOVER_COMMAND=%q\n' "$run failover"
         printf 'export PGWRAP_FAILOVER_RESET_COMMAND=%q\n' "$run reset"
         printf 'export PGWRAP_REPL_STOP_STANDBYS_COMMAND=%q\n' "$run stop_standbys"
+        printf 'export PGWRAP_REPL_RESTART_PRIMARY_COMMAND=%q\n' "$run restart_primary"
+        printf 'export PGWRAP_REPL_RESTART_STANDBY_COMMAND=%q\n' "$run restart_standby"
     } >>"$ENV_DIR/env"
     trap - EXIT
     echo "$PROG: primary and $(standby_count) streaming standby(s) running in $ENV_DIR; state in $STATE_FILE"
@@ -149,6 +154,25 @@ cmd_stop_standbys() {
     echo "$PROG: standbys stopped; the primary still runs (reset brings them back)"
 }
 
+# Restarts the server in $ENV_DIR/$1 (fast: every session ends, as when a
+# server is restarted for maintenance) and waits until it answers on $2.
+restart_server() {
+    local name=$1 port=$2 bindir
+    read_env_dir || die "not running (state file $STATE_FILE)"
+    bindir=$(find_bindir)
+    as_server "$ENV_DIR" "$bindir/pg_ctl" restart -D "$ENV_DIR/$name" -m fast -w -t 60 -l "$ENV_DIR/$name.log" \
+        >/dev/null || die "could not restart $name"
+    wait_for_true "$(dsn_for "$name" "$port")" "SELECT true" || die "$name did not come back"
+    echo "$PROG: $name restarted"
+}
+
+cmd_restart_primary() { restart_server primary "$PRIMARY_PORT"; }
+
+cmd_restart_standby() {
+    read_env_dir || die "not running (state file $STATE_FILE)"
+    if (($(standby_count) == 2)); then restart_server standby2 "$STANDBY2_PORT"; else restart_server standby "$STANDBY_PORT"; fi
+}
+
 # True when the servers are as `start` left them: the primary takes writes
 # and every standby streams from it. (Data written meanwhile is not checked.)
 pair_is_fresh() {
@@ -177,5 +201,5 @@ cmd_reset() {
     echo "$PROG: fresh primary and streaming standby(s) running in $ENV_DIR"
 }
 
-EXTRA_COMMANDS=(failover reset stop_standbys)
+EXTRA_COMMANDS=(failover reset stop_standbys restart_primary restart_standby)
 env_main "$@"

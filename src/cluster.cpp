@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cluster_state.hpp"
+#include "internal.hpp"
 #include "pgwrap/error.hpp"
 
 namespace pgwrap {
@@ -73,17 +74,18 @@ consistency_token consistency_token::parse(std::string_view text) {
 
 namespace detail {
 
-cluster_state::cluster_state(std::string primary_conninfo_, std::vector<std::string> standby_conninfos,
+cluster_state::cluster_state(std::string primary_conninfo_given, std::vector<std::string> standby_conninfos,
                              cluster_options opts)
-    : options(std::move(opts)), primary_conninfo(std::move(primary_conninfo_)) {
-  if (primary_conninfo.empty()) throw usage_error("cluster: the primary's conninfo is empty");
+    : options(std::move(opts)) {
+  if (primary_conninfo_given.empty()) throw usage_error("cluster: the primary's conninfo is empty");
+  primary_conninfo = with_read_write(std::move(primary_conninfo_given));
   const auto negative = [](milliseconds d) { return d < milliseconds(0); };
   if (negative(options.max_replica_lag) || negative(options.replay_wait_timeout) ||
       negative(options.lag_check_period)) {
     throw usage_error(
         "cluster_options: max_replica_lag, replay_wait_timeout and lag_check_period must not be negative");
   }
-  primary = std::make_unique<pool>(primary_conninfo, options.primary_pool);
+  primary = std::make_shared<pool>(primary_conninfo, options.primary_pool);
   standbys.reserve(standby_conninfos.size());
   for (auto& conninfo : standby_conninfos) {
     if (conninfo.empty()) {
@@ -97,6 +99,11 @@ cluster_state::cluster_state(std::string primary_conninfo_, std::vector<std::str
     s.status.problem = "not checked yet";
     standbys.push_back(std::move(s));
   }
+}
+
+std::shared_ptr<pool> cluster_state::current_primary() const {
+  const std::scoped_lock lock(mutex);
+  return primary;
 }
 
 std::vector<std::size_t> cluster_state::usable_in_turn() {
@@ -203,11 +210,23 @@ cluster::~cluster() {
   if (state_->checker.joinable()) state_->checker.join();
 }
 
-pooled_connection cluster::acquire() { return state_->primary->acquire(); }
+pooled_connection cluster::acquire() {
+  const auto primary = state_->current_primary();
+  try {
+    return primary->acquire();
+  } catch (const connection_error&) {
+    // Perhaps a standby was promoted since the last check: look now, rather than fail every write until then.
+    if (!state_->options.follow_promotion || state_->standbys.empty()) throw;
+    state_->check();
+    const auto now = state_->current_primary();
+    if (now == primary) throw;
+    return now->acquire();
+  }
+}
 
 pooled_connection cluster::acquire(read_only_t) {
   if (auto standby = acquire_standby(*state_, {})) return std::move(standby->second);
-  if (state_->options.fallback_to_primary) return state_->primary->acquire();
+  if (state_->options.fallback_to_primary) return acquire();
   throw_no_standby(*state_);
 }
 
@@ -234,10 +253,10 @@ pooled_connection cluster::acquire(read_only_t, const consistency_token& token) 
     }
   }
   if (why.empty()) {
-    if (state_->options.fallback_to_primary) return state_->primary->acquire();
+    if (state_->options.fallback_to_primary) return acquire();
     throw_no_standby(*state_);
   }
-  if (state_->options.replay_timeout == on_replay_timeout::use_primary) return state_->primary->acquire();
+  if (state_->options.replay_timeout == on_replay_timeout::use_primary) return acquire();
   throw standby_unavailable("cluster: " + why);
 }
 
@@ -285,7 +304,12 @@ std::vector<standby_status> cluster::standbys() const {
 
 const cluster_options& cluster::options() const noexcept { return state_->options; }
 
-pool& cluster::primary_pool() noexcept { return *state_->primary; }
+pool& cluster::primary_pool() noexcept { return *state_->current_primary(); }
+
+std::size_t cluster::failovers() const noexcept {
+  const std::scoped_lock lock(state_->mutex);
+  return state_->retired.size();
+}
 
 pool& cluster::standby_pool(std::size_t index) {
   if (index >= state_->standbys.size()) {

@@ -15,10 +15,13 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "cluster_state.hpp"
+#include "internal.hpp"
 #include "pgwrap/error.hpp"
 
 namespace pgwrap::detail {
@@ -27,6 +30,9 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+
+// A followed standby's status says why it serves no reads.
+constexpr const char* promoted_problem = "promoted: the cluster's primary now";
 
 std::unique_ptr<database> open_probe(const std::string& conninfo) {
   auto db = std::make_unique<database>(conninfo);
@@ -48,13 +54,16 @@ void cluster_state::check() noexcept {
     const auto now = steady_clock::now();
 
     // The primary's position first: a standby that has replayed past it is caught up.
+    bool primary_reachable = true;
     try {
       if (!primary_probe) primary_probe = open_probe(primary_conninfo);
       const auto lsn = primary_probe->scalar<std::string>("SELECT pg_current_wal_lsn()::text");
       samples.push_back({now, consistency_token::parse(lsn).lsn()});
     } catch (const std::exception&) {
-      primary_probe.reset();  // no sample this time; lag then goes by replay timestamps alone
+      primary_probe.reset();      // no sample this time; lag then goes by replay timestamps alone
+      primary_reachable = false;  // down, or read-only (its conninfo asks for read-write)
     }
+    std::optional<std::size_t> promoted;
     while (samples.size() > 1 && samples.front().at < now - sample_horizon(options)) samples.pop_front();
 
     for (std::size_t i = 0; i < standbys.size(); ++i) {
@@ -72,7 +81,9 @@ void cluster_state::check() noexcept {
                 .value();
         found.replayed = consistency_token::parse(replayed);
         if (!in_recovery) {
-          found.problem = "not in recovery (promoted, or not a standby)";
+          found.problem =
+              s.status.primary ? std::string(promoted_problem) : "not in recovery (promoted, or not a standby)";
+          if (!promoted && !s.status.primary) promoted = i;
         } else {
           found.healthy = true;
           auto by_wal = milliseconds::max();
@@ -94,11 +105,36 @@ void cluster_state::check() noexcept {
         found.problem = e.what();
       }
       const std::scoped_lock lock(mutex);
+      found.primary = s.status.primary;
       s.status = std::move(found);
     }
+    // Only while the primary cannot take writes: a standby out of recovery
+    // beside a working primary is a split brain to report, not to write to.
+    if (promoted && !primary_reachable && options.follow_promotion) follow(*promoted);
     checked = true;
   } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the next check tries again
   }
+}
+
+void cluster_state::follow(std::size_t index) {
+  auto& s = standbys[index];
+  if (s.status.primary) return;  // already followed
+  std::string conninfo = with_read_write(s.conninfo);
+  auto next = std::make_shared<pool>(conninfo, options.primary_pool);
+  std::shared_ptr<pool> old;
+  {
+    const std::scoped_lock lock(mutex);
+    old = primary;
+    primary = next;
+    retired.push_back(old);
+    s.status.primary = true;
+    s.status.problem = promoted_problem;
+  }
+  primary_conninfo = std::move(conninfo);
+  primary_probe.reset();
+  samples.clear();  // positions on the old primary's timeline
+  old->drain();     // idle connections close now, those in use when they come back
+  s.connections->drain();
 }
 
 void cluster_state::check_once() {

@@ -46,11 +46,17 @@ struct cluster_state {
   void mark_unhealthy(std::size_t index, const std::string& why);
   /// Why each standby cannot serve, for standby_unavailable's message.
   [[nodiscard]] std::string describe_standbys() const;
+  /// The pool writes go to now (it changes on failover).
+  [[nodiscard]] std::shared_ptr<pool> current_primary() const;
+  /// Makes standby `index`, found out of recovery while the primary is
+  /// unreachable, the primary (cluster_check.cpp); called under check_mutex.
+  void follow(std::size_t index);
 
   const cluster_options options;
-  const std::string primary_conninfo;
-  std::unique_ptr<pool> primary;
-  std::vector<standby> standbys;  // fixed after construction
+  std::string primary_conninfo;                  // with read-write; changes on failover, guarded by check_mutex
+  std::shared_ptr<pool> primary;                 // guarded by mutex (read through current_primary())
+  std::vector<std::shared_ptr<pool>> retired{};  // former primaries' pools, drained; guarded by mutex
+  std::vector<standby> standbys;                 // fixed after construction
 
   mutable std::mutex mutex;  // the statuses
   std::atomic<std::size_t> next_turn{0};

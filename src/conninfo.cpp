@@ -72,6 +72,24 @@ std::string redact_password(std::string message, std::string_view conninfo) {
   return message;
 }
 
+std::string with_read_write(std::string conninfo) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, options_deleter> options(PQconninfoParse(conninfo.c_str(), &error));
+  if (!options) {
+    std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw usage_error(redact_password("a conninfo libpq cannot parse (" + why + ")", conninfo));
+  }
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    if (std::string_view(o->keyword) == "target_session_attrs" && o->val) return conninfo;
+  }
+  const bool uri = conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://");
+  conninfo += uri ? (conninfo.find('?') == std::string::npos ? "?" : "&") : " ";
+  conninfo += "target_session_attrs=read-write";
+  return conninfo;
+}
+
 std::string masked_conninfo(std::string_view conninfo) {
   const std::string text(conninfo);
   std::unique_ptr<PQconninfoOption, options_deleter> options(PQconninfoParse(text.c_str(), nullptr));

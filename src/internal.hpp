@@ -24,6 +24,10 @@ namespace pgwrap::detail {
 /// The conninfo as key=value pairs with the password masked, for display.
 [[nodiscard]] std::string masked_conninfo(std::string_view conninfo);
 
+/// `conninfo` asking for a server that takes writes (target_session_attrs=read-write),
+/// unless it sets target_session_attrs itself; usage_error when libpq cannot parse it.
+[[nodiscard]] std::string with_read_write(std::string conninfo);
+
 /// Removes the password in `conninfo` (if any) from a libpq message.
 [[nodiscard]] std::string redact_password(std::string message, std::string_view conninfo);
 

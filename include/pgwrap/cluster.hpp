@@ -99,6 +99,11 @@ struct cluster_options {
   /// How often a background thread checks each standby's health and lag.
   /// 0: no thread; checks happen on the first read and on check_now().
   std::chrono::milliseconds lag_check_period{1'000};
+  /// Follow a promoted standby: when a check finds the primary unreachable
+  /// (or read-only) and a standby out of recovery, that standby becomes the
+  /// primary (docs/replicas.md, "Failover"). When false, writes keep going
+  /// to the primary given to the constructor.
+  bool follow_promotion = true;
 };
 
 /// What the last check found about one standby (cluster::standbys()).
@@ -109,6 +114,7 @@ struct standby_status {
   std::chrono::milliseconds lag{0};  ///< how old its data was at the last check (an upper bound)
   consistency_token replayed{};      ///< how far it had replayed at the last check (empty: not known)
   std::string problem{};             ///< why it is not healthy ("" when it is)
+  bool primary = false;              ///< it was promoted and is the cluster's primary now
 };
 
 namespace detail {
@@ -126,7 +132,17 @@ struct PGWRAP_INTERNAL cluster_state;  // src/cluster.cpp
  * `acquire(read_only, token)` waits, bounded, until the chosen standby has
  * replayed past it (docs/replicas.md).
  *
- * Not yet: following a promoted standby (failover) and an async face.
+ * Every primary connection is opened with `target_session_attrs=read-write`
+ * (unless the conninfo says otherwise), so a write never lands on a server
+ * in recovery. With follow_promotion (the default), a check that finds the
+ * primary unreachable or read-only and a standby promoted makes that standby
+ * the primary: the old primary's pool is drained (its connections in use
+ * fail on their next statement, idle ones close), and acquire() lends the
+ * new primary's connections, without a restart. A primary that comes back
+ * as a primary later is not used again (no split brain). acquire() runs
+ * that check itself when the primary cannot be reached.
+ *
+ * Not yet: an async face.
  *
  * @par Thread safety
  * All members may be called from any thread at once.
@@ -216,8 +232,14 @@ class cluster {
   [[nodiscard]] std::vector<standby_status> standbys() const;
   /// The options the cluster was made with.
   [[nodiscard]] const cluster_options& options() const noexcept;
-  /// The primary's pool (for stats(), drain(), observers).
+  /// The current primary's pool (for stats(), drain(), observers).
+  /**
+   * After a failover this is the promoted server's pool; the old one stays
+   * valid (drained) until the cluster is destroyed.
+   */
   [[nodiscard]] pool& primary_pool() noexcept;
+  /// How many times the cluster has followed a promoted standby.
+  [[nodiscard]] std::size_t failovers() const noexcept;
   /// Standby `index`'s pool; usage_error when there is no such standby.
   [[nodiscard]] pool& standby_pool(std::size_t index);
 

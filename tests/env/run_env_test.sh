@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CTest driver for the environment tests (tests/CMakeLists.txt, label `env`):
 #
-#   run_env_test.sh failover|cluster|pgbouncer|tls <gtest binary> [more gtest args]
+#   run_env_test.sh failover|cluster|chaos|pgbouncer|tls <gtest binary> [more gtest args]
 #
 # Starts the environment with its script in scripts/ (a private state file,
 # so runs in parallel never share one), runs the binary's tests of that
@@ -9,7 +9,7 @@
 # every exit path. Fails when the tests were skipped: here they must run.
 set -euo pipefail
 
-[[ $# -ge 2 ]] || { echo "usage: $0 failover|cluster|pgbouncer|tls <gtest binary> [gtest args]" >&2; exit 2; }
+[[ $# -ge 2 ]] || { echo "usage: $0 failover|cluster|chaos|pgbouncer|tls <gtest binary> [gtest args]" >&2; exit 2; }
 kind=$1 binary=$2
 shift 2
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)
@@ -19,6 +19,9 @@ case $kind in
     # A primary and two standbys (pgwrap::cluster).
     cluster) script=$scripts/pg_replication.sh state_var=PGWRAP_REPL_STATE
              export PGWRAP_REPL_STANDBYS=2 ;;
+    # The same, with scripts/pg_chaos.sh for the faults (tests/stress/chaos_test.cpp).
+    chaos) script=$scripts/pg_replication.sh state_var=PGWRAP_REPL_STATE
+           export PGWRAP_REPL_STANDBYS=2 PGWRAP_CHAOS_COMMAND=$scripts/pg_chaos.sh ;;
     pgbouncer) script=$scripts/pgbouncer_throwaway.sh state_var=PGWRAP_BOUNCER_STATE ;;
     tls) script=$scripts/pg_tls.sh state_var=PGWRAP_TLS_STATE ;;
     *) echo "$0: unknown environment '$kind'" >&2; exit 2 ;;

@@ -12,6 +12,7 @@
 #include <pgwrap/pgwrap.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -126,6 +127,121 @@ TEST_F(failover, NextCallAfterPromotionRunsOnTheNewPrimary) {
   // The old primary is down for good: a conninfo naming only it cannot connect.
   pgwrap::database old_primary(primary_dsn);
   EXPECT_THROW(old_primary.connect(), pgwrap::connection_error);
+}
+
+// pgwrap::cluster follows the promotion: the statements in flight fail (a
+// COMMIT in flight with commit_outcome_unknown), the next acquire() writes on
+// the promoted standby, and the old primary is not used again.
+TEST_F(failover, ClusterWritesFollowAPromotedStandby) {
+  pgwrap::database primary(primary_dsn), standby(standby_dsn);
+  primary.set_autocommit(true);
+  const std::string primary_dir = server_of(primary), standby_dir = server_of(standby);
+  primary.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)");
+  primary.execute(
+      "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$");
+  primary.execute(
+      "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON accounts DEFERRABLE INITIALLY DEFERRED "
+      "FOR EACH ROW WHEN (NEW.id = 98) EXECUTE FUNCTION slow_commit()");
+
+  pgwrap::cluster_options options;
+  options.lag_check_period = std::chrono::milliseconds(50);
+  pgwrap::cluster cluster(primary_dsn, {standby_dsn}, options);
+  {
+    auto writer = cluster.acquire();
+    EXPECT_EQ(server_of(*writer), primary_dir);
+    writer->execute("INSERT INTO accounts VALUES (%s, %s)", 1, 100);
+    const auto token = pgwrap::cluster::commit(*writer);
+    auto reader = cluster.acquire(pgwrap::read_only, token);
+    EXPECT_EQ(server_of(*reader), standby_dir);
+    EXPECT_EQ(reader->scalar<std::int64_t>("SELECT count(*) FROM accounts"), 1);
+  }
+  wait_for_replay();
+
+  // In flight when the primary goes: an open transaction, and a COMMIT held up by its deferred trigger.
+  auto in_transaction = cluster.acquire();
+  in_transaction->execute("INSERT INTO accounts VALUES (%s, %s)", 99, 100);
+  auto committing = cluster.acquire();
+  committing->execute("INSERT INTO accounts VALUES (%s, %s)", 98, 100);
+  std::string commit_error;
+  std::thread commit_thread([&] {
+    try {
+      (void)pgwrap::cluster::commit(*committing);
+      commit_error = "committed";
+    } catch (const pgwrap::commit_outcome_unknown& e) {
+      commit_error = e.what();
+    } catch (const std::exception& e) {
+      commit_error = std::string("wrong exception: ") + e.what();
+    }
+  });
+  {
+    pgwrap::database watch(primary_dsn);
+    watch.set_autocommit(true);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (watch.scalar<std::int64_t>(
+               "SELECT count(*) FROM pg_stat_activity WHERE query = 'COMMIT' AND wait_event = 'PgSleep'") == 0) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the COMMIT never reached its trigger";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ASSERT_EQ(std::system(command.c_str()), 0) << "failover command failed: " << command;
+  commit_thread.join();
+  EXPECT_NE(commit_error.find("may or may not have been committed"), std::string::npos) << commit_error;
+
+  // The background check follows the promotion within its period; the
+  // primary's idle connections are closed then, so the next write opens one
+  // on the promoted standby.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (cluster.failovers() == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the cluster did not follow the promotion";
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    auto writer = cluster.acquire();
+    EXPECT_EQ(server_of(*writer), standby_dir);
+    EXPECT_FALSE(writer->scalar<bool>("SELECT pg_is_in_recovery()"));
+    writer->execute("INSERT INTO accounts VALUES (%s, %s)", 2, 100);
+    writer->commit();
+    EXPECT_EQ(writer->scalar<std::int64_t>("SELECT count(*) FROM accounts WHERE id IN (1, 2)"), 2);
+    writer->rollback();
+  }
+  EXPECT_EQ(cluster.failovers(), 1U);
+  const auto statuses = cluster.standbys();
+  ASSERT_EQ(statuses.size(), 1U);
+  EXPECT_TRUE(statuses[0].primary);
+  EXPECT_FALSE(statuses[0].healthy);
+  EXPECT_NE(statuses[0].problem.find("promoted"), std::string::npos) << statuses[0].problem;
+
+  // The transaction in flight failed loudly; its row is not on the new primary.
+  EXPECT_THROW(in_transaction->execute("INSERT INTO accounts VALUES (%s, %s)", 100, 100), pgwrap::connection_error);
+  in_transaction->rollback();
+  in_transaction.discard();
+
+  // No standby left: reads fall back to the (new) primary.
+  auto reader = cluster.acquire(pgwrap::read_only);
+  EXPECT_EQ(server_of(*reader), standby_dir);
+  EXPECT_EQ(reader->scalar<std::int64_t>("SELECT count(*) FROM accounts WHERE id >= 99"), 0);
+  reader->rollback();
+  EXPECT_GE(cluster.primary_pool().stats().connections_opened, 1U);
+}
+
+// Without the background check, acquire() looks for a promoted standby itself
+// when the primary cannot be reached.
+TEST_F(failover, ClusterAcquireFollowsAPromotionWithoutTheBackgroundCheck) {
+  pgwrap::database standby(standby_dsn);
+  const std::string standby_dir = server_of(standby);
+  standby.close();
+  pgwrap::cluster_options options;
+  options.lag_check_period = std::chrono::milliseconds(0);
+  pgwrap::cluster cluster(primary_dsn, {standby_dsn}, options);
+  cluster.acquire().discard();  // connects, and keeps nothing idle for after the failover
+  ASSERT_EQ(std::system(command.c_str()), 0) << "failover command failed: " << command;
+
+  auto writer = cluster.acquire();
+  EXPECT_EQ(server_of(*writer), standby_dir);
+  writer->execute("CREATE TABLE after_failover (id int)");
+  writer->commit();
+  EXPECT_EQ(cluster.failovers(), 1U);
 }
 
 }  // namespace
