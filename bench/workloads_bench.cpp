@@ -2515,13 +2515,23 @@ workload make_r1(const options& opt) {
     }
   }
   w.variants.push_back(
-      {"pgwrap cluster, acquire(read_only): two standbys", family::pgwrap, true,
+      {"pgwrap cluster, acquire(read_only): two standbys",
+       family::pgwrap,
+       true,
        [cluster] { (void)r1_run([&] { return cluster->acquire(pgwrap::read_only); }, 100); },
-       [cluster, reads_each] { return r1_run([&] { return cluster->acquire(pgwrap::read_only); }, reads_each); }});
+       [cluster, reads_each] { return r1_run([&] { return cluster->acquire(pgwrap::read_only); }, reads_each); },
+       {},
+       {},
+       {}});
   w.variants.push_back(
-      {"pgwrap pool on the primary alone", family::pgwrap, false,
+      {"pgwrap pool on the primary alone",
+       family::pgwrap,
+       false,
        [primary_only] { (void)r1_run([&] { return primary_only->acquire(); }, 100); },
-       [primary_only, reads_each] { return r1_run([&] { return primary_only->acquire(); }, reads_each); }});
+       [primary_only, reads_each] { return r1_run([&] { return primary_only->acquire(); }, reads_each); },
+       {},
+       {},
+       {}});
   w.notes.push_back("the cluster reads from the standbys only; each pool holds up to " + std::to_string(r1_threads) +
                     " connections, autocommit, prepared statements kept");
   return w;

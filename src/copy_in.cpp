@@ -86,10 +86,21 @@ class database::copy_run {
  private:
   void begin(const ident& table, const std::vector<std::string>& columns);
   void start(std::span<const param_ref> first_row);
+  /// A struct for column `i`, written into `text` with its members placed by
+  /// attribute name; false when `p` is none, or the column no composite.
+  bool write_by_name(const param_ref& p, std::size_t i, std::string& text) const {
+    if (p.late_write == nullptr || !user_types_) return false;
+    try {
+      return p.late_write(p.late_source, column_types_[i], *user_types_, text);
+    } catch (const conversion_error& e) {
+      throw conversion_error("column " + std::to_string(i + 1) + ": " + e.what());
+    }
+  }
   impl& st_;
   std::string sql_;
   std::vector<std::uint32_t> column_types_;
-  std::string buffer_;  // rows not yet handed to libpq
+  std::shared_ptr<const detail::type_set> user_types_;  // the user types among the columns, when any
+  std::string buffer_;                                  // rows not yet handed to libpq
   std::size_t rows_ = 0;
   bool started_ = false;
   bool binary_ = false;
@@ -137,6 +148,14 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
 }
 
 void database::copy_run::start(std::span<const param_ref> first_row) {
+  // Composite columns: the catalog is read now (once per connection and
+  // type), since nothing else can run once the COPY has begun; structs are
+  // then written with their members placed by attribute name.
+  std::vector<std::uint32_t> user_oids;
+  for (const std::uint32_t type : column_types_) {
+    if (type >= detail::first_user_oid) user_oids.push_back(type);
+  }
+  if (!user_oids.empty()) user_types_ = st_.conn.types.types_for(st_.conn, user_oids, st_.status() != PQTRANS_IDLE);
   binary_ = true;
   for (std::size_t i = 0; i < first_row.size(); ++i) {
     const param_ref& p = first_row[i];
@@ -189,7 +208,10 @@ void database::copy_run::send_row(std::span<const param_ref> values) {
         continue;
       }
       text.clear();
-      detail::append_param_text(p, text);
+      if (!write_by_name(p, i, text)) {
+        text.clear();
+        detail::append_param_text(p, text);
+      }
       append_copy_text(text, buffer_);
     }
     buffer_ += '\n';

@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,14 @@ enum class wire_format : std::int16_t { text = 0, binary = 1 };
 using late_writer = bool (*)(const void* value, std::uint32_t type_oid, const detail::type_set& types,
                              std::string& out);
 
+/// Copies the value a late_writer reads, so that it outlives the call.
+/**
+ * `value` is what param_ref::late_source points at. What keeps parameters
+ * beyond the call (pgwrap::param, and so `fields` and `batch`) keeps this
+ * copy, so the engine can still place the members by name when it sends.
+ */
+using late_copier = std::shared_ptr<const void> (*)(const void* value);
+
 /// One parameter as libpq takes it.
 struct param_ref {
   const char* data = nullptr;  ///< nullptr is SQL NULL; text is NUL-terminated
@@ -48,18 +57,23 @@ struct param_ref {
   /// @brief Set with late_source: the engine calls it with the parameter's
   /// type, once known, and sends what it writes instead of `data`.
   late_writer late_write = nullptr;
+  /// @brief Set with late_write when the value owns all its data (no
+  /// std::string_view, span or pointer inside): copies it for what keeps
+  /// parameters. Null: a kept copy sends the text in `data` as it is.
+  late_copier late_copy = nullptr;
 
   /// A text parameter; `nul_terminated` is not copied (it must outlive the call).
   static constexpr param_ref text(const char* nul_terminated, std::uint32_t type) noexcept {
-    return {nul_terminated, type, 0, wire_format::text, nullptr, nullptr};
+    return {nul_terminated, type, 0, wire_format::text, nullptr, nullptr, nullptr};
   }
   /// A binary parameter; `bytes` are not copied (they must outlive the call).
   static param_ref binary(std::string_view bytes, std::uint32_t type) noexcept {
-    return {bytes.data(), type, static_cast<std::int32_t>(bytes.size()), wire_format::binary, nullptr, nullptr};
+    return {bytes.data(), type,   static_cast<std::int32_t>(bytes.size()), wire_format::binary, nullptr,
+            nullptr,      nullptr};
   }
   /// SQL NULL of type `type` (0: untyped).
   static constexpr param_ref null(std::uint32_t type) noexcept {
-    return {nullptr, type, 0, wire_format::text, nullptr, nullptr};
+    return {nullptr, type, 0, wire_format::text, nullptr, nullptr, nullptr};
   }
 };
 

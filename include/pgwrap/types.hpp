@@ -5,6 +5,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,10 +26,14 @@
 
 namespace pgwrap {
 
-/// One parameter value, owned and type-erased: what `fields` holds.
+/// One parameter value, owned and type-erased: what `fields` and `batch` hold.
 /**
  * It keeps its own copy of the bytes a codec produced, so it can outlive
- * the value it was made from (a std::span of bytes included).
+ * the value it was made from (a std::span of bytes included). A described
+ * struct (or an array of them) that owns its data is also kept whole, so
+ * that its members are still placed by attribute name when it is sent
+ * (param_ref::late_copy); one with a std::string_view, span or pointer
+ * inside keeps only its declaration-order text.
  */
 class param {
  public:
@@ -50,6 +55,7 @@ class param {
     const std::size_t size = ref.format == wire_format::binary ? static_cast<std::size_t>(ref.length)
                                                                : std::char_traits<char>::length(ref.data);
     if (ref.data != data_.data()) data_.assign(ref.data, size);
+    keep_late(ref);
   }
 
   /// A copy of a parameter as a codec produced it.
@@ -61,6 +67,7 @@ class param {
     if (!p.null_) {
       p.data_.assign(ref.data, ref.format == wire_format::binary ? static_cast<std::size_t>(ref.length)
                                                                  : std::char_traits<char>::length(ref.data));
+      p.keep_late(ref);
     }
     return p;
   }
@@ -81,11 +88,28 @@ class param {
    */
   [[nodiscard]] param_ref ref() const noexcept {
     if (null_) return param_ref::null(oid_);
-    return format_ == wire_format::binary ? param_ref::binary(data_, oid_) : param_ref::text(data_.c_str(), oid_);
+    param_ref p =
+        format_ == wire_format::binary ? param_ref::binary(data_, oid_) : param_ref::text(data_.c_str(), oid_);
+    p.late_source = late_value_.get();
+    p.late_write = late_write_;
+    p.late_copy = late_copy_;
+    return p;
   }
 
  private:
   param() = default;
+
+  // A copy of the value the late writer reads, shared by copies of this param.
+  void keep_late(const param_ref& ref) {
+    if (ref.late_write == nullptr || ref.late_copy == nullptr || ref.late_source == nullptr) return;
+    late_value_ = ref.late_copy(ref.late_source);
+    late_write_ = ref.late_write;
+    late_copy_ = ref.late_copy;
+  }
+
+  std::shared_ptr<const void> late_value_;
+  late_writer late_write_ = nullptr;
+  late_copier late_copy_ = nullptr;
 
   std::string data_;
   std::uint32_t oid_ = 0;

@@ -62,6 +62,15 @@ struct line_with_bad_item {
 };
 PGWRAP_DESCRIBE(line_with_bad_item, what, note, spare)
 
+// In the type's attribute order, with a member that views its text: what
+// keeps parameters (a batch, fields) keeps only its declaration-order text.
+struct item_view {
+  std::string_view name;
+  int qty = 0;
+  double price = 0;
+};
+PGWRAP_DESCRIBE(item_view, name, qty, price)
+
 }  // namespace composite_send_test
 
 namespace pgwrap::test {
@@ -183,6 +192,66 @@ TEST_F(composite_send, ExecutemanyGoesByName) {
   EXPECT_NE(error.find("attribute \"price\" has no member"), std::string::npos) << error;
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM orders"), 40);
   db.rollback();
+}
+
+// fields and batches keep a copy of the struct: by name when they are sent,
+// long after the struct they were made from is gone.
+TEST_F(composite_send, FieldsAndBatchesGoByName) {
+  create_types(db);
+  db.execute("CREATE TABLE orders (id int, what item, lines order_line[])");
+  fields row;
+  {
+    const item sent{2.5, 2, "inserted"};
+    row = fields{{"id", 1}, {"what", sent}, {"lines", std::vector<line>{{std::nullopt, "n", {1, 1, "nested"}}}}};
+  }
+  EXPECT_EQ(db.insert("orders", row), 1);
+  EXPECT_EQ(db.scalar<item>("SELECT what FROM orders WHERE id = 1"), (item{2.5, 2, "inserted"}));
+  EXPECT_EQ(db.scalar<std::string>("SELECT lines[1].what.name FROM orders WHERE id = 1"), "nested");
+  // A %S map. (Not in a %W map: `what = $1` compares records, so the server
+  // types the parameter as an anonymous record, which it cannot read.)
+  EXPECT_EQ(db.execute("UPDATE orders SET %S WHERE %W", fields{{"what", item{3.5, 3, "set"}}}, fields{{"id", 1}}), 1);
+  EXPECT_EQ(db.scalar<item>("SELECT what FROM orders WHERE id = 1"), (item{3.5, 3, "set"}));
+
+  batch b;
+  {
+    const item sent{4.5, 4, "batched"};
+    b.add("INSERT INTO orders (id, what) VALUES (%s, %s)", 2, sent);
+    b.add("SELECT (%s::item[])[2].name", std::vector<std::optional<item>>{std::nullopt, item{5, 5, "array"}});
+    b.add("SELECT (%s::item).name", item_view{"viewed", 6, 6.5});  // declaration order, which is the type's
+  }
+  const std::vector<result> results = db.execute_batch(b);
+  ASSERT_EQ(results.size(), 3U);
+  EXPECT_EQ(db.scalar<item>("SELECT what FROM orders WHERE id = 2"), (item{4.5, 4, "batched"}));
+  EXPECT_EQ(results[1][0][0].as<std::string>(), "array");
+  EXPECT_EQ(results[2][0][0].as<std::string>(), "viewed");
+  // A struct that does not fit fails the batch with the parameter named, and nothing of it stays.
+  batch bad;
+  bad.add("INSERT INTO orders (id) VALUES (%s)", 3).add("SELECT %s::item", item_without_price{1, "x"});
+  const std::string error = error_of([&] { (void)db.execute_batch(bad); });
+  EXPECT_NE(error.find("attribute \"price\" has no member"), std::string::npos) << error;
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM orders WHERE id = 3"), 0);
+}
+
+// COPY rows: the catalog is read before the COPY begins.
+TEST_F(composite_send, CopyInGoesByName) {
+  create_types(db);
+  db.commit();
+  db.set_autocommit(true);
+  db.execute("CREATE TABLE orders (id int, what item, spare item, lines order_line[])");
+  const line l{std::nullopt, "tab\there", item{1, 1, "nested"}};
+  const std::vector<std::tuple<int, item, std::optional<item>, std::vector<line>>> rows{
+      {1, {1.5, 1, "a"}, std::nullopt, {}}, {2, {2.5, 2, "b, \"q\"\\"}, item{3, 3, "c"}, {l}}};
+  EXPECT_EQ(db.copy_in("orders", {"id", "what", "spare", "lines"}, rows), 2);
+  EXPECT_EQ(db.scalar<item>("SELECT what FROM orders WHERE id = 2"), (item{2.5, 2, "b, \"q\"\\"}));
+  EXPECT_EQ(db.scalar<item>("SELECT spare FROM orders WHERE id = 2"), (item{3, 3, "c"}));
+  EXPECT_EQ(db.scalar<line>("SELECT lines[1] FROM orders WHERE id = 2"), l);
+  EXPECT_TRUE(db.scalar<bool>("SELECT spare IS NULL FROM orders WHERE id = 1"));
+  // A struct that does not fit: the row and column named, nothing loaded.
+  const std::vector<std::tuple<int, item_without_price>> bad{{3, {1, "x"}}};
+  const std::string error = error_of([&] { db.copy_in("orders", {"id", "what"}, bad); });
+  EXPECT_NE(error.find("copy_in: row 0: column 2"), std::string::npos) << error;
+  EXPECT_NE(error.find("attribute \"price\" has no member"), std::string::npos) << error;
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM orders"), 2);
 }
 
 TEST_F(composite_send, UnknownTypesKeepDeclarationOrder) {

@@ -34,6 +34,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -177,6 +178,24 @@ template <typename T>
 inline constexpr bool views_its_data = std::is_same_v<T, std::string_view> || std::is_pointer_v<T>;
 template <typename T>
 inline constexpr bool views_its_data<std::optional<T>> = views_its_data<T>;
+
+/// Whether a value of T holds all its data, so that a copy of it stands on
+/// its own: not when it (or an element or member) is a std::string_view, a
+/// span or a pointer. Described structs specialise it (composite.hpp).
+template <typename T>
+struct owns_its_data : std::bool_constant<!views_its_data<T>> {};
+template <typename T, std::size_t N>
+struct owns_its_data<std::span<T, N>> : std::false_type {};
+template <typename T>
+struct owns_its_data<std::optional<T>> : owns_its_data<T> {};
+template <typename T>
+struct owns_its_data<std::vector<T>> : owns_its_data<T> {};
+
+/// The late_copier of a T (see param_ref::late_copy).
+template <typename T>
+std::shared_ptr<const void> copy_late(const void* value) {
+  return std::make_shared<const T>(*static_cast<const T*>(value));
+}
 
 /// Whether codec<T>'s parameters carry a late_writer (described structs,
 /// also inside std::optional): an array of them then carries one too.
@@ -408,6 +427,7 @@ struct codec<std::vector<T>> {
     if constexpr (detail::writes_late<array_leaf>) {  // elements by attribute name, once the array's type is known
       p.late_source = &values;
       p.late_write = &detail::write_array_late<std::vector<T>>;
+      if constexpr (detail::owns_its_data<std::vector<T>>::value) p.late_copy = &detail::copy_late<std::vector<T>>;
     }
     return p;
   }

@@ -30,14 +30,17 @@
  *   type), inside std::optional, and for vectors of structs (an array of a
  *   composite type). A member with no attribute, or an attribute with no
  *   member, is a conversion_error naming it, the struct and the type.
+ * - query, execute, scalar, stream, executemany and copy_in go by name, and
+ *   so do pgwrap::batch and pgwrap::param / fields (db.insert, `%S`, `%W`),
+ *   which keep a copy of the struct to place its members when they are sent.
  * - Where the parameter's type is no composite the catalog knows (`record`,
- *   a parameter typed `unknown`, text), and where the struct is copied
- *   before a connection is chosen (pgwrap::batch, pgwrap::param / fields,
- *   db.insert, COPY rows, and the coroutine face, pgwrap/asio.hpp, which
- *   copies a call's parameters when the call is made), the literal has the
- *   members **in declaration order**, which must then be the type's
- *   attribute order (the server reads a record literal by position).
- *   query, execute, scalar, stream and executemany go by name.
+ *   a parameter typed `unknown`, text), for a struct with a std::string_view,
+ *   span or pointer inside that a batch or fields keeps (a copy would
+ *   outlive what it views, so only its text is kept), and on the coroutine
+ *   face (pgwrap/asio.hpp, which copies a call's parameters when the call is
+ *   made), the literal has the members **in declaration order**, which must
+ *   then be the type's attribute order (the server reads a record literal by
+ *   position).
  * - An anonymous record (`SELECT ROW(1, 'a')`) has no attribute names and is
  *   a conversion_error: cast it to a composite type (`CAST(ROW(1, 'a') AS item)`).
  * - pgwrap::to_string(s) is the record's text as PostgreSQL prints it
@@ -186,6 +189,13 @@ struct all_members<std::tuple<M...>> {
   // is gone when decode returns: read std::string.
   static constexpr bool decodable = ((pgwrap::decodable<typename M::type> && !views_its_data<typename M::type>)&&...);
   static constexpr bool encodable = (pgwrap::encodable<typename M::type> && ...);
+  static constexpr bool owning = (owns_its_data<typename M::type>::value && ...);
+};
+
+/// A described struct owns its data when every member does.
+template <typename S>
+requires described<S>
+struct owns_its_data<S> : std::bool_constant<all_members<members_tuple<S>>::owning> {
 };
 
 template <typename S>
@@ -235,6 +245,7 @@ struct codec<S> {
     param_ref p = param_ref::text(scratch.c_str(), oid::unknown);
     p.late_source = &value;
     p.late_write = &detail::write_record_by_name<S>;
+    if constexpr (detail::owns_its_data<S>::value) p.late_copy = &detail::copy_late<S>;
     return p;
   }
   /// Marks a codec whose parameters carry a late_writer (arrays of such values carry one too).
