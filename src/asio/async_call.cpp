@@ -39,6 +39,15 @@ async_call_ptr make_async_call(const sql_ref& sql, operation_kind kind, std::spa
       value = call->bytes.data() + at;
       at += sizes[i];
     }
+    if (p.late_write != nullptr && p.late_copy != nullptr && p.late_source != nullptr && p.data != nullptr) {
+      if (!call->late) {
+        call->late = true;
+        call->late_values.resize(params.size());
+        call->late_writers.resize(params.size(), nullptr);
+      }
+      call->late_values[i] = p.late_copy(p.late_source);
+      call->late_writers[i] = p.late_write;
+    }
     call->values.push_back(value);
     call->types.push_back(p.oid);
     call->lengths.push_back(p.length);
@@ -51,6 +60,10 @@ std::vector<param_ref> async_call::parameter_refs() const {
   std::vector<param_ref> refs(values.size());
   for (std::size_t i = 0; i < refs.size(); ++i) {
     refs[i] = {values[i], types[i], lengths[i], static_cast<wire_format>(formats[i])};
+    if (late && late_writers[i] != nullptr) {
+      refs[i].late_source = late_values[i].get();
+      refs[i].late_write = late_writers[i];
+    }
   }
   return refs;
 }

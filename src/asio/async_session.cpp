@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/parameter_types.hpp"
 #include "internal.hpp"
 #include "pgwrap/detail/libpq_limits.hpp"
 
@@ -35,6 +36,19 @@ bool cancelled_by_request(const PGresult* res) {
   const char* message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
   return sqlstate_of(res) == "57014" && message != nullptr &&
          std::string_view(message) == "canceling statement due to user request";
+}
+
+// A connection_error for a statement that was never sent (not_sent()), so
+// its caller knows a retry is safe; any other error as it is.
+std::exception_ptr not_sent(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const connection_error& e) {
+    if (e.not_sent()) return error;
+    return std::make_exception_ptr(connection_error(e.what(), true));
+  } catch (...) {
+    return error;
+  }
 }
 
 }  // namespace
@@ -225,6 +239,12 @@ void async_session::pump() {
 }
 
 void async_session::send(const op_ptr& o) {
+  try {
+    if (o->kind == op_kind::statement && !ready_to_send(o)) return;  // parked on a description or look-up
+  } catch (...) {  // a struct that does not fit its composite: nothing was sent
+    finish(*o, std::current_exception());
+    return;
+  }
   if (o->observed) o->observed->sent();
   o->cancels_at_send = cancels_issued_;
   o->cancel_pending_at_send = cancels_pending_ > 0;
@@ -253,6 +273,11 @@ void async_session::send(const op_ptr& o) {
         o->request = conn_.submit(lookup.commands());
         o->result_index = lookup.rows_index();
         lookup_holds_pipeline_ = o->savepoint;
+        break;
+      }
+      case op_kind::describe: {
+        const async_call& c = *o->parked->call;
+        o->request = conn_.submit(engine::parameter_types::describe(c.sql.c_str(), c.parameters()));
         break;
       }
       case op_kind::listen:
@@ -412,6 +437,10 @@ void async_session::answer(const op_ptr& o) {
     answer_types(o);
     return;
   }
+  if (o->kind == op_kind::describe) {
+    answer_describe(o);
+    return;
+  }
   engine::request& r = *o->request;
   engine::result_ptr res = r.results.empty() ? nullptr : std::move(r.results[0]);
   switch (o->kind) {
@@ -457,7 +486,8 @@ void async_session::answer(const op_ptr& o) {
       return;
     case op_kind::connect:
     case op_kind::close:
-    case op_kind::types: return;
+    case op_kind::types:
+    case op_kind::describe: return;
   }
 }
 
@@ -520,6 +550,81 @@ void async_session::keep_prepared(op& o, engine::result_ptr described) {
   }
 }
 
+// A call with described structs among its parameters: the members go by
+// attribute name, which needs the statement's parameter types (described
+// once per connection and statement, as the blocking face does: a Parse and
+// Describe of the unnamed statement, queued first) and the composites they
+// name (a catalog look-up, queued first). Meanwhile the call waits, parked
+// on those; the calls behind it go on. Then its parameters are written
+// again, once. Throws conversion_error for a struct that does not fit.
+bool async_session::ready_to_send(const op_ptr& o) {
+  async_call& c = *o->call;
+  if (!c.late) return true;
+  if (c.values.size() > max_described_parameters && parameter_description_limited()) {
+    c.late = false;  // libpq cannot describe it: declaration order
+    return true;
+  }
+  const std::string key = engine::statement_cache::key(c.sql, c.types);
+  const std::vector<Oid>* described = conn_.statement_types.find(key);
+  if (described == nullptr) {
+    if (const auto asked = describing_.find(key); asked != describing_.end()) {
+      asked->second->also_parked.push_back(o);  // described once for all who want it at once
+      return false;
+    }
+    auto d = std::make_shared<op>();
+    d->kind = op_kind::describe;
+    d->tx = o->tx;
+    d->text = key;
+    d->parked = o;
+    describing_.emplace(key, d);
+    queue_first(std::move(d));
+    return false;
+  }
+  const std::vector<param_ref> refs = c.parameter_refs();
+  const std::vector<std::uint32_t> wanted = engine::late_types(refs, *described);
+  if (!wanted.empty() && !o->late_looked_up) {
+    std::vector<std::uint32_t> missing = conn_.types.missing(wanted);
+    if (!missing.empty()) {
+      o->late_looked_up = true;
+      look_up_types(o, std::move(missing), 0);
+      return false;
+    }
+  }
+  const std::shared_ptr<const type_set> known = o->late_types ? o->late_types : conn_.types.snapshot();
+  if (!wanted.empty() && known) engine::write_late(refs, *described, *known, c.late_texts, c.values);
+  c.late = false;  // written: a retry sends the same
+  return true;
+}
+
+// The statement's parameter types are kept for the connection, and the
+// statement waiting goes first in the queue again; a statement that does
+// not parse gets the server's error.
+void async_session::answer_describe(const op_ptr& o) {
+  describing_.erase(o->text);
+  std::vector<op_ptr> waiting = std::exchange(o->also_parked, {});
+  waiting.insert(waiting.begin(), std::exchange(o->parked, nullptr));
+  finish(*o, nullptr);
+  engine::request& r = *o->request;
+  const auto result_at = [&](std::size_t i) { return i < r.results.size() ? std::move(r.results[i]) : nullptr; };
+  engine::result_ptr parsed = result_at(0);
+  engine::result_ptr described = result_at(1);
+  bool ok = true;
+  for (engine::result_ptr* res : {&parsed, &described}) {
+    if (!ok || (*res && PQresultStatus(res->get()) == PGRES_COMMAND_OK)) continue;
+    // The first caller gets the statement's own error (no result at all:
+    // connection_error); the others ask again, each for its own answer.
+    settle(waiting.front(), std::move(*res));
+    waiting.erase(waiting.begin());
+    ok = false;
+  }
+  if (ok) conn_.statement_types.add(o->text, described.get());
+  // First in the queue again, in the order they came (a cancelled one leaves).
+  std::reverse(waiting.begin(), waiting.end());
+  for (const op_ptr& w : waiting) {
+    if (!w->finished) queue_first(w);
+  }
+}
+
 // The look-up goes first in the queue, in whatever transaction has the
 // connection (a type created in it is seen); answers sent before it come
 // first, so their callers may get theirs before the statement waiting.
@@ -550,13 +655,18 @@ void async_session::answer_types(const op_ptr& o) {
       look_up_types(waiting, std::move(next), o->round + 1);
       return;
     }
-    types = conn_.types.known_for(waiting->held.get());
+    types = waiting->held ? conn_.types.known_for(waiting->held.get()) : conn_.types.snapshot();
   } else {
     if (o->savepoint) {  // queued first, so in this order: rollback, release, then the rest
       send_internal(engine::type_catalog::lookup::release, o->tx);
       send_internal(engine::type_catalog::lookup::rollback_to, o->tx);
     }
     types = conn_.types.with_failure(o->type_oids, engine::type_catalog::failure_of(r, conn_.error_message()));
+  }
+  if (!waiting->request) {  // not sent yet: its parameters' composites are known now
+    waiting->late_types = std::move(types);
+    if (!waiting->finished) queue_first(waiting);
+    return;
   }
   if (!waiting->prepared_name.empty()) keep_prepared(*waiting, std::move(waiting->held_description));
   settle(waiting, std::move(waiting->held), std::move(types));
@@ -600,8 +710,13 @@ void async_session::settle(const op_ptr& o, engine::result_ptr res, std::shared_
 void async_session::finish(op& o, std::exception_ptr error, result_data_ptr result) {
   if (o.finished) return;
   o.finished = true;
-  if (const op_ptr waiting = std::exchange(o.parked, nullptr); waiting && error)
-    finish(*waiting, error);  // a look-up's
+  if (const op_ptr waiting = std::exchange(o.parked, nullptr); waiting && error) {
+    // A look-up's or a description's; a statement not sent yet says so (safe to retry).
+    finish(*waiting, waiting->request ? error : not_sent(error));
+  }
+  for (const op_ptr& waiting : std::exchange(o.also_parked, {})) {
+    if (error) finish(*waiting, not_sent(error));
+  }
   if (o.observed) {
     if (error) {
       o.observed->failed(error);
@@ -629,7 +744,9 @@ void async_session::cancel(const op_ptr& o) {
   }
   const auto f = std::find(in_flight_.begin(), in_flight_.end(), o);
   if (f == in_flight_.end()) {
-    if (o->held) finish(*o, aborted());  // answered, waiting for a look-up: its result is dropped
+    // Answered and waiting for a look-up (its result is dropped), or not sent
+    // yet, parked on a description or look-up (it is not sent).
+    if (o->held || !o->request) finish(*o, aborted());
     return;
   }
   finish(*o, aborted());  // its answer is dropped when it comes
@@ -710,6 +827,7 @@ void async_session::close_connection() noexcept {
   release_socket();
   conn_.close();  // marks the requests in flight lost; the server rolls back what was open
   preparing_.clear();
+  describing_.clear();
   lookup_holds_pipeline_ = false;
   ++cache_epoch_;
   if (owner_) owner_->lost = true;

@@ -90,13 +90,26 @@ class async_completion {
 
 class async_session : public std::enable_shared_from_this<async_session> {
  public:
-  enum class op_kind { statement, begin, commit, rollback, connect, close, internal, reset, listen, unlisten, types };
+  enum class op_kind {
+    statement,
+    begin,
+    commit,
+    rollback,
+    connect,
+    close,
+    internal,
+    reset,
+    listen,
+    unlisten,
+    types,
+    describe
+  };
 
   /// One call: queued, then sent (in flight), then answered.
   struct op {
     op_kind kind = op_kind::statement;
     async_call_ptr call;                           // statement: its SQL and parameters
-    std::string text;                              // internal, listen, unlisten: the SQL (DEALLOCATE ...)
+    std::string text;                              // internal, listen, unlisten: the SQL; describe: the statement's key
     std::string channel;                           // listen, unlisten: the name ("" with UNLISTEN *)
     bool keep_prepared = false;                    // reset: as pool_options::reset says
     std::shared_ptr<async_transaction::state> tx;  // the transaction it belongs to (begin: the one it opens)
@@ -114,12 +127,17 @@ class async_session : public std::enable_shared_from_this<async_session> {
     std::unique_ptr<operation> observed;   // what observers see of it: only while any is installed
     // A catalog look-up (types) for a statement whose result has user types
     // the catalog does not know yet; the statement waits with its result held.
-    std::vector<std::uint32_t> type_oids;  // types: what it looks up
-    int round = 0;                         // types: levels of nesting looked up before it
-    bool savepoint = false;                // types: sent between a savepoint and its release
-    std::shared_ptr<op> parked;            // types: the statement waiting for it
-    engine::result_ptr held;               // statement: its result, waiting for a look-up
-    engine::result_ptr held_description;   // statement: prepared by it, cached once the types are known
+    std::vector<std::uint32_t> type_oids;          // types: what it looks up
+    int round = 0;                                 // types: levels of nesting looked up before it
+    bool savepoint = false;                        // types: sent between a savepoint and its release
+    std::shared_ptr<op> parked;                    // types, describe: the statement waiting for it
+    std::vector<std::shared_ptr<op>> also_parked;  // describe: more statements waiting for it
+    engine::result_ptr held;                       // statement: its result, waiting for a look-up
+    // A statement with described structs among its parameters, not sent yet,
+    // waits for its parameter types (describe) and their composites (types).
+    bool late_looked_up = false;                 // its composites were looked up (found or not)
+    std::shared_ptr<const type_set> late_types;  // what that look-up left the catalog knowing
+    engine::result_ptr held_description;         // statement: prepared by it, cached once the types are known
   };
   using op_ptr = std::shared_ptr<op>;
 
@@ -188,6 +206,8 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void answer(const op_ptr& o);
   void answer_statement(const op_ptr& o);
   void keep_prepared(op& o, engine::result_ptr described);
+  bool ready_to_send(const op_ptr& o);
+  void answer_describe(const op_ptr& o);
   void look_up_types(const op_ptr& waiting, std::vector<std::uint32_t> wanted, int round);
   void answer_types(const op_ptr& o);
   bool retry_after(const op_ptr& o, const PGresult* res);
@@ -249,6 +269,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   std::deque<op_ptr> in_flight_;                     // sent, in the order the answers come
   std::shared_ptr<async_transaction::state> owner_;  // the transaction that has the connection
   std::unordered_set<std::string> preparing_;        // statements being prepared now: prepared once
+  std::map<std::string, op_ptr> describing_;         // statements being described now (by key): described once
   std::uint64_t cache_epoch_ = 0;                    // bumped when the server's statements are dropped
 
   std::vector<std::string> channels_;               // LISTENed to, in the order first listened: again on every connect

@@ -31,16 +31,16 @@
  *   composite type). A member with no attribute, or an attribute with no
  *   member, is a conversion_error naming it, the struct and the type.
  * - query, execute, scalar, stream, executemany and copy_in go by name, and
- *   so do pgwrap::batch and pgwrap::param / fields (db.insert, `%S`, `%W`),
- *   which keep a copy of the struct to place its members when they are sent.
+ *   so do pgwrap::batch, pgwrap::param / fields (db.insert, `%S`, `%W`) and
+ *   the coroutine face (pgwrap/asio.hpp), which keep a copy of the struct to
+ *   place its members when they are sent.
  * - Where the parameter's type is no composite the catalog knows (`record`,
- *   a parameter typed `unknown`, text), for a struct with a std::string_view,
- *   span or pointer inside that a batch or fields keeps (a copy would
- *   outlive what it views, so only its text is kept), and on the coroutine
- *   face (pgwrap/asio.hpp, which copies a call's parameters when the call is
- *   made), the literal has the members **in declaration order**, which must
- *   then be the type's attribute order (the server reads a record literal by
- *   position).
+ *   a parameter typed `unknown`, text), and for a struct with a
+ *   std::string_view, span or pointer inside that a batch, fields or an
+ *   async call keeps (a copy would outlive what it views, so only its text
+ *   is kept), the literal has the members **in declaration order**, which
+ *   must then be the type's attribute order (the server reads a record
+ *   literal by position).
  * - An anonymous record (`SELECT ROW(1, 'a')`) has no attribute names and is
  *   a conversion_error: cast it to a composite type (`CAST(ROW(1, 'a') AS item)`).
  * - pgwrap::to_string(s) is the record's text as PostgreSQL prints it
