@@ -66,7 +66,7 @@ const std::vector<std::string_view> inet_literals = {
     "1:2:3:4:5:6:7:8",       // ip-literal-ok: only parsed and printed
     "FFFF:ffff:FFFF:ffff:ffff:ffff:ffff:ffff/127",
     "1:2:3:4:5:6:127.2.3.4",  // ip-literal-ok: only parsed and printed
-    "::1:0"};                 // ip-literal-ok: only parsed and printed; the server prints it as ::0.1.0.0
+    "::1:0"};                 // ip-literal-ok: only parsed and printed; the server prints it IPv4-embedded
 
 TEST_F(network_test, InetPrintsAndTravelsAsTheServer) {
   in_both_result_formats(db, [&] {
@@ -147,13 +147,13 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
   db.execute(
       "CREATE TABLE hosts (id int, a inet, n cidr, m macaddr, m8 macaddr8, aa inet[], nn cidr[], mm macaddr[], "
       "mm8 macaddr8[])");
-  const std::vector<inet> addresses = {inet::parse("10.0.0.1"),          // ip-literal-ok: only parsed and printed
-                                       inet::parse("2001:db8::2/64"),    // ip-literal-ok: only parsed and printed
-                                       inet::parse("::ffff:10.0.0.1")};  // ip-literal-ok: only parsed and printed
+  const std::vector<inet> addresses = {inet::parse("127.0.0.2"),          // ip-literal-ok: only parsed and printed
+                                       inet::parse("2001:db8::2/64"),     // ip-literal-ok: only parsed and printed
+                                       inet::parse("::ffff:127.0.0.2")};  // ip-literal-ok: only parsed and printed
   const std::vector<std::optional<cidr>> networks = {
-      cidr::parse("10.0.0.0/8"),  // ip-literal-ok: only parsed and printed
-      std::nullopt,               // ip-literal-ok: only parsed and printed
-      cidr::parse("::/0")};       // ip-literal-ok: only parsed and printed
+      cidr::parse("127.0.0.0/8"),  // ip-literal-ok: only parsed and printed
+      std::nullopt,                // ip-literal-ok: only parsed and printed
+      cidr::parse("::/0")};        // ip-literal-ok: only parsed and printed
   const std::vector<macaddr> macs = {macaddr::parse("08:00:2b:01:02:03"), macaddr::parse("ff:ff:ff:ff:ff:ff")};
   const std::vector<macaddr8> macs8 = {
       macaddr8::parse("08:00:2b:01:02:03:04:05")};  // ip-literal-ok: only parsed and printed
@@ -184,8 +184,8 @@ TEST_F(network_test, ColumnsArraysAndNulls) {
     // The arrays' text as the server prints it.
     const auto r = db.query("SELECT aa::text AS aa, nn::text AS nn FROM hosts WHERE id = 1");
     EXPECT_EQ(r[0]["aa"].as<std::string>(),
-              "{10.0.0.1,2001:db8::2/64,::ffff:10.0.0.1}");             // ip-literal-ok: only parsed and printed
-    EXPECT_EQ(r[0]["nn"].as<std::string>(), "{10.0.0.0/8,NULL,::/0}");  // ip-literal-ok: only parsed and printed
+              "{127.0.0.2,2001:db8::2/64,::ffff:127.0.0.2}");            // ip-literal-ok: only parsed and printed
+    EXPECT_EQ(r[0]["nn"].as<std::string>(), "{127.0.0.0/8,NULL,::/0}");  // ip-literal-ok: only parsed and printed
   });
   // The server's binary arrays, decoded.
   const auto v = fetch_value("SELECT '{127.2.3.4,::1/64}'::inet[]");  // ip-literal-ok: only parsed and printed
