@@ -21,9 +21,28 @@ std::uint32_t user_array_element(std::uint32_t array, const type_set* types) noe
   return types == nullptr ? 0 : types->element_of(array);
 }
 
-std::uint32_t composite_array_element(std::uint32_t array, const type_set& types) noexcept {
+namespace {
+// A struct's members are placed by the catalog's attribute names: when the
+// look-up of its type failed, no order is known to be right, and guessing
+// the declaration order could put a value in the wrong attribute.
+void require_looked_up(std::uint32_t oid, const type_set& types) {
+  const user_type* type = types.find(oid);
+  if (type != nullptr && !type->lookup_error.empty()) {
+    throw conversion_error("type " + std::to_string(oid) + " could not be looked up in the catalog (" +
+                           type->lookup_error + "), so its attributes' order is unknown");
+  }
+}
+}  // namespace
+
+const user_type* composite_to_write(std::uint32_t oid, const type_set& types) {
+  require_looked_up(oid, types);
+  return types.composite(oid);
+}
+
+std::uint32_t composite_array_element(std::uint32_t array, const type_set& types) {
+  require_looked_up(array, types);
   const std::uint32_t element = types.element_of(array);
-  return element != 0 && types.composite(element) != nullptr ? element : 0;
+  return element != 0 && composite_to_write(element, types) != nullptr ? element : 0;
 }
 
 namespace {

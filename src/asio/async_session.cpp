@@ -649,7 +649,8 @@ void async_session::answer_types(const op_ptr& o) {
   const engine::request& r = *o->request;
   const PGresult* rows = o->result_index < r.results.size() ? r.results[o->result_index].get() : nullptr;
   std::shared_ptr<const type_set> types;
-  if (rows != nullptr && PQresultStatus(rows) == PGRES_TUPLES_OK) {
+  const bool looked_up = rows != nullptr && PQresultStatus(rows) == PGRES_TUPLES_OK;
+  if (looked_up) {
     std::vector<std::uint32_t> next = conn_.types.absorb(rows);
     if (!next.empty() && o->round + 1 < engine::type_catalog::max_rounds) {
       look_up_types(waiting, std::move(next), o->round + 1);
@@ -657,17 +658,20 @@ void async_session::answer_types(const op_ptr& o) {
     }
     types = waiting->held ? conn_.types.known_for(waiting->held.get()) : conn_.types.snapshot();
   } else {
-    if (o->savepoint) {  // queued first, so in this order: rollback, release, then the rest
-      send_internal(engine::type_catalog::lookup::release, o->tx);
-      send_internal(engine::type_catalog::lookup::rollback_to, o->tx);
-    }
     types = conn_.types.with_failure(o->type_oids, engine::type_catalog::failure_of(r, conn_.error_message()));
   }
-  if (!waiting->request) {  // not sent yet: its parameters' composites are known now
+  const bool unsent = !waiting->request;
+  if (unsent) {  // not sent yet: its parameters' composites are known now
     waiting->late_types = std::move(types);
     if (!waiting->finished) queue_first(waiting);
-    return;
   }
+  if (o->savepoint && !looked_up) {
+    // Queued first, so in this order: rollback, release, then the statement
+    // waiting (sent before them, it would only meet the aborted transaction).
+    send_internal(engine::type_catalog::lookup::release, o->tx);
+    send_internal(engine::type_catalog::lookup::rollback_to, o->tx);
+  }
+  if (unsent) return;
   if (!waiting->prepared_name.empty()) keep_prepared(*waiting, std::move(waiting->held_description));
   settle(waiting, std::move(waiting->held), std::move(types));
 }

@@ -104,5 +104,41 @@ TEST_F(failed_lookup, TheTransactionGoesOnAndTheErrorNamesTheType) {
   EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM log"), 2);
 }
 
+// A struct sent as a parameter needs its composite's attributes: when that
+// look-up fails inside a transaction, the call fails naming the type, before
+// anything of it is sent, and the transaction goes on.
+TEST_F(failed_lookup, AStructParameterFailsAloneInsideATransaction) {
+  const std::string oid = item_oid();
+  run_async([&]() -> net::awaitable<void> {
+    pgwrap::async_database restricted(co_await net::this_coro::executor, role_dsn());
+    pgwrap::async_transaction tx = co_await restricted.begin();
+    co_await tx.execute("INSERT INTO log VALUES ('before')");
+    const item bolt{"bolt", 2};  // named: g++ 12 destroys a temporary in a co_await expression twice
+    std::string error;
+    try {
+      (void)co_await tx.query("SELECT %s::item", bolt);
+      ADD_FAILURE() << "sent a composite its catalog entry could not be found for";
+    } catch (const conversion_error& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find("parameter $1"), std::string::npos) << error;
+    EXPECT_NE(error.find("type " + oid + " could not be looked up"), std::string::npos) << error;
+    EXPECT_NE(error.find("permission denied for table pg_attribute"), std::string::npos) << error;
+    // An array of them: its type's look-up fails the same way.
+    const std::vector<item> bolts{bolt, bolt};
+    error.clear();
+    try {
+      (void)co_await tx.query("SELECT %s::item[]", bolts);
+      ADD_FAILURE() << "sent an array of a composite its catalog entry could not be found for";
+    } catch (const conversion_error& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error.find("could not be looked up"), std::string::npos) << error;
+    co_await tx.execute("INSERT INTO log VALUES ('after')");
+    co_await tx.commit();
+  });
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM log"), 2);
+}
+
 }  // namespace
 }  // namespace pgwrap::test

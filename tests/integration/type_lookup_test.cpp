@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -118,6 +119,34 @@ TEST_F(failed_lookup_test, TheTransactionGoesOnAndTheErrorNamesTheType) {
   db.execute(runtime_sql("GRANT SELECT ON pg_catalog.pg_attribute TO " + quote_identifier(role)));
   db.commit();
   EXPECT_EQ(restricted.scalar<item>("SELECT ROW('bolt', 2)::item"), (item{"bolt", 2}));
+}
+
+// A struct sent as a parameter is written by attribute name: when the
+// catalog cannot be read for its type, the call fails naming the type rather
+// than guess the order, nothing of it is sent, and the transaction goes on.
+TEST_F(failed_lookup_test, AStructParameterFailsNamingItsType) {
+  const std::string oid = item_oid();
+  database restricted(role_dsn());
+  restricted.execute("INSERT INTO log VALUES ('before')");
+  const item bolt{"bolt", 2};
+  for (const char* sql : {"SELECT %s::item", "SELECT %s::item[]"}) {
+    try {
+      if (std::string_view(sql).ends_with("[]")) {
+        (void)restricted.query(runtime_sql(sql), std::vector<item>{bolt, bolt});
+      } else {
+        (void)restricted.query(runtime_sql(sql), bolt);
+      }
+      ADD_FAILURE() << sql << ": sent a composite its catalog entry could not be found for";
+    } catch (const conversion_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("parameter $1"), std::string::npos) << what;
+      EXPECT_NE(what.find("could not be looked up"), std::string::npos) << what;
+      EXPECT_NE(what.find("permission denied for table pg_attribute"), std::string::npos) << what;
+    }
+  }
+  restricted.execute("INSERT INTO log VALUES ('after')");
+  restricted.commit();
+  EXPECT_EQ(db.scalar<std::int64_t>("SELECT count(*) FROM log"), 2);
 }
 
 }  // namespace

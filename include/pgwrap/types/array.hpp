@@ -134,8 +134,9 @@ constexpr std::uint32_t array_element_oid(std::uint32_t array) {
 // The element type of a user array type (an array of composites), as the
 // catalog knows it; 0 when `types` is null or does not hold it.
 std::uint32_t user_array_element(std::uint32_t array, const type_set* types) noexcept;
-// The same when that element type is a composite (or a domain over one), else 0.
-std::uint32_t composite_array_element(std::uint32_t array, const type_set& types) noexcept;
+// The same when that element type is a composite (or a domain over one), else
+// 0. Throws conversion_error when the catalog look-up of either type failed.
+std::uint32_t composite_array_element(std::uint32_t array, const type_set& types);
 
 // Appends one element to an array literal: "quoted", with \\ and \" escaped.
 void append_array_element(std::string_view text, std::string& out);

@@ -155,12 +155,17 @@ class record_by_name {
   std::vector<bool> used_;
 };
 
+/// Composite `oid` as the catalog describes it; null when it is no composite
+/// the catalog knows. Throws conversion_error when its look-up failed.
+const user_type* composite_to_write(std::uint32_t oid, const type_set& types);
+
 /// The record literal of a struct, its members placed by the names of the
 /// attributes of composite `type_oid` (a late_writer). False when the
 /// catalog has no such composite: the declaration-order literal then stays.
+/// Throws conversion_error when the catalog could not be read for it.
 template <typename S>
 bool write_record_by_name(const void* value, std::uint32_t type_oid, const type_set& types, std::string& out) {
-  const user_type* type = types.composite(type_oid);
+  const user_type* type = composite_to_write(type_oid, types);
   if (type == nullptr) return false;
   const S& s = *static_cast<const S*>(value);
   record_by_name record(*type, types, std::string(cxx_name<S>()));
