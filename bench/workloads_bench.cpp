@@ -30,6 +30,7 @@
 //   --repeat N       runs per implementation (default 5)
 //   --only F1,Q1     these workloads only, in any case (Q3 without Q1 runs Q1's pgwrap variant alone, for
 //                    speedup_vs_Q1)
+//   --skip R1        all but these (./dev bench runs R1 on its own, once its standbys are up)
 //   --keep-tables    keep wl_rows / wl_ins afterwards, and reuse them when their size fits
 //   --pgbench PATH   the pgbench binary (default: $PGBENCH, else PostgreSQL 15's, else PATH)
 // Needs a server: PGWRAP_TEST_DSN (a conninfo), else libpq's defaults (PG* variables).
@@ -520,6 +521,7 @@ struct options {
   bool quick = false;
   int repeat = 5;
   std::set<std::string> only;
+  std::set<std::string> skip;
   bool keep_tables = false;
   std::string pgbench;
   std::int64_t f1_rows = 1'000'000;
@@ -530,7 +532,9 @@ struct options {
   std::int64_t inserts = 200'000;
   double t1_seconds = 15;  // T2's too
 
-  [[nodiscard]] bool wants(const std::string& id) const { return only.empty() || only.contains(id); }
+  [[nodiscard]] bool wants(const std::string& id) const {
+    return (only.empty() || only.contains(id)) && !skip.contains(id);
+  }
 };
 
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
@@ -2553,7 +2557,7 @@ void usage(std::FILE* out) {
   std::fprintf(
       out,
       "usage: workloads_bench [--quick] [--repeat N] [--only F1,F2,Q1,Q1obs,Q2,Q3,I1,I2,I3,T1,T2,R1]\n"
-      "                       [--keep-tables] [--pgbench PATH]\n"
+      "                       [--skip IDS] [--keep-tables] [--pgbench PATH]\n"
       "Connects with PGWRAP_TEST_DSN, else libpq's defaults (PG* variables). --benchmark_* flags are ignored.\n");
 }
 
@@ -2564,6 +2568,26 @@ std::string upper(std::string s) {
 
 const std::vector<std::string> all_workloads = {"F1", "F2", "Q1", "Q1obs", "Q2", "Q3",
                                                 "I1", "I2", "I3", "T1",    "T2", "R1"};
+
+// "f1,q1obs" as the set {"F1", "Q1obs"}, spelled as in all_workloads; throws for an unknown id.
+std::set<std::string> workload_list(const std::string& list) {
+  std::set<std::string> ids;
+  std::string item;
+  for (std::size_t p = 0; p <= list.size(); ++p) {
+    if (p < list.size() && list[p] != ',') {
+      item += list[p];
+      continue;
+    }
+    if (!item.empty()) {
+      const auto known = std::find_if(all_workloads.begin(), all_workloads.end(),
+                                      [&](const std::string& id) { return upper(id) == upper(item); });
+      if (known == all_workloads.end()) throw std::invalid_argument("unknown workload " + item);
+      ids.insert(*known);
+    }
+    item.clear();
+  }
+  return ids;
+}
 
 int run(const options& opt) {
   std::printf("pgwrap workloads benchmark: %s sizes, %d runs per implementation, alternating\n",
@@ -2696,20 +2720,9 @@ int main(int argc, char** argv) {
         opt.repeat = std::stoi(*v);
         if (opt.repeat < 1) throw std::invalid_argument("--repeat must be at least 1");
       } else if (auto o = value("--only")) {
-        std::string item;
-        for (std::size_t p = 0; p <= o->size(); ++p) {
-          if (p == o->size() || (*o)[p] == ',') {
-            if (!item.empty()) {
-              const auto known = std::find_if(all_workloads.begin(), all_workloads.end(),
-                                              [&](const std::string& id) { return upper(id) == item; });
-              if (known == all_workloads.end()) throw std::invalid_argument("unknown workload " + item);
-              opt.only.insert(*known);  // as spelled in all_workloads ("q1OBS" is Q1obs)
-            }
-            item.clear();
-          } else {
-            item += static_cast<char>(std::toupper(static_cast<unsigned char>((*o)[p])));
-          }
-        }
+        opt.only = workload_list(*o);
+      } else if (auto k = value("--skip")) {
+        opt.skip = workload_list(*k);
       } else if (auto b = value("--pgbench")) {
         opt.pgbench = *b;
       } else {
