@@ -41,8 +41,9 @@
 // speedup_vs_Q1 (Q1's pgwrap time per query over Q3's) and raw_speedup_vs_Q1 (the same for
 // raw libpq: the ceiling on this machine), Q1obs vs_no_observer (pgwrap with
 // the observer over pgwrap without it, in the same run; Q1obs has no libpqxx variant), T1
-// and T2 tps_ratio (pgwrap tps over the faster pgbench run's), T2 also tps_ratio_simple
-// (over pgbench -S in its default, simple protocol). R1's line is instead
+// and T2 tps_ratio (pgwrap tps over pgbench's: T1 -M prepared, T2 the `pgbench -S -c 4 -j 1`
+// #10 names, in its default simple protocol), T2 also tps_ratio_prepared (over pgbench -S -M
+// prepared). R1's line is instead
 //   RESULT R1 reads_per_s_cluster=<n> reads_per_s_primary_only=<n>
 
 #include <arpa/inet.h>
@@ -659,6 +660,9 @@ struct workload {
   std::string unit;  // per what the last column divides ("row", "query", ...)
   double ops = 1;    // units per run
   bool tps = false;  // T1: report transactions per second
+  // RESULT keys, each with the pgbench variant whose median tps pgwrap's is divided by
+  // (tps_ratio: the command the workload's issue names).
+  std::vector<std::pair<std::string, std::string>> tps_ratios;
   bool rss = false;  // F2: report peak RSS
   std::vector<variant> variants;
   std::function<void(const sample&)> verify;  // throws when the run was wrong
@@ -707,7 +711,10 @@ void run_workload(workload& w, const options& opt) {
     }
   }
   for (int rep = 0; rep < opt.repeat; ++rep) {
-    for (variant& v : w.variants) {
+    // Each run starts one variant further on, so that none always runs first
+    // (or right after another's burst of work) while the machine drifts.
+    for (std::size_t k = 0; k < w.variants.size(); ++k) {
+      variant& v = w.variants[(k + static_cast<std::size_t>(rep)) % w.variants.size()];
       if (!v.skip.empty() || !v.error.empty()) continue;
       std::fprintf(stderr, "[%s %d/%d] %s ... ", w.id.c_str(), rep + 1, opt.repeat, v.name.c_str());
       try {
@@ -835,14 +842,12 @@ void run_workload(workload& w, const options& opt) {
   }
   if (w.tps) {
     const auto pw_tps = best(family::pgwrap, &sample::tps, false);
-    line += " tps_ratio=" + fmt_ratio(ratio(pw_tps, best(family::external, &sample::tps, false)));
-    // T2's issue names pgbench's default (simple) protocol: that ratio too,
-    // beside the stricter one against the faster, prepared pgbench.
-    for (const variant& v : w.variants) {
-      if (v.fam == family::external && v.name.find("(simple protocol)") != std::string::npos && v.error.empty() &&
-          !v.samples.empty()) {
-        line += " tps_ratio_simple=" + fmt_ratio(ratio(pw_tps, median(field(v, &sample::tps))));
+    for (const auto& [key, against] : w.tps_ratios) {
+      std::optional<double> theirs;
+      for (const variant& v : w.variants) {
+        if (v.name == against && v.error.empty() && !v.samples.empty()) theirs = median(field(v, &sample::tps));
       }
+      line += " " + key + "=" + fmt_ratio(ratio(pw_tps, theirs));
     }
   }
   std::printf("%s\n", line.c_str());
@@ -2234,8 +2239,10 @@ workload make_t1(connections& cx, const options& opt) {
                         {},
                         {},
                         {}});
+  const std::string pgbench_t1 = "pgbench -S -M prepared -c 1 -n";
+  w.tps_ratios = {{"tps_ratio", pgbench_t1}};
   w.variants.push_back(
-      {"pgbench -S -M prepared -c 1 -n",
+      {pgbench_t1,
        family::external,
        true,
        {},
@@ -2383,8 +2390,13 @@ workload make_t2(const options& opt) {
                         {},
                         {}});
 
+  // #10 names `pgbench -S -c 4 -j 1`, pgbench's default (simple) protocol: tps_ratio is against
+  // that; tps_ratio_prepared against -M prepared, which prepares as pgwrap does and is faster.
+  const std::string pgbench_prepared = "pgbench -S -M prepared -c " + clients + " -j 1 -n";
+  const std::string pgbench_simple = "pgbench -S -c " + clients + " -j 1 -n (simple protocol)";
+  w.tps_ratios = {{"tps_ratio", pgbench_simple}, {"tps_ratio_prepared", pgbench_prepared}};
   w.variants.push_back(
-      {"pgbench -S -M prepared -c " + clients + " -j 1 -n",
+      {pgbench_prepared,
        family::external,
        true,
        {},
@@ -2394,7 +2406,7 @@ workload make_t2(const options& opt) {
        {},
        {},
        {}});
-  w.variants.push_back({"pgbench -S -c " + clients + " -j 1 -n (simple protocol)",
+  w.variants.push_back({pgbench_simple,
                         family::external,
                         true,
                         {},
@@ -2425,8 +2437,8 @@ workload make_t2(const options& opt) {
       "pgwrap: one io_context this thread runs; the pool's other options are the defaults "
       "(reset = discard_all, ping_after_idle = 1 s); the connections are opened by the warm-up");
   w.notes.push_back("pgbench runs as a child process (" + pgbench_path(opt) + "), one thread (-j 1) for " + clients +
-                    " connections; tps_ratio is against the faster of its two runs (-M prepared, as pgwrap "
-                    "prepares), tps_ratio_simple against the simple-protocol run");
+                    " connections; tps_ratio is against the command #10 names (simple protocol), "
+                    "tps_ratio_prepared against -M prepared");
   w.notes.push_back("per txn = 1 / tps");
   return w;
 }

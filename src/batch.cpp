@@ -254,7 +254,7 @@ std::int64_t database::pipeline_run::finish() {
     keep_results(*done);
     return done->affected;
   }
-  if (done->own_transaction) st_.control("ROLLBACK");  // our BEGIN's transaction is aborted: end it
+  if (done->own_transaction) st_.run_own_statement("ROLLBACK");  // our BEGIN's transaction is aborted: end it
   detail::throw_sql_error(done->error.get(), done->error_sql,
                           done->error_index == internal ? sql_error::no_index : done->error_index);
 }
@@ -300,7 +300,7 @@ void database::pipeline_run::abandon() noexcept {
   }
   // After a server error the pipelined ROLLBACK was skipped: end our transaction now.
   try {
-    if (p->own_transaction && st_.status() != PQTRANS_IDLE) st_.control("ROLLBACK");
+    if (p->own_transaction && st_.status() != PQTRANS_IDLE) st_.run_own_statement("ROLLBACK");
   } catch (...) {  // NOLINT(bugprone-empty-catch): as above
   }
 }

@@ -143,7 +143,7 @@ void database::copy_run::begin(const ident& table, const std::vector<std::string
   std::vector<std::string> statements;
   st_.prelude(statements, before);
   statements.push_back(probe);
-  const auto description = st_.control_all(statements, before);  // the probe's, or the first failure
+  const auto description = st_.run_own_statements(statements, before);  // the probe's, or the first failure
   for (std::size_t i = 0; i < description->columns(); ++i) column_types_.push_back(description->type_oid(i));
 }
 
@@ -165,7 +165,7 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
   op.sent();
   result_ptr res = st_.conn.start_copy(sql_);
   if (PQresultStatus(res.get()) != PGRES_COPY_IN)
-    st_.take(std::move(res), sql_, st_.status());  // throws what went wrong
+    st_.checked_result(std::move(res), sql_, st_.status());  // throws what went wrong
   started_ = true;
   if (binary_) {
     buffer_.append("PGCOPY\n\377\r\n\0", 11);
@@ -233,7 +233,7 @@ std::int64_t database::copy_run::finish() {
   if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && st_.conn.is_ok()) {
     detail::throw_sql_error(res.get(), sql_, failing_row(res.get()));
   }
-  return result(st_.take(std::move(res), sql_, PQTRANS_INTRANS)).affected_rows();
+  return result(st_.checked_result(std::move(res), sql_, PQTRANS_INTRANS)).affected_rows();
 }
 
 }  // namespace pgwrap

@@ -163,7 +163,7 @@ class copy_source final : public stream_source {
   void finish(database::impl& st) {
     done_ = true;
     st.copying.reset();
-    st.take(st.conn.finish_copy(), query_, before_);  // throws what stopped the COPY, if anything did
+    st.checked_result(st.conn.finish_copy(), query_, before_);  // throws what stopped the COPY, if anything did
   }
 
   void set_value(PGresult* batch, int row, std::size_t column, const char* value, int length) const {
@@ -286,9 +286,10 @@ database::opened_stream database::open_copy_out(const detail::sql_ref& sql, std:
       commands.push_back(command::prepare("", st.sql.c_str(), {}));
       commands.push_back(command::describe(""));
       const engine::request_ptr r = st.exchange(commands);
-      for (std::size_t i = 0; i < statements.size(); ++i) st.take(impl::result_of(*r, i), statements[i], idle_or_not);
-      st.take(impl::result_of(*r, statements.size()), st.sql, before);
-      const auto description = st.take(impl::result_of(*r, statements.size() + 1), st.sql, before);
+      for (std::size_t i = 0; i < statements.size(); ++i)
+        st.checked_result(impl::result_of(*r, i), statements[i], idle_or_not);
+      st.checked_result(impl::result_of(*r, statements.size()), st.sql, before);
+      const auto description = st.checked_result(impl::result_of(*r, statements.size() + 1), st.sql, before);
       const bool binary = chooser != nullptr && chooser(*description);
       const std::string copy = "COPY (" + st.sql + ") TO STDOUT" + (binary ? " (FORMAT binary)" : "");
       if (op) {
@@ -296,7 +297,7 @@ database::opened_stream database::open_copy_out(const detail::sql_ref& sql, std:
       }
       result_ptr started = st.conn.start_copy(copy);
       if (PQresultStatus(started.get()) != PGRES_COPY_OUT) {
-        st.take(std::move(started), st.sql, before);  // throws the server's error
+        st.checked_result(std::move(started), st.sql, before);  // throws the server's error
         throw usage_error("copy_out: the statement did not start a COPY: " + st.sql);
       }
       st.copying = std::make_shared<impl::copy_out_state>(impl::copy_out_state{&st});

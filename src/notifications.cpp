@@ -36,7 +36,7 @@ void database::impl::run_outside_implicit_transaction(const std::string& stateme
     const command c = command::query(statement.c_str(), parameters());
     op.sent();
     const engine::request_ptr r = exchange({&c, 1});
-    op.succeeded(take(result_of(*r, 0), statement, before)->affected_rows());
+    op.succeeded(checked_result(result_of(*r, 0), statement, before)->affected_rows());
   } catch (...) {
     op.failed();
     throw;
@@ -47,7 +47,7 @@ void database::impl::listen_again() {
   if (channels.empty()) return;
   std::vector<std::string> statements;
   for (const std::string& c : channels) statements.push_back("LISTEN " + quote_identifier(c));
-  control_all(statements, PQTRANS_IDLE);
+  run_own_statements(statements, PQTRANS_IDLE);
 }
 
 void database::listen(std::string_view channel) {

@@ -71,8 +71,8 @@ void database::impl::connection() {
   if (!conn.is_open()) open();
 }
 
-std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, std::string_view query,
-                                                                PGTransactionStatusType before) {
+std::shared_ptr<const detail::result_data> database::impl::checked_result(result_ptr res, std::string_view query,
+                                                                          PGTransactionStatusType before) {
   const ExecStatusType status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
   if (before != PQTRANS_IDLE && !cursors.empty() && this->status() == PQTRANS_IDLE) transaction_ended();
   if (status == PGRES_COMMAND_OK && (conn.cache.size() > 0 || !conn.types.empty() || !conn.statement_types.empty()) &&
@@ -99,16 +99,16 @@ std::shared_ptr<const detail::result_data> database::impl::take(result_ptr res, 
   detail::throw_sql_error(res.get(), query);
 }
 
-std::shared_ptr<const detail::result_data> database::impl::control(const char* statement) {
+std::shared_ptr<const detail::result_data> database::impl::run_own_statement(const char* statement) {
   connection();
   const PGTransactionStatusType before = status();
   const command c = command::query(statement);
   const engine::request_ptr r = exchange({&c, 1});
-  return take(result_of(*r, 0), statement, before);
+  return checked_result(result_of(*r, 0), statement, before);
 }
 
-std::shared_ptr<const detail::result_data> database::impl::control_all(const std::vector<std::string>& statements,
-                                                                       PGTransactionStatusType before) {
+std::shared_ptr<const detail::result_data> database::impl::run_own_statements(
+    const std::vector<std::string>& statements, PGTransactionStatusType before) {
   if (statements.empty()) return nullptr;
   std::vector<command> commands;
   commands.reserve(statements.size());
@@ -116,7 +116,7 @@ std::shared_ptr<const detail::result_data> database::impl::control_all(const std
   const engine::request_ptr r = exchange(commands);
   std::shared_ptr<const detail::result_data> last;
   for (std::size_t i = 0; i < commands.size(); ++i) {
-    last = take(result_of(*r, i), statements[i], before);
+    last = checked_result(result_of(*r, i), statements[i], before);
     if (statements[i] == "BEGIN") before = PQTRANS_INTRANS;
   }
   return last;
@@ -198,12 +198,13 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
     }
     op.sent();
     engine::request_ptr r = exchange(commands);
-    for (std::size_t i = 0; i < own; ++i) take(result_of(*r, i), commands[i].text, i == 0 ? before : statement_before);
+    for (std::size_t i = 0; i < own; ++i)
+      checked_result(result_of(*r, i), commands[i].text, i == 0 ? before : statement_before);
     if (!name.empty()) {  // newly prepared: keep it (and deallocate what it pushes out)
       std::shared_ptr<const detail::result_data> description;
       try {
-        take(result_of(*r, own), sql, statement_before);
-        description = take(result_of(*r, own + 1), sql, statement_before);
+        checked_result(result_of(*r, own), sql, statement_before);
+        description = checked_result(result_of(*r, own + 1), sql, statement_before);
       } catch (...) {
         if (preparing) preparing->failed();
         throw;
@@ -214,17 +215,19 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
         const int format = chooser(*description) ? 1 : 0;
         const command execute = command::execute(name.c_str(), parameters(), format);
         r = exchange({&execute, 1});
-        return take(result_of(*r, 0), sql, statement_before);
+        return checked_result(result_of(*r, 0), sql, statement_before);
       }
-      return take(result_of(*r, own + 2), sql, statement_before);
+      return checked_result(result_of(*r, own + 2), sql, statement_before);
     }
     result_ptr res = result_of(*r, own);
-    if (ps == nullptr || attempt > 0 || !stale_plan(res.get())) return take(std::move(res), sql, statement_before);
+    if (ps == nullptr || attempt > 0 || !stale_plan(res.get()))
+      return checked_result(std::move(res), sql, statement_before);
     // The server says the cached statement's result type changed: prepare it
     // again, once, if nothing else in this transaction would be lost.
     deallocate("DEALLOCATE " + conn.cache.erase(key));
-    if (before != PQTRANS_IDLE) return take(std::move(res), sql, statement_before);  // earlier work: it must surface
-    if (begin) control("ROLLBACK");  // only this call's BEGIN is in the aborted transaction
+    if (before != PQTRANS_IDLE)
+      return checked_result(std::move(res), sql, statement_before);  // earlier work: it must surface
+    if (begin) run_own_statement("ROLLBACK");  // only this call's BEGIN is in the aborted transaction
   }
 }
 
@@ -247,7 +250,7 @@ void database::impl::write_late_parameters(const std::string& statement, PGTrans
       if (*res && PQresultStatus(res->get()) == PGRES_COMMAND_OK) continue;
       // In a pipeline an earlier statement failed: its error is the one the run reports.
       if (pipeline && *res && PQresultStatus(res->get()) == PGRES_PIPELINE_ABORTED) return;
-      take(std::move(*res), statement, before);  // throws what the server said
+      checked_result(std::move(*res), statement, before);  // throws what the server said
       throw connection_error("could not describe the statement: " + conn.error_message());
     }
     described = &conn.statement_types.add(key, description.get());
@@ -268,12 +271,12 @@ void database::impl::commit() {
   switch (status()) {
     case PQTRANS_IDLE: return;
     case PQTRANS_INERROR:
-      control("ROLLBACK");
+      run_own_statement("ROLLBACK");
       throw_aborted_commit("commit failed: the transaction was aborted by an earlier error and has been rolled back");
     default: break;
   }
   try {
-    control("COMMIT");
+    run_own_statement("COMMIT");
   } catch (const connection_error& e) {
     // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
     lost_in_transaction = false;
@@ -288,7 +291,7 @@ void database::impl::rollback() {
   if (conn.is_open()) conn.drain();
   if (!lost_in_transaction && status() != PQTRANS_IDLE) {
     try {
-      control("ROLLBACK");
+      run_own_statement("ROLLBACK");
       return;
     } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
     }

@@ -235,15 +235,16 @@ struct database::impl {
   static result_ptr result_of(engine::request& r, std::size_t i) {
     return i < r.results.size() ? std::move(r.results[i]) : nullptr;
   }
-  /// Takes a finished statement's result; throws what the server reported.
-  std::shared_ptr<const detail::result_data> take(result_ptr res, std::string_view query,
-                                                  PGTransactionStatusType before);
-  /// Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT, ...).
-  std::shared_ptr<const detail::result_data> control(const char* statement);
+  /// A finished statement's result, checked: throws what the server reported
+  /// (or the lost connection); after DDL, forgets cached plans and types.
+  std::shared_ptr<const detail::result_data> checked_result(result_ptr res, std::string_view query,
+                                                            PGTransactionStatusType before);
+  /// Runs one of pgwrap's own statements (BEGIN, COMMIT, SAVEPOINT, ...).
+  std::shared_ptr<const detail::result_data> run_own_statement(const char* statement);
   /// Runs pgwrap's own statements in one round trip (connected already);
   /// throws the first failure, else returns the last one's result.
-  std::shared_ptr<const detail::result_data> control_all(const std::vector<std::string>& statements,
-                                                         PGTransactionStatusType before);
+  std::shared_ptr<const detail::result_data> run_own_statements(const std::vector<std::string>& statements,
+                                                                PGTransactionStatusType before);
   /// What goes before a statement in its request: CLOSE of finished cursors,
   /// and psycopg2's implicit BEGIN. Returns whether BEGIN is among them.
   bool prelude(std::vector<std::string>& out, PGTransactionStatusType before);

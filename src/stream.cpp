@@ -81,7 +81,7 @@ class cursor_source final : public stream_source {
         cursor_->ahead.pop_front();
       }
       st->conn.wait(*r);  // this FETCH, and anything sent before it
-      auto batch = st->take(database::impl::result_of(*r, 0), query_, before);
+      auto batch = st->checked_result(database::impl::result_of(*r, 0), query_, before);
       note_batch(*batch);
       if (exhausted_) cursor_->ahead.clear();  // FETCHes past the end: nothing to read
       fetch_ahead(*st);
@@ -168,8 +168,8 @@ database::opened_stream database::open_stream(const detail::sql_ref& sql, std::s
               const command prepare[] = {command::prepare(name.c_str(), st.sql.c_str(), st.parameters()),
                                          command::describe(name.c_str())};
               const engine::request_ptr r = st.exchange(prepare);
-              st.take(impl::result_of(*r, 0), st.sql, before);
-              auto description = st.take(impl::result_of(*r, 1), st.sql, before);
+              st.checked_result(impl::result_of(*r, 0), st.sql, before);
+              auto description = st.checked_result(impl::result_of(*r, 1), st.sql, before);
               for (const std::string& evicted : st.conn.cache.add(key, {name, description})) {
                 st.deallocate("DEALLOCATE " + evicted);
               }
@@ -204,7 +204,7 @@ database::opened_stream database::open_stream(const detail::sql_ref& sql, std::s
         for (std::size_t i = 0; i < statements.size(); ++i) {
           result_ptr res = impl::result_of(*r, i);
           if (res && PQresultStatus(res.get()) == PGRES_PIPELINE_ABORTED) continue;
-          first = st.take(std::move(res), statements[i], status);
+          first = st.checked_result(std::move(res), statements[i], status);
           if (i == 0 && begin) status = PQTRANS_INTRANS;
         }
         if (!first) throw connection_error("no result from the server for the stream's query");

@@ -24,7 +24,7 @@ transaction::transaction(database& db) : db_(db) {
     savepoint_ = "pgwrap_savepoint_" + std::to_string(savepoint_number_);
     statements.push_back("SAVEPOINT " + savepoint_);
   }
-  st.control_all(statements, before);
+  st.run_own_statements(statements, before);
   depth_ = ++st.guard_depth;
 }
 
@@ -73,13 +73,13 @@ void transaction::commit() {
         throw;
       }
     } else if (st.status() == PQTRANS_INERROR) {
-      st.control(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
+      st.run_own_statement(("ROLLBACK TO SAVEPOINT " + savepoint_).c_str());
       st.rolled_back_to_savepoint(savepoint_number_);
       throw_aborted_commit(
           "commit failed: the savepoint's work was aborted by an error and has been rolled back to the "
           "savepoint; the enclosing transaction goes on");
     } else {
-      st.control(release.c_str());
+      st.run_own_statement(release.c_str());
     }
   });
 }
@@ -102,7 +102,7 @@ void transaction::rollback() {
       st.rollback();
     } else if (!st.lost_in_transaction) {
       st.connection();
-      st.control_all({to_savepoint, "RELEASE SAVEPOINT " + savepoint_}, st.status());
+      st.run_own_statements({to_savepoint, "RELEASE SAVEPOINT " + savepoint_}, st.status());
       st.rolled_back_to_savepoint(savepoint_number_);
     }
   });

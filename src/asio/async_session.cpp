@@ -458,7 +458,7 @@ void async_session::answer(const op_ptr& o) {
       if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
         if (owner_ == o->tx) owner_.reset();
       }
-      settle(o, std::move(res));
+      finish_with_result(o, std::move(res));
       return;
     case op_kind::commit:
       if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK &&
@@ -471,15 +471,15 @@ void async_session::answer(const op_ptr& o) {
         }
         return;
       }
-      settle(o, std::move(res));
+      finish_with_result(o, std::move(res));
       return;
     case op_kind::rollback:
-    case op_kind::internal: settle(o, std::move(res)); return;
+    case op_kind::internal: finish_with_result(o, std::move(res)); return;
     case op_kind::listen:
       if (res && PQresultStatus(res.get()) != PGRES_COMMAND_OK) std::erase(channels_, o->channel);  // refused
-      settle(o, std::move(res));
+      finish_with_result(o, std::move(res));
       return;
-    case op_kind::unlisten: settle(o, std::move(res)); return;
+    case op_kind::unlisten: finish_with_result(o, std::move(res)); return;
     case op_kind::reset:
       forget_notifications();  // the previous user's, received up to its UNLISTEN *
       finish(*o, nullptr);
@@ -502,7 +502,8 @@ void async_session::answer_statement(const op_ptr& o) {
                     PQresultStatus(described.get()) == PGRES_COMMAND_OK;
     if (!ok) {  // the statement's own error is the one its Parse or Describe reported
       preparing_.erase(o->prepared_key);
-      settle(o, parsed && PQresultStatus(parsed.get()) != PGRES_COMMAND_OK ? std::move(parsed) : std::move(described));
+      finish_with_result(
+          o, parsed && PQresultStatus(parsed.get()) != PGRES_COMMAND_OK ? std::move(parsed) : std::move(described));
       return;
     }
   }
@@ -531,7 +532,7 @@ void async_session::answer_statement(const op_ptr& o) {
     send_internal("DEALLOCATE ALL");
   }
   std::shared_ptr<const type_set> types = res ? conn_.types.known_for(res.get()) : nullptr;
-  settle(o, std::move(res), std::move(types));
+  finish_with_result(o, std::move(res), std::move(types));
 }
 
 // A statement this request prepared goes into the cache, with the user
@@ -613,7 +614,7 @@ void async_session::answer_describe(const op_ptr& o) {
     if (!ok || (*res && PQresultStatus(res->get()) == PGRES_COMMAND_OK)) continue;
     // The first caller gets the statement's own error (no result at all:
     // connection_error); the others ask again, each for its own answer.
-    settle(waiting.front(), std::move(*res));
+    finish_with_result(waiting.front(), std::move(*res));
     waiting.erase(waiting.begin());
     ok = false;
   }
@@ -673,7 +674,7 @@ void async_session::answer_types(const op_ptr& o) {
   }
   if (unsent) return;
   if (!waiting->prepared_name.empty()) keep_prepared(*waiting, std::move(waiting->held_description));
-  settle(waiting, std::move(waiting->held), std::move(types));
+  finish_with_result(waiting, std::move(waiting->held), std::move(types));
 }
 
 // Two errors that are not the statement's own are run again, once, when it
@@ -697,7 +698,7 @@ bool async_session::retry_after(const op_ptr& o, const PGresult* res) {
   return true;
 }
 
-void async_session::settle(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types) {
+void async_session::finish_with_result(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types) {
   if (o->finished) return;  // cancelled: the answer is dropped
   if (!res) {
     finish(*o, std::make_exception_ptr(connection_error("no result from the server: " + conn_.error_message())));

@@ -211,7 +211,7 @@ class async_session : public std::enable_shared_from_this<async_session> {
   void look_up_types(const op_ptr& waiting, std::vector<std::uint32_t> wanted, int round);
   void answer_types(const op_ptr& o);
   bool retry_after(const op_ptr& o, const PGresult* res);
-  void settle(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types = nullptr);
+  void finish_with_result(const op_ptr& o, engine::result_ptr res, std::shared_ptr<const type_set> types = nullptr);
   void finish(op& o, std::exception_ptr error, result_data_ptr result = nullptr);
   void cancel(const op_ptr& o);
   void request_server_cancel(op& target);
