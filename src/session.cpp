@@ -88,6 +88,10 @@ std::shared_ptr<const detail::result_data> database::impl::checked_result(result
     if (engine::type_catalog::needs_lookup(res.get()) && !pipeline) {
       user_types = conn.types.types_for(conn, res.get(), in_transaction_block(before));
     }
+    // The connection broke right after this result, before its sync point: inside a
+    // transaction block the work is gone with the session, so the next call must say so
+    // rather than reconnect and run the rest of the transaction without its start.
+    if (before != PQTRANS_IDLE && !conn.is_ok()) lost_in_transaction = true;
     return detail::accept_result(res.release(), query,
                                  std::move(user_types));  // rows, a count, or the usage_error of an empty query or COPY
   }
@@ -277,6 +281,7 @@ void database::impl::commit() {
   }
   try {
     run_own_statement("COMMIT");
+    forget_loss_after_end();
   } catch (const connection_error& e) {
     // COMMIT may or may not have reached the server: say so, rather than "the work is gone".
     lost_in_transaction = false;
@@ -287,11 +292,21 @@ void database::impl::commit() {
   }
 }
 
+// COMMIT or ROLLBACK was answered, so nothing is left of the transaction to
+// lose: a connection that broke right after is closed, and the next call
+// reconnects.
+void database::impl::forget_loss_after_end() noexcept {
+  if (conn.is_ok()) return;
+  lost_in_transaction = false;
+  disconnect();
+}
+
 void database::impl::rollback() {
   if (conn.is_open()) conn.drain();
   if (!lost_in_transaction && status() != PQTRANS_IDLE) {
     try {
       run_own_statement("ROLLBACK");
+      forget_loss_after_end();
       return;
     } catch (const connection_error&) {  // lost just now, unnoticed until ROLLBACK: the work is gone either way
     }

@@ -241,6 +241,8 @@ struct database::impl {
                                                             PGTransactionStatusType before);
   /// Runs one of pgwrap's own statements (BEGIN, COMMIT, SAVEPOINT, ...).
   std::shared_ptr<const detail::result_data> run_own_statement(const char* statement);
+  /// After a COMMIT or ROLLBACK that was answered.
+  void forget_loss_after_end() noexcept;
   /// Runs pgwrap's own statements in one round trip (connected already);
   /// throws the first failure, else returns the last one's result.
   std::shared_ptr<const detail::result_data> run_own_statements(const std::vector<std::string>& statements,
