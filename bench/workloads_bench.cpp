@@ -659,10 +659,11 @@ struct workload {
   std::string title;
   std::string unit;  // per what the last column divides ("row", "query", ...)
   double ops = 1;    // units per run
-  bool tps = false;  // T1: report transactions per second
-  // RESULT keys, each with the pgbench variant whose median tps pgwrap's is divided by
-  // (tps_ratio: the command the workload's issue names).
+  // T1, T2: transactions per second are reported, and these RESULT keys, each with the
+  // pgbench variant whose median tps pgwrap's is divided by (tps_ratio: the command the
+  // workload's issue names).
   std::vector<std::pair<std::string, std::string>> tps_ratios;
+  [[nodiscard]] bool tps() const { return !tps_ratios.empty(); }
   bool rss = false;  // F2: report peak RSS
   std::vector<variant> variants;
   std::function<void(const sample&)> verify;  // throws when the run was wrong
@@ -720,7 +721,7 @@ void run_workload(workload& w, const options& opt) {
       try {
         sample s = v.run();
         w.verify(s);
-        std::fprintf(stderr, "%s\n", w.tps ? (fmt_fixed(s.tps, 0) + " tps").c_str() : fmt_seconds(s.seconds).c_str());
+        std::fprintf(stderr, "%s\n", w.tps() ? (fmt_fixed(s.tps, 0) + " tps").c_str() : fmt_seconds(s.seconds).c_str());
         v.samples.push_back(s);
       } catch (const std::exception& e) {
         v.error = e.what();
@@ -732,7 +733,7 @@ void run_workload(workload& w, const options& opt) {
   // The table.
   std::size_t width = 14;
   for (const variant& v : w.variants) width = std::max(width, v.name.size() + 2);
-  if (w.tps) {
+  if (w.tps()) {
     std::printf("  %-*s %12s %12s %12s %8s %12s\n", static_cast<int>(width), "implementation", "median tps", "min",
                 "max", "MAD", "per txn");
   } else {
@@ -751,7 +752,7 @@ void run_workload(workload& w, const options& opt) {
       continue;
     }
     if (v.samples.empty()) continue;
-    if (w.tps) {
+    if (w.tps()) {
       const stats t = stats_of(field(v, &sample::tps));
       const stats s = stats_of(field(v, &sample::seconds));
       std::printf("  %-*s %12s %12s %12s %7.1f%% %12s\n", static_cast<int>(width), label.c_str(),
@@ -840,7 +841,7 @@ void run_workload(workload& w, const options& opt) {
     line += " peak_rss_mib=" + rss(family::pgwrap) + " raw_peak_rss_mib=" + rss(family::raw) +
             " libpqxx_peak_rss_mib=" + rss(family::libpqxx);
   }
-  if (w.tps) {
+  if (w.tps()) {
     const auto pw_tps = best(family::pgwrap, &sample::tps, false);
     for (const auto& [key, against] : w.tps_ratios) {
       std::optional<double> theirs;
@@ -2223,7 +2224,6 @@ workload make_t1(connections& cx, const options& opt) {
   w.title = "pgbench select-only (SELECT abalance FROM pgbench_accounts WHERE aid = random 1.." +
             with_commas(pgbench_accounts) + "), one connection, " + fmt_fixed(secs, 0) + " s per run";
   w.unit = "txn";
-  w.tps = true;
   w.verify = [](const sample& s) {
     if (s.rows == 0 || s.tps <= 0) fail("no transactions");
   };
@@ -2352,7 +2352,6 @@ workload make_t2(const options& opt) {
             with_commas(pgbench_accounts) + "), " + clients + " connections driven from one thread, " +
             fmt_fixed(secs, 0) + " s per run";
   w.unit = "txn";
-  w.tps = true;
   w.verify = [](const sample& s) {
     if (s.rows == 0 || s.tps <= 0) fail("no transactions");
   };

@@ -97,6 +97,7 @@ class database::copy_run {
     }
   }
   impl& st_;
+  PGTransactionStatusType before_ = PQTRANS_IDLE;  // before the COPY: idle in autocommit mode
   std::string sql_;
   std::vector<std::uint32_t> column_types_;
   std::shared_ptr<const detail::type_set> user_types_;  // the user types among the columns, when any
@@ -163,9 +164,10 @@ void database::copy_run::start(std::span<const param_ref> first_row) {
   }
   sql_ += binary_ ? " (FORMAT binary)" : " (FORMAT text)";
   op.sent();
+  before_ = st_.status();
   result_ptr res = st_.conn.start_copy(sql_);
   if (PQresultStatus(res.get()) != PGRES_COPY_IN)
-    st_.checked_result(std::move(res), sql_, st_.status());  // throws what went wrong
+    st_.checked_result(std::move(res), sql_, before_);  // throws what went wrong
   started_ = true;
   if (binary_) {
     buffer_.append("PGCOPY\n\377\r\n\0", 11);
@@ -233,7 +235,7 @@ std::int64_t database::copy_run::finish() {
   if (PQresultStatus(res.get()) == PGRES_FATAL_ERROR && st_.conn.is_ok()) {
     detail::throw_sql_error(res.get(), sql_, failing_row(res.get()));
   }
-  return result(st_.checked_result(std::move(res), sql_, PQTRANS_INTRANS)).affected_rows();
+  return result(st_.checked_result(std::move(res), sql_, before_)).affected_rows();
 }
 
 }  // namespace pgwrap

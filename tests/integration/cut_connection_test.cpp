@@ -3,7 +3,8 @@
 // transaction block the session's work is gone: the next call must say so
 // (connection_error) rather than reconnect and run the rest of the
 // transaction without its start, which would commit half of it. After an
-// answered COMMIT the same cut costs nothing: the next call reconnects.
+// answered COMMIT, or an autocommit COPY (committed by then), the same cut
+// costs nothing: the next call reconnects.
 //
 // A relay on a Unix socket of the test's own stands between the client and a
 // private server, and cuts both sides right after a chosen CommandComplete.
@@ -14,27 +15,23 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "private_server.hpp"
 #include "test_db.hpp"
 
 namespace pgwrap::test {
 namespace {
-
-// The value of `key=` in a conninfo of space-separated key=value pairs.
-std::string conninfo_value(const std::string& conninfo, const std::string& key) {
-  const std::size_t at = conninfo.find(key + "=");
-  if (at == std::string::npos) return {};
-  const std::size_t start = at + key.size() + 1;
-  return conninfo.substr(start, conninfo.find(' ', start) - start);
-}
 
 bool send_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -163,13 +160,12 @@ class cut_connection_test : public ::testing::Test {
   void SetUp() override {
     if (!private_server::available()) GTEST_SKIP() << "no initdb/pg_ctl here to start a private server";
     server.emplace();
-    const std::string direct = server->dsn();
-    relay.emplace(conninfo_value(direct, "host"), conninfo_value(direct, "port"));
-    admin.connect(direct);
+    relay.emplace(server->socket_dir(), server->port());
+    admin.connect(server->dsn());
     admin.set_autocommit(true);
     admin.execute("CREATE TABLE t (id int)");
-    db.connect("host=" + relay->dir() + " port=" + conninfo_value(direct, "port") +
-               " user=" + conninfo_value(direct, "user") + " dbname=postgres");
+    db.connect("host=" + relay->dir() + " port=" + server->port() + " user=" + server->superuser() +
+               " dbname=postgres");
   }
 
   std::int64_t rows() { return admin.scalar<std::int64_t>("SELECT count(*) FROM t"); }
@@ -208,6 +204,18 @@ TEST_F(cut_connection_test, ACutAfterAnAnsweredCommitCostsNothing) {
   db.execute("INSERT INTO t VALUES (2)");  // reconnects: nothing was open
   db.commit();
   EXPECT_EQ(rows(), 2);
+}
+
+// In autocommit mode a COPY has committed by the time its CommandComplete comes.
+TEST_F(cut_connection_test, ACutAfterAnAutocommitCopyCostsNothing) {
+  db.set_autocommit(true);
+  relay->cut_after("COPY");
+  const std::vector<std::tuple<int>> loaded{{1}, {2}};
+  EXPECT_EQ(db.copy_in("t", {"id"}, loaded), 2);
+  ASSERT_EQ(relay->cuts(), 1);
+  EXPECT_EQ(rows(), 2);
+  db.execute("INSERT INTO t VALUES (3)");  // reconnects: no transaction was open
+  EXPECT_EQ(rows(), 3);
 }
 
 }  // namespace

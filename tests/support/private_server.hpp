@@ -64,6 +64,10 @@ class private_server {
 
   /// The conninfo of this server (over its Unix socket, as its superuser).
   [[nodiscard]] const std::string& dsn() const { return dsn_; }
+  /// The parts of dsn(): the socket's directory, the port and the superuser.
+  [[nodiscard]] const std::string& socket_dir() const { return socket_dir_; }
+  [[nodiscard]] const std::string& port() const { return port_; }
+  [[nodiscard]] const std::string& superuser() const { return superuser_; }
 
   /// Stops the server and waits until it is down; it can be start()ed again.
   void stop(shutdown mode = shutdown::fast) {
