@@ -159,7 +159,8 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
                                                                          detail::operation& op) {
   const PGTransactionStatusType before = status();
   if (late) write_late_parameters(sql, before);
-  std::string key;
+  std::string& key = statement_key;
+  key.clear();
   // A typed read is prepared and described at once (its rows may then come in
   // binary); other statements once they have run often enough to be worth it.
   // Where libpq cannot take the description of a statement with this many
@@ -167,15 +168,15 @@ std::shared_ptr<const detail::result_data> database::impl::run_statement(binary_
   const bool describable =
       params.size() <= detail::max_described_parameters || !detail::parameter_description_limited();
   if (prepares() && describable) {
-    key = engine::statement_cache::key(sql, types);
+    engine::statement_cache::key_into(key, sql, types);
     if (!(chooser != nullptr || conn.cache.contains(key) || conn.cache.note_use(key))) key.clear();
   }
   for (int attempt = 0;; ++attempt) {
     std::vector<std::string> texts;
     const bool begin = prelude(texts, before);
     const PGTransactionStatusType statement_before = begin ? PQTRANS_INTRANS : before;
-    std::vector<command> commands;
-    commands.reserve(texts.size() + 3);  // the user's statement adds up to three (prepare, describe, execute)
+    std::vector<command>& commands = statement_commands;
+    commands.clear();
     for (const std::string& t : texts) commands.push_back(command::query(t.c_str()));
     const std::size_t own = commands.size();  // what comes after is about the user's statement
 

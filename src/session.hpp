@@ -70,6 +70,8 @@ struct database::impl {
   std::span<const param_ref> filled;  // the parameters filled in, while the call runs
   bool late = false;                  // one of them carries a late writer (a described struct)
   std::vector<std::string> late_texts;
+  std::string statement_key;                // run_statement's statement_cache key
+  std::vector<command> statement_commands;  // run_statement's request
 
   void fill_parameters(std::span<const param_ref> list) {
     values.clear();
@@ -225,12 +227,19 @@ struct database::impl {
 
   // --- requests and results ---
 
-  /// Sends `commands` as one request and waits for all its results.
+  /// Sends `commands` as one request and waits for all its results. The
+  /// request is reused once its last holder has let it go.
   engine::request_ptr exchange(std::span<const command> commands) {
-    engine::request_ptr r = conn.submit(commands);
-    conn.wait(*r);
-    return r;
+    if (spare_request.use_count() == 1) {
+      spare_request->reset();
+    } else {
+      spare_request = engine::connection::open_request();  // none yet, or a caller still reads the last one
+    }
+    conn.submit(spare_request, commands);
+    conn.wait(*spare_request);
+    return spare_request;
   }
+  engine::request_ptr spare_request;
   /// The result of command `i` of a finished request (null: never came).
   static result_ptr result_of(engine::request& r, std::size_t i) {
     return i < r.results.size() ? std::move(r.results[i]) : nullptr;

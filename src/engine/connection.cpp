@@ -303,9 +303,13 @@ void connection::send_command(const command& c) {
 
 request_ptr connection::submit(std::span<const command> commands) {
   request_ptr r = open_request();
+  submit(r, commands);
+  return r;
+}
+
+void connection::submit(const request_ptr& r, std::span<const command> commands) {
   for (const command& c : commands) send(r, c);
   sync(r);
-  return r;
 }
 
 void connection::send(const request_ptr& r, const command& c) {

@@ -133,6 +133,8 @@ class connection {
   request_ptr submit(std::initializer_list<command> commands) {
     return submit(std::span<const command>(commands.begin(), commands.size()));
   }
+  /// The same into `r`: a new request, or one reset() since its last use.
+  void submit(const request_ptr& r, std::span<const command> commands);
   /// A request left open: send() adds commands, sync() ends it.
   static request_ptr open_request() { return std::make_shared<request>(); }
   void send(const request_ptr& r, const command& c);

@@ -62,6 +62,16 @@ class request {
   /// The connection was lost before every result arrived.
   [[nodiscard]] bool lost() const noexcept { return lost_; }
 
+  /// Makes a finished request (one nothing else holds) ready to be sent
+  /// again, keeping its buffers: a caller running one statement after
+  /// another then allocates no request per statement.
+  void reset() noexcept {
+    on_result = nullptr;
+    results.clear();
+    sent_ = received_ = 0;
+    synced_ = complete_ = lost_ = false;
+  }
+
  private:
   friend class connection;
   void deliver(std::size_t index, result_ptr result) {

@@ -3,12 +3,15 @@
 namespace pgwrap::engine {
 
 std::string statement_cache::key(std::string_view sql, std::span<const Oid> types) {
-  std::string k(sql);
-  k += '\0';  // SQL text has no NUL, so the types cannot run into it
-  for (const Oid t : types) {
-    k.append(reinterpret_cast<const char*>(&t), sizeof t);
-  }
+  std::string k;
+  key_into(k, sql, types);
   return k;
+}
+
+void statement_cache::key_into(std::string& out, std::string_view sql, std::span<const Oid> types) {
+  out.assign(sql);
+  out += '\0';  // SQL text has no NUL, so the types cannot run into it
+  out.append(reinterpret_cast<const char*>(types.data()), types.size_bytes());
 }
 
 std::vector<std::string> statement_cache::set_capacity(std::size_t capacity) {

@@ -28,6 +28,8 @@ struct prepared_statement {
 class statement_cache {
  public:
   [[nodiscard]] static std::string key(std::string_view sql, std::span<const Oid> types);
+  /// The same key, written into `out` (whose buffer a caller reuses from call to call).
+  static void key_into(std::string& out, std::string_view sql, std::span<const Oid> types);
 
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
